@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class EmarketingConfig(AppConfig):
+    name = "modules.emarketing"
+    label = "emarketing"
+    verbose_name = "Emarketing"
+    default_auto_field = "django.db.models.BigAutoField"

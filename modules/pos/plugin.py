@@ -1,0 +1,25 @@
+"""Module « Caisse »: its metadata and hooks. Core reaches it only through hooks_for()."""
+
+from django.urls import reverse
+
+from ponton.plugins.hookspecs import hookimpl
+from ponton.plugins.types import MenuItem, ModuleInfo
+
+INFO = ModuleInfo(
+    label="pos",
+    name="Caisse",
+    description="Caisse enregistreuse : vente au guichet, clôtures X et Z, inaltérabilité.",
+    paid=True,
+    default_enabled=False,
+    app_label="modules.pos",
+)
+
+
+@hookimpl
+def ponton_module_info() -> ModuleInfo:
+    return INFO
+
+
+@hookimpl
+def ponton_manager_menu(structure, user) -> list[MenuItem]:
+    return [MenuItem(label="Caisse", url=reverse("pos:index"), icon="pos", order=50)]

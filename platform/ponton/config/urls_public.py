@@ -1,0 +1,24 @@
+"""URLs of the platform domain: landing page, signup wizard, console, outbox."""
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from ponton.accounts.access import public_view
+from ponton.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.platform_home, name="platform_home"),
+    path("", include("ponton.accounts.urls")),
+    path("inscription/", include("tenants.urls_signup")),
+    path("console/", include("tenants.urls_console")),
+    path("outbox/", web_views.outbox, name="outbox"),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", public_view(serve), {"document_root": settings.MEDIA_ROOT})
+    ]
+
+handler403 = "ponton.web.errors.forbidden"
+handler404 = "ponton.web.errors.not_found"

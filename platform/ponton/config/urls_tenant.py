@@ -1,0 +1,25 @@
+"""URLs of a structure's domain: MarketPlace at /, Club Manager at /manager/, API at /api/v1/."""
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from ponton.accounts.access import public_view
+from ponton.config.modules_urls import module_urlpatterns
+from ponton.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.structure_home, name="structure_home"),
+    path("", include("ponton.accounts.urls")),
+    path("manager/", include("ponton.web.urls_manager")),
+    path("api/v1/", include("ponton.config.urls_api")),
+    *module_urlpatterns(),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", public_view(serve), {"document_root": settings.MEDIA_ROOT})
+    ]
+
+handler403 = "ponton.web.errors.forbidden"
+handler404 = "ponton.web.errors.not_found"

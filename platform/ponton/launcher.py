@@ -1,0 +1,76 @@
+"""`make run`: start (or reuse) the database, migrate, seed the demo, serve with daphne.
+
+Without DATABASE_URL a private PostgreSQL (pgserver) runs under .data/pg and is stopped when
+this process ends (Ctrl-C), leaving no PostgreSQL process behind. Without REDIS_URL the
+in-memory channel layer and in-process tasks are used (settings).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args: list[str], env: dict) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "ponton.config.settings.dev")
+    port = env.get("PORT", "8000")
+    env.setdefault("PUBLIC_PORT_SUFFIX", f":{port}")
+    server = None
+    if not env.get("DATABASE_URL"):
+        import pgserver
+
+        data_dir = Path(env.get("PONTON_DATA_DIR", ROOT / ".data"))
+        pgdata = data_dir / "pg"
+        pgdata.mkdir(parents=True, exist_ok=True)
+        print(f"Base de données privée : {pgdata}", flush=True)
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'ponton';")
+        if "1 row" not in exists:
+            server.psql("CREATE DATABASE ponton;")
+        env["DATABASE_URL"] = server.get_uri("ponton")
+    daphne = None
+    try:
+        _run(["migrate", "--noinput", "-v", "0"], env)
+        _run(["seed_demo"], env)
+        daphne = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                env.get("BIND", "127.0.0.1"),
+                "-p",
+                port,
+                "ponton.config.asgi:application",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        return daphne.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if daphne is not None and daphne.poll() is None:
+            daphne.send_signal(signal.SIGINT)
+            try:
+                daphne.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                daphne.kill()
+        if server is not None:
+            server.cleanup()
+            print("Base de données arrêtée.", flush=True)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    sys.exit(main())

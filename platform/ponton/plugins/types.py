@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A module's own metadata, given by its `ponton_module_info` hook."""
+
+    label: str
+    name: str
+    description: str
+    paid: bool = False
+    default_enabled: bool = False
+    app_label: str = ""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    icon: str = ""
+    order: int = 100

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def ponton(request) -> dict:
+    structure = getattr(request, "tenant", None)
+    context = {
+        "platform_name": settings.PLATFORM_NAME,
+        "structure": structure if structure is not None and not structure.is_platform else None,
+        "on_platform": structure is None or structure.is_platform,
+        "show_outbox": settings.SHOW_OUTBOX,
+    }
+    membership = getattr(request, "membership", None)
+    if membership is not None:
+        from ponton.web.menu import manager_menu
+
+        context["membership"] = membership
+        context["manager_menu"] = manager_menu(request, structure, membership)
+    return context

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from ponton.web import views
+
+app_name = "manager"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("section/<slug:slug>/", views.section, name="section"),
+    path("structure/", include("tenants.urls_manager")),
+    path("utilisateurs/", include("ponton.accounts.urls_manager")),
+]

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ponton.accounts.access import public_view, staff_view
+from ponton.accounts.permissions import role_has
+from ponton.plugins.manager import hooks_for
+from ponton.web.menu import SECTIONS_BY_SLUG
+from ponton.web.models import OutboxEmail
+
+
+@public_view
+def unknown_host(request):
+    return render(request, "web/unknown_host.html", {"host": request.get_host()}, status=404)
+
+
+@public_view
+def structure_home(request):
+    """The structure's public home (the MarketPlace comes with the shop issue)."""
+    return render(request, "web/structure_home.html", {"structure": request.tenant})
+
+
+@public_view
+def platform_home(request):
+    return render(request, "web/platform_home.html")
+
+
+@staff_view("dashboard.view")
+def dashboard(request):
+    structure = request.tenant
+    widgets = [
+        w
+        for ws in hooks_for(structure).ponton_dashboard_widgets(
+            structure=structure, user=request.user
+        )
+        for w in (ws or [])
+    ]
+    return render(request, "manager/dashboard.html", {"widgets": widgets})
+
+
+def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
+    """Pages of a section that exist today, as (label, url, description)."""
+    links: list[tuple[str, str, str, str]] = []
+    if slug == "parametres":
+        links = [
+            (
+                _("Ma structure"),
+                reverse("manager:structure_settings"),
+                _("Nom, titre, logo, contacts, adresse, sites, banque, CGV, notifications."),
+                "structure.view",
+            ),
+            (
+                _("Mes modules"),
+                reverse("manager:modules"),
+                _("Activer ou désactiver les modules gratuits, demander les modules payants."),
+                "structure.modules",
+            ),
+            (
+                _("Utilisateurs"),
+                reverse("manager:staff"),
+                _("Les comptes de votre équipe et leurs rôles."),
+                "staff.view",
+            ),
+        ]
+    return [(label, url, desc) for label, url, desc, perm in links if role_has(role, perm)]
+
+
+@staff_view("dashboard.view")
+def section(request, slug: str):
+    section = SECTIONS_BY_SLUG.get(slug)
+    if section is None:
+        raise Http404
+    if not role_has(request.membership.role, section.permission):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    return render(
+        request,
+        "manager/section.html",
+        {
+            "section": section,
+            "links": _section_links(slug, request.membership.role),
+        },
+    )
+
+
+@public_view
+def outbox(request):
+    """Embedded default: emails that would have been sent (no SMTP configured)."""
+    if not settings.SHOW_OUTBOX:
+        raise Http404
+    return render(request, "web/outbox.html", {"emails": OutboxEmail.objects.all()[:50]})

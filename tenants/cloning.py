@@ -1,0 +1,98 @@
+"""Create a structure's schema by copying the fully migrated template schema.
+
+Running every migration for each new structure gets slower with every migration added;
+copying the template's tables (structure, indexes, constraints, identity sequences, foreign
+keys, triggers and rows such as django_migrations) costs the same whatever the history.
+See docs/adr/0003-schema-cloning.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import connection, transaction
+
+SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _check(name: str) -> None:
+    if not SCHEMA_NAME_RE.match(name) or name.startswith("pg_"):
+        raise ValueError(f"invalid schema name: {name!r}")
+
+
+def schema_exists(name: str) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        return cur.fetchone() is not None
+
+
+@transaction.atomic
+def clone_schema(*, source: str, target: str) -> None:
+    """Copy `source` into a new schema `target`, in one transaction."""
+    _check(source)
+    _check(target)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [source],
+        )
+        tables = [row[0] for row in cur.fetchall()]
+        # Read the definitions with only the source on the search path, so references to
+        # its own objects come out unqualified and references to public stay qualified.
+        cur.execute(f"SET LOCAL search_path TO {_q(source)}")
+        cur.execute(
+            "SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid) "
+            "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid "
+            "JOIN pg_namespace n ON n.oid = cl.relnamespace "
+            "WHERE n.nspname = %s AND con.contype = 'f' ORDER BY cl.relname, con.conname",
+            [source],
+        )
+        foreign_keys = cur.fetchall()
+        cur.execute(
+            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
+            "JOIN pg_class cl ON cl.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = cl.relnamespace "
+            "WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY t.tgname",
+            [source],
+        )
+        triggers = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND a.attidentity IN ('a', 'd') AND NOT a.attisdropped",
+            [source],
+        )
+        identities = cur.fetchall()
+
+        cur.execute(f"CREATE SCHEMA {_q(target)}")
+        for table in tables:
+            cur.execute(
+                f"CREATE TABLE {_q(target)}.{_q(table)} "
+                f"(LIKE {_q(source)}.{_q(table)} INCLUDING ALL)"
+            )
+            cur.execute(
+                f"INSERT INTO {_q(target)}.{_q(table)} SELECT * FROM {_q(source)}.{_q(table)}"  # noqa: S608 - quoted identifiers
+            )
+        cur.execute(f"SET LOCAL search_path TO {_q(target)}, public")
+        for table, name, definition in foreign_keys:
+            cur.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+        for definition in triggers:
+            cur.execute(definition)
+        for table, column in identities:
+            # Identity sequences are new: start them after the copied rows.
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+                f"COALESCE((SELECT MAX({_q(column)}) FROM {_q(table)}), 0) + 1, false)",  # noqa: S608 - quoted identifiers
+                [f"{_q(target)}.{_q(table)}", column],
+            )
+        cur.execute("SET LOCAL search_path TO public")
+
+
+def template_schema() -> str:
+    return settings.TENANT_BASE_SCHEMA

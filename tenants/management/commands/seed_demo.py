@@ -1,0 +1,91 @@
+"""Create the platform row, a platform operator and the demo structure, once.
+
+Prints the URLs and the demo logins. Running it again changes nothing.
+"""
+
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from ponton.accounts.models import User
+from ponton.catalogue.services import site_create
+from tenants.models import Domain, Structure
+from tenants.selectors import platform_url, structure_url
+from tenants.services import StructureData, structure_create
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Base nautique de démonstration"
+DEMO_OWNER = "demo@ponton.test"
+OPERATOR = "operateur@ponton.test"
+# Obvious demo values, printed at start-up; override them with the environment.
+DEMO_PASSWORD = os.environ.get("PONTON_DEMO_PASSWORD", "ponton-demo-2026")
+
+
+def ensure_platform() -> Structure:
+    platform, _ = Structure.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME,
+        defaults={"name": settings.PLATFORM_NAME, "slug": "platform"},
+    )
+    Domain.objects.get_or_create(
+        domain=settings.PLATFORM_DOMAIN, defaults={"tenant": platform, "is_primary": True}
+    )
+    return platform
+
+
+class Command(BaseCommand):
+    help = "Seed the platform and the demo structure (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            ensure_platform()
+            if not User.objects.filter(email=OPERATOR).exists():
+                User.objects.create_user(
+                    email=OPERATOR,
+                    password=DEMO_PASSWORD,
+                    first_name="Opératrice",
+                    last_name="Plateforme",
+                    is_platform_operator=True,
+                )
+            demo = Structure.objects.filter(slug=DEMO_SLUG).first()
+            if demo is None:
+                demo, owner = structure_create(
+                    data=StructureData(
+                        name=DEMO_NAME,
+                        slug=DEMO_SLUG,
+                        owner_email=DEMO_OWNER,
+                        owner_first_name="Camille",
+                        owner_last_name="Marin",
+                        profile={
+                            "title": "Base nautique de la baie",
+                            "city": "Brest",
+                            "postal_code": "29200",
+                            "address_line1": "1 quai de la Douane",
+                            "email": "contact@demo.ponton.test",
+                            "phone": "+33298000000",
+                        },
+                    )
+                )
+                owner.set_password(DEMO_PASSWORD)
+                owner.save(update_fields=["password"])
+                with schema_context(demo.schema_name):
+                    site_create(
+                        name="Base nautique",
+                        address_line1="1 quai de la Douane",
+                        postal_code="29200",
+                        city="Brest",
+                    )
+        self.stdout.write(
+            "\n"
+            "  Ponton est prêt.\n"
+            f"  Plateforme (inscription, console) : {platform_url('/')}\n"
+            f"  Console des opérateurs            : {platform_url('/console/')}\n"
+            f"      identifiant : {OPERATOR}   mot de passe : "
+            f"{DEMO_PASSWORD}\n"
+            f"  Structure de démonstration        : {structure_url(structure=demo, path='/')}\n"
+            f"  Club Manager                      : {structure_url(structure=demo, path='/manager/')}\n"
+            f"      identifiant : {DEMO_OWNER}   mot de passe : {DEMO_PASSWORD}\n"
+            f"  Emails envoyés (mode local)       : {platform_url('/outbox/')}\n"
+        )

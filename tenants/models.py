@@ -1,0 +1,212 @@
+"""Public schema: structures (tenants), domains, modules, activation keys, contracts, signups."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class StructureState(models.TextChoices):
+    CONTRACT_PENDING = "contract_pending", _("Contrat en attente")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspendue")
+
+
+class Structure(TenantMixin):
+    """A club, museum or tourist office: one tenant, one PostgreSQL schema.
+
+    The public schema itself is represented by a row with schema_name "public" (the platform).
+    """
+
+    name = models.CharField(_("nom de la structure"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=50, unique=True)
+    title = models.CharField(_("titre affiché aux clients"), max_length=200, blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    legal_name = models.CharField(_("raison sociale"), max_length=200, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="structures/logos/", blank=True)
+
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    themes = models.JSONField(_("thèmes d'activité"), default=list, blank=True)
+
+    bank_account_holder = models.CharField(_("titulaire du compte"), max_length=200, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    cgv = models.FileField(
+        _("conditions générales de vente (PDF)"), upload_to="structures/cgv/", blank=True
+    )
+
+    notify_email_on_forum_message = models.BooleanField(
+        _("recevoir un email à chaque message client du forum"), default=False
+    )
+    notification_email = models.EmailField(_("email des notifications"), blank=True)
+
+    state = models.CharField(
+        max_length=20, choices=StructureState.choices, default=StructureState.ACTIVE
+    )
+    suspension_reason = models.CharField(_("motif de suspension"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+
+    auto_create_schema = False  # services.structure_create clones the template schema
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("structure")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        return self.schema_name == settings.PUBLIC_SCHEMA_NAME
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.state == StructureState.SUSPENDED
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domaine")
+
+
+class ContactRole(models.TextChoices):
+    DIRECTOR = "director", _("Directeur")
+    ACCOUNTANT = "accountant", _("Comptable")
+    COMMUNICATION = "communication", _("Responsable communication")
+    RECEPTION = "reception", _("Responsable d'accueil")
+
+
+class StructureContact(models.Model):
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="contacts")
+    role = models.CharField(max_length=20, choices=ContactRole.choices)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "role"], name="one_contact_per_role"),
+        ]
+
+
+class StructureImage(models.Model):
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="structures/images/")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class ModuleSubscription(models.Model):
+    """Whether a module is ON for a structure; paid modules are requested then granted."""
+
+    class PaidStatus(models.TextChoices):
+        NONE = "none", _("Non demandé")
+        REQUESTED = "requested", _("Demandé")
+        GRANTED = "granted", _("Accordé")
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="module_subscriptions"
+    )
+    module = models.CharField(max_length=50)
+    enabled = models.BooleanField(default=False)
+    paid_status = models.CharField(
+        max_length=10, choices=PaidStatus.choices, default=PaidStatus.NONE
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "module"], name="one_row_per_module"),
+        ]
+
+
+class ActivationKey(models.Model):
+    """A single-use key a platform operator gives a structure so it can sign up."""
+
+    key = models.CharField(max_length=32, unique=True)
+    intended_for = models.CharField(_("structure prévue"), max_length=200)
+    email = models.EmailField(_("email du destinataire"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    structure = models.OneToOneField(
+        Structure, null=True, blank=True, on_delete=models.SET_NULL, related_name="activation_key"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ContractSignature(models.Model):
+    class Method(models.TextChoices):
+        ELECTRONIC = "electronic", _("Signature électronique")
+        POST = "post", _("Envoi signé par courrier")
+
+    structure = models.OneToOneField(Structure, on_delete=models.CASCADE, related_name="contract")
+    method = models.CharField(max_length=12, choices=Method.choices)
+    contract_version = models.CharField(max_length=20)
+    contract_sha256 = models.CharField(max_length=64)
+    signer_name = models.CharField(max_length=200)
+    signer_email = models.EmailField()
+    signed_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.TextField(blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class SignupDraft(models.Model):
+    """Everything typed in the signup wizard so far, kept server-side to resume later."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    current_step = models.PositiveSmallIntegerField(default=1)
+    data = models.JSONField(default=dict)
+    files = models.JSONField(default=dict)
+    activation_key = models.ForeignKey(
+        ActivationKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    structure = models.OneToOneField(
+        Structure, null=True, blank=True, on_delete=models.SET_NULL, related_name="signup_draft"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
