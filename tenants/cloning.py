@@ -86,9 +86,10 @@ def clone_schema(*, source: str, target: str) -> None:
             cur.execute(definition)
         for table, column in identities:
             # Identity sequences are new: start them after the copied rows.
+            max_of = f"SELECT MAX({_q(column)}) FROM {_q(table)}"  # noqa: S608 - quoted names
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                f"COALESCE((SELECT MAX({_q(column)}) FROM {_q(table)}), 0) + 1, false)",  # noqa: S608 - quoted identifiers
+                f"COALESCE(({max_of}), 0) + 1, false)",
                 [f"{_q(target)}.{_q(table)}", column],
             )
         cur.execute("SET LOCAL search_path TO public")

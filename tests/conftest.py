@@ -57,7 +57,7 @@ def unique_slug(prefix: str = "club") -> str:
 
 @pytest.fixture
 def make_structure(platform):
-    """make_structure(name=..., modules=[...]) -> (structure, owner) with the owner's password set."""
+    """make_structure(name=..., modules=[...]) -> (structure, owner), owner password set."""
 
     def _make(
         name: str = "Club de voile",

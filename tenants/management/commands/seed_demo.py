@@ -85,7 +85,8 @@ class Command(BaseCommand):
             f"      identifiant : {OPERATOR}   mot de passe : "
             f"{DEMO_PASSWORD}\n"
             f"  Structure de démonstration        : {structure_url(structure=demo, path='/')}\n"
-            f"  Club Manager                      : {structure_url(structure=demo, path='/manager/')}\n"
+            f"  Club Manager                      : "
+            f"{structure_url(structure=demo, path='/manager/')}\n"
             f"      identifiant : {DEMO_OWNER}   mot de passe : {DEMO_PASSWORD}\n"
             f"  Emails envoyés (mode local)       : {platform_url('/outbox/')}\n"
         )
