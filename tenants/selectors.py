@@ -55,3 +55,117 @@ def structures_for_console(*, query: str = "", state: str = ""):
             | Q(city__icontains=query)
         )
     return qs.prefetch_related("domains").select_related("contract")
+
+
+# --- Platform console (EG-3) ---------------------------------------------------------------
+
+
+def console_structure_access(*, pk: int) -> Structure:
+    """A structure an operator opened in the console; 404 for the platform or the template."""
+    from django.http import Http404
+
+    structure = structures_for_console().filter(pk=pk).select_related("activation_key").first()
+    if structure is None:
+        raise Http404
+    return structure
+
+
+def structure_contract(*, structure: Structure):
+    """The structure's ContractSignature, or None when it has none yet."""
+    from tenants.models import ContractSignature
+
+    return (
+        ContractSignature.objects.filter(structure=structure).select_related("received_by").first()
+    )
+
+
+def structure_owners(*, structure: Structure):
+    """The structure's Super Administrateurs (Membership role owner), active or not."""
+    from ponton.accounts.models import Membership, Role
+
+    return (
+        Membership.objects.filter(structure=structure, role=Role.OWNER)
+        .select_related("user")
+        .order_by("user__last_name", "user__email")
+    )
+
+
+def structure_module_rows(*, structure: Structure) -> list[dict]:
+    """One row per installed module: its metadata and the structure's subscription (or None)."""
+    from ponton.plugins.manager import all_modules
+
+    subs = {s.module: s for s in ModuleSubscription.objects.filter(structure=structure)}
+    return [
+        {"label": label, "info": info, "sub": subs.get(label)}
+        for label, info in all_modules().items()
+    ]
+
+
+def paid_module_requests():
+    """Paid modules asked for by structures and not granted yet, oldest request first."""
+    from ponton.plugins.manager import all_modules
+
+    return (
+        ModuleSubscription.objects.filter(
+            paid_status=ModuleSubscription.PaidStatus.REQUESTED, module__in=list(all_modules())
+        )
+        .exclude(structure__schema_name=settings.PUBLIC_SCHEMA_NAME)
+        .select_related("structure")
+        .order_by("requested_at", "id")
+    )
+
+
+def signup_drafts_in_progress(*, query: str = "") -> list:
+    """Signups not finished yet, most recently updated first, filtered on the structure name
+    typed at step 1 and on the activation key's email / intended structure."""
+    from tenants.models import SignupDraft
+
+    drafts = list(
+        SignupDraft.objects.filter(completed_at__isnull=True).select_related("activation_key")
+    )
+    for draft in drafts:
+        step1 = draft.data.get("1", {}) if isinstance(draft.data, dict) else {}
+        draft.structure_name = str(step1.get("name", "")) if isinstance(step1, dict) else ""
+    query = query.strip().lower()
+    if query:
+        drafts = [
+            d
+            for d in drafts
+            if query in d.structure_name.lower()
+            or (
+                d.activation_key is not None
+                and (
+                    query in d.activation_key.email.lower()
+                    or query in d.activation_key.intended_for.lower()
+                )
+            )
+        ]
+    return drafts
+
+
+def activation_keys_for_console():
+    """Activation keys, newest first, each annotated with `console_state`:
+    "used", "expired" or "valid"."""
+    from django.db.models import Case, CharField, Q, Value, When
+    from django.utils import timezone
+
+    from tenants.models import ActivationKey
+
+    return (
+        ActivationKey.objects.select_related("issued_by", "structure")
+        .annotate(
+            console_state=Case(
+                When(used_at__isnull=False, then=Value("used")),
+                When(Q(expires_at__lte=timezone.now()), then=Value("expired")),
+                default=Value("valid"),
+                output_field=CharField(),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def signup_drafts_in_progress_count() -> int:
+    from tenants.models import SignupDraft
+
+    return SignupDraft.objects.filter(completed_at__isnull=True).count()

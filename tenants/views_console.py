@@ -1,11 +1,204 @@
-from django.shortcuts import render
+"""Platform console (EG-3): structures, signups, contracts, activation keys, paid modules.
+
+Every view is for platform operators only, on the platform domain (`operator_view`).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ponton.accounts.access import operator_view
-from tenants.selectors import structures_for_console
+from ponton.plugins.manager import all_modules
+from tenants import selectors, services, services_console
+from tenants.forms_console import (
+    SIGNUP_IN_PROGRESS,
+    ActivationKeyForm,
+    StructureSearchForm,
+    StructureSuspendForm,
+)
+from tenants.models import StructureState
 
 
 @operator_view
 def structures(request):
+    form = StructureSearchForm(request.GET or None)
+    query, state = "", ""
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        state = form.cleaned_data["state"]
+    signups = structure_rows = None
+    if state == SIGNUP_IN_PROGRESS:
+        signups = selectors.signup_drafts_in_progress(query=query)
+    else:
+        structure_rows = list(selectors.structures_for_console(query=query, state=state))
     return render(
-        request, "tenants/console/structures.html", {"structures": structures_for_console()}
+        request,
+        "tenants/console/structures.html",
+        {
+            "form": form,
+            "structures": structure_rows,
+            "signups": signups,
+            "signups_count": selectors.signup_drafts_in_progress_count(),
+            "module_requests": _module_request_rows(),
+            "filtered": bool(query or state),
+        },
     )
+
+
+def _module_request_rows() -> list[dict]:
+    infos = all_modules()
+    return [{"sub": sub, "info": infos[sub.module]} for sub in selectors.paid_module_requests()]
+
+
+def _detail_context(target, suspend_form=None) -> dict:
+    return {
+        "target": target,
+        "target_url": selectors.structure_url(structure=target),
+        "contract": selectors.structure_contract(structure=target),
+        "owners": selectors.structure_owners(structure=target),
+        "module_rows": selectors.structure_module_rows(structure=target),
+        "suspend_form": suspend_form or StructureSuspendForm(),
+    }
+
+
+@operator_view
+def structure_detail(request, pk: int):
+    target = selectors.console_structure_access(pk=pk)
+    return render(request, "tenants/console/structure_detail.html", _detail_context(target))
+
+
+@operator_view
+@require_POST
+def structure_contract_received(request, pk: int):
+    target = selectors.console_structure_access(pk=pk)
+    try:
+        services_console.contract_mark_received(structure=target, operator=request.user)
+    except services.StructureError as exc:
+        messages.error(request, str(exc))
+    else:
+        if target.state == StructureState.ACTIVE:
+            text = _("Contrat de « %(name)s » marqué comme reçu : la structure est active.")
+        else:
+            text = _("Contrat de « %(name)s » marqué comme reçu.")
+        messages.success(request, text % {"name": target.name})
+    return redirect("console:structure", pk=target.pk)
+
+
+@operator_view
+@require_POST
+def structure_activate(request, pk: int):
+    target = selectors.console_structure_access(pk=pk)
+    if target.state == StructureState.ACTIVE:
+        messages.info(request, _("« %(name)s » est déjà active.") % {"name": target.name})
+    else:
+        services.structure_activate(structure=target)
+        messages.success(
+            request,
+            _("« %(name)s » est active : son équipe et sa boutique sont de nouveau ouvertes.")
+            % {"name": target.name},
+        )
+    return redirect("console:structure", pk=target.pk)
+
+
+@operator_view
+@require_POST
+def structure_suspend(request, pk: int):
+    target = selectors.console_structure_access(pk=pk)
+    form = StructureSuspendForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "tenants/console/structure_detail.html",
+            _detail_context(target, suspend_form=form),
+            status=400,
+        )
+    try:
+        services.structure_suspend(structure=target, reason=form.cleaned_data["reason"].strip())
+    except services.StructureError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("« %(name)s » est suspendue. Aucune donnée n'est supprimée.") % {"name": target.name},
+        )
+    return redirect("console:structure", pk=target.pk)
+
+
+@operator_view
+@require_POST
+def module_grant(request, pk: int, label: str):
+    target = selectors.console_structure_access(pk=pk)
+    info = all_modules().get(label)
+    if info is None or not info.paid:
+        messages.error(request, _("Ce module n'est pas un module payant."))
+        return redirect("console:structure", pk=target.pk)
+    try:
+        services.module_grant(structure=target, label=label)
+    except services.StructureError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Module « %(module)s » accordé à « %(name)s » : il est activé.")
+            % {"module": info.name, "name": target.name},
+        )
+    return redirect("console:structure", pk=target.pk)
+
+
+@operator_view
+@require_POST
+def module_withdraw(request, pk: int, label: str):
+    target = selectors.console_structure_access(pk=pk)
+    info = all_modules().get(label)
+    if info is None or not info.paid:
+        messages.error(request, _("Ce module n'est pas un module payant."))
+        return redirect("console:structure", pk=target.pk)
+    try:
+        services.module_withdraw(structure=target, label=label)
+    except services.StructureError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Module « %(module)s » retiré à « %(name)s » : il est désactivé, ses données sont "
+                "conservées."
+            )
+            % {"module": info.name, "name": target.name},
+        )
+    return redirect("console:structure", pk=target.pk)
+
+
+@operator_view
+def activation_keys(request):
+    return render(
+        request,
+        "tenants/console/activation_keys.html",
+        {"keys": selectors.activation_keys_for_console()},
+    )
+
+
+@operator_view
+def activation_key_new(request):
+    form = ActivationKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = services_console.activation_key_issue(
+                intended_for=form.cleaned_data["intended_for"],
+                email=form.cleaned_data["email"],
+                valid_days=form.cleaned_data["valid_days"],
+                issued_by=request.user,
+            )
+        except services.StructureError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Clé %(key)s émise pour « %(name)s » et envoyée à %(email)s.")
+                % {"key": key.key, "name": key.intended_for, "email": key.email},
+            )
+            return redirect("console:activation_keys")
+    return render(request, "tenants/console/activation_key_new.html", {"form": form})
