@@ -60,8 +60,13 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        # A second Ctrl-C must not cut the clean-up short and leave PostgreSQL running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if daphne is not None and daphne.poll() is None:
-            daphne.send_signal(signal.SIGINT)
+            # SIGTERM, not SIGINT: a process started in the background by a shell inherits
+            # SIGINT ignored, but daphne always stops cleanly on SIGTERM.
+            daphne.send_signal(signal.SIGTERM)
             try:
                 daphne.wait(timeout=10)
             except subprocess.TimeoutExpired:

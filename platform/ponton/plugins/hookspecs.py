@@ -33,9 +33,11 @@ def ponton_dashboard_widgets(structure: Any, user: Any) -> list[str]:  # type: i
 
 @hookspec
 def ponton_module_enabled(structure: Any) -> None:
-    """Called after the module was switched on for a structure (its data is there again)."""
+    """Called after the switch-on of the module for a structure is committed (its data is there
+    again)."""
 
 
 @hookspec
 def ponton_module_disabled(structure: Any) -> None:
-    """Called before the module is switched off for a structure. Nothing may be deleted."""
+    """Called after the switch-off of the module for a structure is committed. Its data stays:
+    nothing may be deleted."""

@@ -1,0 +1,238 @@
+"""Benchmarks: `python tests/bench/run.py [name]` (`make bench ONLY=name`).
+
+Each benchmark prints ONE JSON line on stdout, e.g.
+    {"bench": "structure_create_s", "value": 0.12, "unit": "s", "goal": 1, "better": "lower"}
+Everything else (migrate output, progress) goes to stderr.
+
+The benchmarks use their own database, `ponton_bench`, on the server of DATABASE_URL: it is
+created empty, migrated with `manage.py migrate` (which also builds the template schema),
+used in-process with the dev settings, and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH_DB = "ponton_bench"
+SETTINGS = "ponton.config.settings.dev"
+STRUCTURE_CREATE_RUNS = 20
+DASHBOARD_WARMUP = 10
+DASHBOARD_RUNS = 200
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def emit(bench: str, value: float, unit: str, goal: float, **extra) -> None:
+    line = {"bench": bench, "value": value, "unit": unit, "goal": goal, "better": "lower"}
+    line.update(extra)
+    print(json.dumps(line), flush=True)
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+# --- the bench database -------------------------------------------------------------------
+
+
+def _admin_connect(url: str):
+    import psycopg
+
+    # The maintenance database: the bench database can be dropped and created from there.
+    return psycopg.connect(with_database(url, "postgres"), autocommit=True)
+
+
+def database_recreate(url: str) -> str:
+    from psycopg import sql
+
+    with _admin_connect(url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+    return with_database(url, BENCH_DB)
+
+
+def database_drop(url: str) -> None:
+    from psycopg import sql
+
+    with _admin_connect(url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
+        )
+
+
+def bench_env(bench_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=bench_url,
+        DJANGO_SETTINGS_MODULE=SETTINGS,
+        PLATFORM_DOMAIN="localhost",
+        PUBLIC_PORT_SUFFIX=":8000",
+    )
+    env.pop("REDIS_URL", None)  # in-process tasks and in-memory layers, as in `make run`
+    return env
+
+
+def migrate(env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=sys.stderr,
+        stderr=sys.stderr,
+    )
+    return time.perf_counter() - started
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ.pop("REDIS_URL", None)
+    for path in (ROOT / "platform", ROOT):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+    import django
+
+    django.setup()
+
+
+# --- benchmarks ---------------------------------------------------------------------------
+
+
+def bench_structure_create_s() -> None:
+    """Median time of `structure_create` (a clone of the template schema), 20 calls."""
+    from django.conf import settings
+    from django.db import connection
+
+    from tenants.services import StructureData, structure_create
+
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{settings.TENANT_BASE_SCHEMA}".django_migrations')  # noqa: S608
+        migrations = cur.fetchone()[0]
+        cur.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p')",
+            [settings.TENANT_BASE_SCHEMA],
+        )
+        tables = cur.fetchone()[0]
+    stamp = int(time.time())
+    durations = []
+    for i in range(STRUCTURE_CREATE_RUNS):
+        data = StructureData(
+            name=f"Club de banc {i}",
+            slug=f"bench{stamp}x{i}",
+            owner_email=f"owner{i}@bench{stamp}.test",
+        )
+        started = time.perf_counter()
+        structure_create(data=data)
+        durations.append(time.perf_counter() - started)
+        log(f"structure_create #{i + 1}: {durations[-1] * 1000:.1f} ms")
+    emit(
+        "structure_create_s",
+        round(statistics.median(durations), 4),
+        "s",
+        1,
+        migrations=migrations,
+        tables=tables,
+        runs=STRUCTURE_CREATE_RUNS,
+        max=round(max(durations), 4),
+    )
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def bench_dashboard_p95_ms() -> None:
+    """p95 server time of GET /manager/ for the demo structure's logged-in owner."""
+    from django.core.management import call_command
+    from django.test import Client
+
+    from ponton.accounts.models import User
+    from tenants.management.commands.seed_demo import DEMO_OWNER, DEMO_SLUG
+    from tenants.models import Structure
+
+    call_command("seed_demo", stdout=sys.stderr)
+    demo = Structure.objects.get(slug=DEMO_SLUG)
+    owner = User.objects.get(email=DEMO_OWNER)
+    client = Client(HTTP_HOST=demo.get_primary_domain().domain)
+    client.force_login(owner)
+
+    def get() -> float:
+        started = time.perf_counter()
+        response = client.get("/manager/")
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"GET /manager/ answered {response.status_code}")
+        return elapsed * 1000
+
+    for _ in range(DASHBOARD_WARMUP):
+        get()
+    times = [get() for _ in range(DASHBOARD_RUNS)]
+    log(
+        f"dashboard: median {statistics.median(times):.1f} ms, "
+        f"p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms"
+    )
+    emit(
+        "dashboard_p95_ms",
+        round(percentile(times, 95), 2),
+        "ms",
+        100,
+        median=round(statistics.median(times), 2),
+        runs=DASHBOARD_RUNS,
+    )
+
+
+BENCHES: dict[str, Callable[[], None]] = {
+    "structure_create_s": bench_structure_create_s,
+    "dashboard_p95_ms": bench_dashboard_p95_ms,
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHES)
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        log(f"unknown benchmark(s) {unknown}; known: {', '.join(BENCHES)}")
+        return 2
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        log("DATABASE_URL is not set (make bench sets it to the local PostgreSQL)")
+        return 2
+    bench_url = database_recreate(url)
+    log(f"bench database: {BENCH_DB}")
+    try:
+        env = bench_env(bench_url)
+        log(f"migrate: {migrate(env):.1f} s")
+        django_setup(env)
+        for name in names:
+            log(f"--- {name}")
+            BENCHES[name]()
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        database_drop(url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
