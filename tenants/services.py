@@ -14,7 +14,14 @@ from ponton.accounts.models import Membership, Role, User
 from ponton.accounts.services import user_get_or_create
 from ponton.plugins.manager import all_modules, get_plugin_manager
 from tenants.cloning import clone_schema
-from tenants.models import Domain, ModuleSubscription, Structure, StructureState
+from tenants.models import (
+    ContactRole,
+    Domain,
+    ModuleSubscription,
+    Structure,
+    StructureContact,
+    StructureState,
+)
 
 RESERVED_SLUGS = {
     "www",
@@ -226,3 +233,38 @@ def structure_update(*, structure: Structure, fields: dict) -> Structure:
         setattr(structure, name, value)
     structure.save(update_fields=list(fields))
     return structure
+
+
+@dataclass
+class ContactData:
+    """One of the structure's contacts (EG-1 step 2, EG-4)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+
+
+@transaction.atomic
+def structure_contacts_save(
+    *, structure: Structure, contacts: dict[str, ContactData | None]
+) -> None:
+    """EG-4: save the structure's contacts by role (director, accountant, communication,
+    reception). `None` for a role removes its contact; roles not named are left alone."""
+    unknown = set(contacts) - set(ContactRole.values)
+    if unknown:
+        raise ValueError(f"unknown contact roles: {sorted(unknown)}")
+    for role, data in contacts.items():
+        if data is None:
+            StructureContact.objects.filter(structure=structure, role=role).delete()
+            continue
+        StructureContact.objects.update_or_create(
+            structure=structure,
+            role=role,
+            defaults={
+                "first_name": data.first_name,
+                "last_name": data.last_name,
+                "email": data.email,
+                "phone": data.phone,
+            },
+        )

@@ -21,3 +21,17 @@ def structure_memberships(*, structure):
         .select_related("user")
         .order_by("user__last_name", "user__email")
     )
+
+
+def access_membership(*, structure, membership_id: int) -> Membership:
+    """A membership of this structure named in a URL; 404 for any other."""
+    from django.http import Http404
+
+    membership = (
+        Membership.objects.filter(pk=membership_id, structure=structure)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership

@@ -15,6 +15,7 @@ def site_create(
     city: str = "",
     latitude=None,
     longitude=None,
+    is_production: bool = True,
 ) -> Site:
     return Site.objects.create(
         name=name,
@@ -24,6 +25,7 @@ def site_create(
         city=city,
         latitude=latitude,
         longitude=longitude,
+        is_production=is_production,
     )
 
 
