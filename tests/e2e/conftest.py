@@ -8,9 +8,15 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +35,9 @@ def _playwright():
 
 @pytest.fixture(scope="session")
 def browser(_playwright):
-    browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                          headless=True)
+    browser = _playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
     yield browser
     browser.close()
 
@@ -59,8 +66,11 @@ def site(live_server, settings, platform):
 
     class _Site:
         def url(self, structure=None, path: str = "/") -> str:
-            host = (structure.get_primary_domain().domain if structure is not None
-                    else settings.PLATFORM_DOMAIN)
+            host = (
+                structure.get_primary_domain().domain
+                if structure is not None
+                else settings.PLATFORM_DOMAIN
+            )
             return f"http://{host}:{port}{path}"
 
     return _Site()
