@@ -42,11 +42,12 @@ SHARED_APPS = [
     "channels",
     "ponton.plugins",
     "ponton.web",
-    "realtime",
 ]
 
 TENANT_APPS = [
     "django.contrib.contenttypes",
+    "realtime",
+    "ponton.customers",
     "ponton.catalogue",
     *MODULE_APPS,
 ]

@@ -1,0 +1,1 @@
+"""The structure's customer base (tenant schema)."""

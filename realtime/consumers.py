@@ -1,0 +1,71 @@
+"""Websocket consumers. The base class checks Origin, runs database work in the structure's
+schema, joins the groups the subclass names and forwards `ponton.event` messages as JSON."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django_tenants.utils import tenant_context
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def same_origin(scope) -> bool:
+    """The page that opens the socket must come from the very host it connects to."""
+    origin = _header(scope, b"origin")
+    host = _header(scope, b"host")
+    if not origin or not host:
+        return False
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
+class StructureConsumer(AsyncJsonWebsocketConsumer):
+    """Subclasses implement `authorize()` (sync, runs in the structure's schema; returns the list
+    of groups to join, or None to refuse)."""
+
+    groups_joined: list[str]
+
+    async def connect(self):
+        self.groups_joined = []
+        structure = self.scope.get("structure")
+        user = self.scope.get("user")
+        if structure is None or user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        if not same_origin(self.scope):
+            await self.close(code=4403)
+            return
+        groups = await self.in_structure(self.authorize)
+        if not groups:
+            await self.close(code=4403)
+            return
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = list(groups)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def in_structure(self, func, *args, **kwargs):
+        """Run a sync function with the database on this socket's structure."""
+
+        def run():
+            with tenant_context(self.scope["structure"]):
+                return func(*args, **kwargs)
+
+        return await database_sync_to_async(run)()
+
+    def authorize(self) -> list[str] | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def ponton_event(self, message):
+        await self.send_json({"type": message["event"], "payload": message["payload"]})

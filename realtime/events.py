@@ -1,0 +1,64 @@
+"""Realtime events: stored first, sent after commit, only from services.
+
+Every event type is registered here with the keys of its payload and documented in
+docs/events.md (a test checks both). `publish` refuses an unknown type or a payload whose keys
+differ from the registered ones, and sends nothing until the transaction commits, so a client is
+never told about something that is not in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger("ponton.realtime")
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    payload_keys: frozenset[str]
+    description: str
+
+
+EVENT_TYPES: dict[str, EventType] = {}
+
+
+def register_event(name: str, payload_keys: set[str] | frozenset[str], description: str) -> None:
+    EVENT_TYPES[name] = EventType(name, frozenset(payload_keys), description)
+
+
+class EventError(ValueError):
+    pass
+
+
+def check_event(name: str, payload: dict) -> None:
+    event = EVENT_TYPES.get(name)
+    if event is None:
+        raise EventError(f"unknown event type {name!r}")
+    if set(payload) != event.payload_keys:
+        raise EventError(
+            f"payload of {name!r} has keys {sorted(payload)}, expected {sorted(event.payload_keys)}"
+        )
+
+
+def _send(groups: list[str], message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:  # noqa: BLE001 - the event is stored; clients catch up over HTTP
+            log.exception("could not send %s to %s", message.get("event"), group)
+
+
+def publish(*, groups: list[str], event: str, payload: dict) -> None:
+    """Send `event` to the groups once the current transaction has committed."""
+    check_event(event, payload)
+    message = {"type": "ponton.event", "event": event, "payload": payload}
+    transaction.on_commit(lambda: _send(list(groups), message))

@@ -1,0 +1,13 @@
+"""Channel-layer group names, built from ids only (architecture.md)."""
+
+
+def user_group(structure_id: int, user_id: int) -> str:
+    return f"t{structure_id}.u{user_id}"
+
+
+def staff_group(structure_id: int) -> str:
+    return f"t{structure_id}.staff"
+
+
+def conversation_group(structure_id: int, conversation_id: int) -> str:
+    return f"t{structure_id}.conv{conversation_id}"
