@@ -1,10 +1,7 @@
 from channels.auth import AuthMiddlewareStack
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 
 from realtime.middleware import TenantWebsocketMiddleware
-from realtime.routing import websocket_urlpatterns
+from realtime.routing import websocket_router
 
-websocket_application = AllowedHostsOriginValidator(
-    TenantWebsocketMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-)
+# Origin is checked by each consumer against the Host it connects to (realtime.consumers).
+websocket_application = TenantWebsocketMiddleware(AuthMiddlewareStack(websocket_router()))

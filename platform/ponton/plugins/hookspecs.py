@@ -41,3 +41,23 @@ def ponton_module_enabled(structure: Any) -> None:
 def ponton_module_disabled(structure: Any) -> None:
     """Called after the switch-off of the module for a structure is committed. Its data stays:
     nothing may be deleted."""
+
+
+@hookspec
+def ponton_websocket_routes() -> list[Any]:  # type: ignore[empty-body]
+    """Websocket URL patterns (channels `path(...)`) the module serves under /ws/.
+
+    Collected once at start-up from every installed module; each route is wrapped so that a
+    connection to a structure where the module is off is refused before the consumer runs.
+    """
+
+
+@hookspec
+def ponton_section_links(structure: Any, user: Any, section: str) -> list[MenuItem]:  # type: ignore[empty-body]
+    """Pages the module adds to a Club Manager section page (section slug: "clients",
+    "gerer", …), e.g. the forum's Clients > Discussions."""
+
+
+@hookspec
+def ponton_customer_card_actions(structure: Any, customer: Any, user: Any) -> list[MenuItem]:  # type: ignore[empty-body]
+    """Buttons the module adds to a customer card (e.g. the forum's "Forum")."""

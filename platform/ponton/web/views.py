@@ -69,6 +69,19 @@ def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
     return [(label, url, desc) for label, url, desc, perm in links if role_has(role, perm)]
 
 
+def _module_section_links(request, slug: str) -> list[tuple[str, str, str]]:
+    if not role_has(request.membership.role, "module.use"):
+        return []
+    items = [
+        item
+        for items in hooks_for(request.tenant).ponton_section_links(
+            structure=request.tenant, user=request.user, section=slug
+        )
+        for item in (items or [])
+    ]
+    return [(item.label, item.url, "") for item in sorted(items, key=lambda i: (i.order, i.label))]
+
+
 @staff_view("dashboard.view")
 def section(request, slug: str):
     section = SECTIONS_BY_SLUG.get(slug)
