@@ -1,17 +1,15 @@
 """EG-1 end to end in a real browser: the whole signup wizard, the set-password email, the first
 login to the new structure's Club Manager, and a module switched off and on (EG-2)."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from PIL import Image
-from pypdf import PdfWriter
 
 from ponton.accounts.models import Membership, Role
 from tenants.models import ActivationKey, ContractSignature, Structure, StructureState
+from tests.support.files import pdf_bytes, png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,16 +17,12 @@ PASSWORD = "Voiles-au-vent-2026!"
 
 
 def _png(path):
-    Image.new("RGB", (120, 80), (20, 80, 160)).save(path, "PNG")
+    path.write_bytes(png_bytes((120, 80)))
     return str(path)
 
 
 def _pdf(path):
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(pdf_bytes())
     return str(path)
 
 

@@ -5,36 +5,20 @@ is saved."""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
-from PIL import Image
-from pypdf import PdfWriter
 
 from ponton.accounts.models import Role
 from ponton.catalogue.models import Site
 from tenants.models import ContactRole, Structure, StructureContact
+from tests.support.files import pdf_upload, png_upload
 
 VALID_SIRET = "73282932000074"
 VALID_VAT = "FR44732829320"
 VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"
-
-
-def png_upload(name: str = "logo.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (12, 8), (29, 78, 137)).save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def pdf_upload(name: str = "cgv.pdf") -> SimpleUploadedFile:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
 
 
 def row(structure: Structure) -> dict:

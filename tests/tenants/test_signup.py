@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -15,13 +14,13 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 from django_tenants.utils import schema_context
-from PIL import Image
-from pypdf import PdfWriter
 
 from ponton.accounts.models import Membership, Role, User
 from ponton.catalogue.models import Site
 from tenants.cloning import schema_exists
 from tenants.models import (
+from tests.support.files import pdf_upload as pdf
+from tests.support.files import png_upload as png
     ActivationKey,
     ContractSignature,
     Domain,
@@ -38,22 +37,9 @@ CONTRACT = Path(__file__).resolve().parents[2] / "tenants" / "contracts" / "cont
 UA = "Mozilla/5.0 (test) Ponton-signup"
 
 
+
 def url(number: int | None = None) -> str:
     return "/inscription/" if number is None else f"/inscription/etape/{number}/"
-
-
-def png(name: str = "logo.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 12), (29, 78, 137)).save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def pdf(name: str = "cgv.pdf") -> SimpleUploadedFile:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
 
 
 def step_data(number: int, slug: str = "cvbrest", **overrides) -> dict:
