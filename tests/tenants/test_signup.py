@@ -19,8 +19,6 @@ from ponton.accounts.models import Membership, Role, User
 from ponton.catalogue.models import Site
 from tenants.cloning import schema_exists
 from tenants.models import (
-from tests.support.files import pdf_upload as pdf
-from tests.support.files import png_upload as png
     ActivationKey,
     ContractSignature,
     Domain,
@@ -31,11 +29,12 @@ from tests.support.files import png_upload as png
     StructureImage,
     StructureState,
 )
+from tests.support.files import pdf_upload as pdf
+from tests.support.files import png_upload as png
 
 KEY = "K7QF-2MZP-9XWD-HT4C"
 CONTRACT = Path(__file__).resolve().parents[2] / "tenants" / "contracts" / "contrat-2026-11.txt"
 UA = "Mozilla/5.0 (test) Ponton-signup"
-
 
 
 def url(number: int | None = None) -> str:
