@@ -8,6 +8,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "Chromium n'a pas pu être installé."
 fi
+if ! command -v msgfmt >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  echo "Installation de gettext (catalogues de traduction)…"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null) \
+    || echo "gettext n'a pas pu être installé."
+fi
 DJANGO_SETTINGS_MODULE=ponton.config.settings.test $PY manage.py makemigrations --check --dry-run
 .venv/bin/ruff check .
 set +e

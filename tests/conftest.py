@@ -38,6 +38,15 @@ def _public_schema():
 
 
 @pytest.fixture(autouse=True)
+def _french():
+    """LocaleMiddleware leaves the last request's language active: reset it for every test."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
