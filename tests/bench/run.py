@@ -34,8 +34,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def emit(bench: str, value: float, unit: str, goal: float, **extra) -> None:
-    line = {"bench": bench, "value": value, "unit": unit, "goal": goal, "better": "lower"}
+def emit(bench: str, value: float, unit: str, goal: float, better: str = "lower", **extra) -> None:
+    line = {"bench": bench, "value": value, "unit": unit, "goal": goal, "better": better}
     line.update(extra)
     print(json.dumps(line), flush=True)
 
@@ -75,6 +75,14 @@ def database_drop(url: str) -> None:
         )
 
 
+_CURRENT_ENV: dict[str, str] = {}
+
+
+def bench_env_current() -> dict[str, str]:
+    """The environment of the bench database (for servers the benchmarks start)."""
+    return dict(_CURRENT_ENV)
+
+
 def bench_env(bench_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -84,6 +92,8 @@ def bench_env(bench_url: str) -> dict[str, str]:
         PUBLIC_PORT_SUFFIX=":8000",
     )
     env.pop("REDIS_URL", None)  # in-process tasks and in-memory layers, as in `make run`
+    _CURRENT_ENV.clear()
+    _CURRENT_ENV.update(env)
     return env
 
 
@@ -200,9 +210,20 @@ def bench_dashboard_p95_ms() -> None:
     )
 
 
+def _realtime(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import realtime
+
+        getattr(realtime, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
+    "ws_clients_held": _realtime("ws_clients_held"),
+    "fanout_200_ms": _realtime("fanout_200_ms"),
 }
 
 
