@@ -69,3 +69,26 @@ class StructureConsumer(AsyncJsonWebsocketConsumer):
 
     async def ponton_event(self, message):
         await self.send_json({"type": message["event"], "payload": message["payload"]})
+
+
+class NotificationConsumer(StructureConsumer):
+    """`ws/notifications/`: the staff member's own notification centre (NO-1).
+
+    Joins only the user's group in this structure; receives `notification.created` and
+    `notification.read`. Clients send nothing: marking read goes through HTTP (CSRF-checked)
+    and comes back to every open tab as `notification.read`.
+    """
+
+    def authorize(self) -> list[str] | None:
+        from ponton.accounts.selectors import membership_for
+        from realtime.groups import user_group
+
+        structure = self.scope["structure"]
+        user = self.scope["user"]
+        if membership_for(user=user, structure=structure) is None:
+            return None
+        return [user_group(structure.id, user.id)]
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Nothing is expected from the client; anything sent (even non-JSON) is ignored."""
+        return None

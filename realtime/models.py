@@ -19,3 +19,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link(self) -> str:
+        """The url when it is a path of this site or an http(s) address; "" otherwise (never a
+        `javascript:` link, whoever wrote the row)."""
+        url = self.url.strip()
+        if url.startswith("/") and not url.startswith(("//", "/\\")):
+            return url
+        if url.lower().startswith(("https://", "http://")):
+            return url
+        return ""

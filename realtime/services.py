@@ -1,18 +1,31 @@
-"""Writes of the notification centre. Rows are stored first; events go out after commit."""
+"""Writes of the notification centre (NO-1). Rows are stored first; events go out after commit.
+
+Every service names its structure and works in that structure's schema (schema_context), so a
+caller on another schema (a task, a consumer, the public schema) cannot write to the wrong one.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from ponton.accounts.models import Membership
 from realtime.events import publish, register_event
 from realtime.groups import user_group
 from realtime.models import Notification
+from realtime.selectors import notification_data, unread_counts
+from realtime.selectors import unread_count as unread_count  # kept importable from here
 
 register_event(
     "notification.created",
     {"id", "kind", "title", "body", "url", "created_at", "unread_count"},
     "A notification for this user was stored.",
+)
+register_event(
+    "notification.read",
+    {"ids", "unread_count"},
+    "Notifications of this user were marked read (in any tab or device).",
 )
 
 
@@ -24,10 +37,6 @@ def _recipients(*, structure, user_ids: list[int] | None, roles: list[str] | Non
     if roles:
         ids |= set(members.filter(role__in=roles).values_list("user_id", flat=True))
     return sorted(ids)
-
-
-def unread_count(*, user_id: int) -> int:
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 
 
 @transaction.atomic
@@ -42,27 +51,64 @@ def notification_create(
     roles: list[str] | None = None,
 ) -> list[Notification]:
     """Store one notification per active member among `user_ids` and the members having one
-    of `roles`, in the structure's schema (the caller's connection must be on it), then push
-    `notification.created` to each recipient's group after commit."""
+    of `roles`, in the structure's schema, then push `notification.created` to each
+    recipient's group after commit. Nobody else is notified: inactive members, people who are
+    not members of this structure and unknown ids are left out."""
     recipients = _recipients(structure=structure, user_ids=user_ids, roles=roles)
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(user_id=uid, kind=kind, title=title[:200], body=body, url=url)
-            for uid in recipients
-        ]
-    )
+    if not recipients:
+        return []
+    with schema_context(structure.schema_name):
+        rows = Notification.objects.bulk_create(
+            [
+                Notification(user_id=uid, kind=kind, title=title[:200], body=body, url=url)
+                for uid in recipients
+            ]
+        )
+        counts = unread_counts(user_ids=recipients)
     for row in rows:
+        data = notification_data(row)
+        del data["read"]
         publish(
             groups=[user_group(structure.id, row.user_id)],
             event="notification.created",
-            payload={
-                "id": row.id,
-                "kind": row.kind,
-                "title": row.title,
-                "body": row.body,
-                "url": row.url,
-                "created_at": row.created_at.isoformat(),
-                "unread_count": unread_count(user_id=row.user_id),
-            },
+            payload={**data, "unread_count": counts[row.user_id]},
         )
     return rows
+
+
+def _mark_read(*, structure, user_id: int, ids_query) -> list[int]:
+    # Lock the user's unread rows first: two tabs marking at once each report only the rows
+    # they changed themselves, and the pushed count is the count after this change.
+    ids = sorted(ids_query.select_for_update().values_list("id", flat=True))
+    if ids:
+        Notification.objects.filter(id__in=ids).update(read_at=timezone.now())
+        publish(
+            groups=[user_group(structure.id, user_id)],
+            event="notification.read",
+            payload={
+                "ids": ids,
+                "unread_count": unread_counts(user_ids=[user_id])[user_id],
+            },
+        )
+    return ids
+
+
+@transaction.atomic
+def notification_mark_read(*, structure, user_id: int, notification_ids: list[int]) -> list[int]:
+    """Mark the given notifications of this user read; returns the ids that were unread. Ids
+    of other users' notifications are ignored. Pushes `notification.read` to every open socket
+    of the user after commit (when something changed)."""
+    with schema_context(structure.schema_name):
+        unread = Notification.objects.filter(
+            user_id=user_id, id__in=list(notification_ids), read_at__isnull=True
+        )
+        return _mark_read(structure=structure, user_id=user_id, ids_query=unread)
+
+
+@transaction.atomic
+def notification_mark_all_read(*, structure, user_id: int) -> list[int]:
+    """Mark every unread notification of this user in this structure read; returns their ids
+    and pushes `notification.read` after commit (when something changed)."""
+    with schema_context(structure.schema_name):
+        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+        return _mark_read(structure=structure, user_id=user_id, ids_query=unread)

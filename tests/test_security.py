@@ -40,6 +40,8 @@ def access_of(callback) -> str:
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if getattr(callback, "ponton_public", False):
         return "public"
+    if getattr(callback, "ponton_permission", None) == "customer.space":
+        return "customer"  # ponton.customers.access: customer_view / account_view
     if getattr(callback, "ponton_permission", None):
         return "staff"
     if view_class is not None and issubclass(view_class, APIView):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ponton.accounts import ratelimit
 from ponton.accounts.selectors import membership_for
+from ponton.customers.selectors import customer_for_account
 
 
 class LoginForm(forms.Form):
@@ -51,7 +52,11 @@ class LoginForm(forms.Form):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         structure = getattr(self.request, "tenant", None)
         if structure is not None and not structure.is_platform:
-            if membership_for(user=user, structure=structure) is None:
+            # Staff members of the structure, and its customers (customer space, /compte/).
+            if (
+                membership_for(user=user, structure=structure) is None
+                and customer_for_account(account_id=user.pk) is None
+            ):
                 raise forms.ValidationError(self.error_messages["no_access"], code="no_access")
         self.user = user
         return cleaned

@@ -78,3 +78,29 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.structure} ({self.role})"
+
+
+class CustomerLink(models.Model):
+    """A person is a customer of a structure: the platform-wide index of the customer rows.
+
+    The customer itself lives in the structure's schema (`customers.Customer`, whose
+    `account_id` is this user's id); this row lets the platform list a person's structures
+    ("Mes discussions") without opening every schema.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="customer_links")
+    structure = models.ForeignKey(
+        "tenants.Structure", on_delete=models.CASCADE, related_name="customer_links"
+    )
+    customer_id = models.BigIntegerField()  # customers.Customer id in the structure's schema
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "structure"], name="one_customer_link_per_structure"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.structure} (customer {self.customer_id})"

@@ -33,6 +33,10 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
         "Voir les clients",
         frozenset({Role.OWNER, Role.ADMIN, Role.STAFF, Role.CASHIER}),
     ),
+    "customers.manage": (
+        "Créer des clients et les inviter dans l'espace client",
+        frozenset({Role.OWNER, Role.ADMIN, Role.STAFF, Role.CASHIER}),
+    ),
     "sales.manage": (
         "Vendre, facturer, encaisser",
         frozenset({Role.OWNER, Role.ADMIN, Role.STAFF, Role.CASHIER}),

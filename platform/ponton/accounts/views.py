@@ -11,14 +11,19 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts.access import public_view
 from ponton.accounts.forms import LoginForm, PontonPasswordResetForm
+from ponton.accounts.selectors import membership_for
 
 
 def _default_next(request) -> str:
     structure = getattr(request, "tenant", None)
     if structure is not None and not structure.is_platform:
+        if membership_for(user=request.user, structure=structure) is None:
+            return reverse("compte:home")  # a customer of the structure (LoginForm checked)
         return reverse("manager:dashboard")
     if request.user.is_authenticated and request.user.is_platform_operator:
         return reverse("console:structures")
+    if request.user.is_authenticated and request.user.customer_links.exists():
+        return reverse("compte:home")
     return "/"
 
 

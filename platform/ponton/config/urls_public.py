@@ -1,4 +1,4 @@
-"""URLs of the platform domain: landing page, signup wizard, console, outbox."""
+"""URLs of the platform domain: landing page, signup wizard, console, customer space, outbox."""
 
 from django.conf import settings
 from django.urls import include, path, re_path
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("ponton.accounts.urls")),
     path("inscription/", include("tenants.urls_signup")),
     path("console/", include("tenants.urls_console")),
+    path("compte/", include("ponton.customers.urls_platform")),
     path("outbox/", web_views.outbox, name="outbox"),
 ]
 

@@ -1,4 +1,5 @@
-"""URLs of a structure's domain: MarketPlace at /, Club Manager at /manager/, API at /api/v1/."""
+"""URLs of a structure's domain: MarketPlace at /, Club Manager at /manager/, customer space at
+/compte/, API at /api/v1/."""
 
 from django.conf import settings
 from django.urls import include, path, re_path
@@ -6,12 +7,15 @@ from django.views.static import serve
 
 from ponton.accounts.access import public_view
 from ponton.config.modules_urls import module_urlpatterns
+from ponton.customers.urls_space import module_customer_patterns
 from ponton.web import views as web_views
 
 urlpatterns = [
     path("", web_views.structure_home, name="structure_home"),
     path("", include("ponton.accounts.urls")),
     path("manager/", include("ponton.web.urls_manager")),
+    path("compte/", include("ponton.customers.urls_space")),
+    path("compte/", include(module_customer_patterns())),
     path("api/v1/", include("ponton.config.urls_api")),
     *module_urlpatterns(),
 ]

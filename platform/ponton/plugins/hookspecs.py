@@ -61,3 +61,10 @@ def ponton_section_links(structure: Any, user: Any, section: str) -> list[MenuIt
 @hookspec
 def ponton_customer_card_actions(structure: Any, customer: Any, user: Any) -> list[MenuItem]:  # type: ignore[empty-body]
     """Buttons the module adds to a customer card (e.g. the forum's "Forum")."""
+
+
+@hookspec
+def ponton_customer_space_links(structure: Any, user: Any) -> list[MenuItem]:  # type: ignore[empty-body]
+    """Pages the module adds to a customer's space for this structure (e.g. the forum's
+    "Mes discussions"): shown on /compte/ on the structure's domain and, next to the
+    structure's name, on the platform-wide list of the person's structures."""

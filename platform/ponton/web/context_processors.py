@@ -17,4 +17,14 @@ def ponton(request) -> dict:
 
         context["membership"] = membership
         context["manager_menu"] = manager_menu(request, structure, membership)
+        context["notification_bell"] = _notification_bell(structure, request.user.id)
     return context
+
+
+def _notification_bell(structure, user_id: int):
+    """The bell's unread count and latest notifications (NO-1), read only if a page shows it."""
+    from django.utils.functional import SimpleLazyObject
+
+    from realtime.selectors import notifications_menu
+
+    return SimpleLazyObject(lambda: notifications_menu(structure=structure, user_id=user_id))

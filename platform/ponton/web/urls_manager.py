@@ -9,4 +9,6 @@ urlpatterns = [
     path("section/<slug:slug>/", views.section, name="section"),
     path("structure/", include("tenants.urls_manager")),
     path("utilisateurs/", include("ponton.accounts.urls_manager")),
+    path("notifications/", include("realtime.urls")),
+    path("clients/", include("ponton.customers.urls_manager")),
 ]

@@ -45,6 +45,15 @@ def dashboard(request):
 def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
     """Pages of a section that exist today, as (label, url, description)."""
     links: list[tuple[str, str, str, str]] = []
+    if slug == "clients":
+        links = [
+            (
+                _("Clients"),
+                reverse("manager:customers"),
+                _("Rechercher un client, créer un client, ouvrir sa fiche."),
+                "customers.view",
+            ),
+        ]
     if slug == "parametres":
         links = [
             (
@@ -96,7 +105,8 @@ def section(request, slug: str):
         "manager/section.html",
         {
             "section": section,
-            "links": _section_links(slug, request.membership.role),
+            "links": _section_links(slug, request.membership.role)
+            + _module_section_links(request, slug),
         },
     )
 

@@ -16,3 +16,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, TEST_MODULE_APP]
 EXTRA_MODULE_PLUGINS = [f"{TEST_MODULE_APP}.plugin"]
 
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Static files straight from the apps (no collectstatic in tests): the browser tests need the JS.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

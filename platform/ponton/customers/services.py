@@ -1,0 +1,95 @@
+"""Writes on the customer base: creating customers, inviting them into the customer space."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ponton.accounts.models import CustomerLink, User
+from ponton.accounts.services import password_set_path, user_get_or_create
+from ponton.customers.models import Customer
+from ponton.web.mail import email_send
+from tenants.selectors import structure_url
+
+
+class CustomerError(Exception):
+    """A refused action on a customer, with a French message for the user."""
+
+
+@transaction.atomic
+def customer_create(
+    *, first_name: str, last_name: str, email: str = "", mobile: str = "", phone: str = ""
+) -> Customer:
+    """CU-1: a new customer in the current structure's schema."""
+    return Customer.objects.create(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip().lower(),
+        mobile=mobile,
+        phone=phone,
+    )
+
+
+def _account_for(*, customer: Customer) -> User:
+    """The customer's platform account: the one already linked, else the one of their email
+    (created when nobody has it yet)."""
+    if customer.account_id is not None:
+        user = User.objects.filter(pk=customer.account_id).first()
+        if user is not None:
+            return user
+    if not customer.email:
+        raise CustomerError(
+            _("Ajoutez d'abord une adresse email à ce client : l'invitation part par email.")
+        )
+    user = user_get_or_create(
+        email=customer.email, first_name=customer.first_name, last_name=customer.last_name
+    )
+    other = Customer.objects.filter(account_id=user.pk).exclude(pk=customer.pk).first()
+    if other is not None:
+        raise CustomerError(
+            _("Le compte %(email)s est déjà celui du client %(name)s.")
+            % {"email": user.email, "name": other.full_name}
+        )
+    return user
+
+
+@transaction.atomic
+def customer_invite(*, structure, customer: Customer) -> User:
+    """Give the customer a platform account (created, or found by email), link it to the
+    customer in this structure, and email a link to choose a password (or to log in, when the
+    account already has one) with the address of the customer space. No password is emailed.
+
+    Whole or not at all: a refusal (no email, account already another customer's) leaves no
+    account, no link and no email behind.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    user = _account_for(customer=customer)
+    if customer.account_id != user.pk:
+        customer.account_id = user.pk
+        customer.save(update_fields=["account_id"])
+    CustomerLink.objects.update_or_create(
+        user=user, structure=structure, defaults={"customer_id": customer.pk}
+    )
+    has_password = user.has_usable_password()
+    path = reverse("login") if has_password else password_set_path(user=user)
+    with translation.override(settings.LANGUAGE_CODE):
+        email_send(
+            to=[user.email],
+            subject=_("Votre espace client chez %(name)s") % {"name": structure.display_title},
+            template="customers/email/invitation",
+            context={
+                "customer": customer,
+                "structure": structure,
+                "user": user,
+                "has_password": has_password,
+                "link": structure_url(structure=structure, path=path),
+                "space_url": structure_url(
+                    structure=structure,
+                    path=reverse("compte:home", urlconf=settings.ROOT_URLCONF),
+                ),
+            },
+        )
+    return user
