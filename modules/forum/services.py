@@ -27,7 +27,6 @@ from realtime.services import notification_create
 from tenants.selectors import structure_url
 
 MAX_LENGTH = 5000
-DEFAULT_RATE_LIMIT = (20, 60)  # messages per user, per window in seconds
 NOTIFIED_ROLES = [Role.OWNER, Role.ADMIN, Role.STAFF]
 
 
@@ -60,7 +59,7 @@ def _clean_body(body: str) -> str:
 
 
 def _refuse_when_too_many(*, account_id: int) -> None:
-    limit = getattr(settings, "RATELIMIT_FORUM_MESSAGE", DEFAULT_RATE_LIMIT)
+    limit = settings.RATELIMIT_FORUM_MESSAGE
     if ratelimit.hit(scope="forum-message", ident=str(account_id), limit=limit):
         raise ForumError(
             _("Vous avez envoyé trop de messages : patientez une minute avant de réessayer."),

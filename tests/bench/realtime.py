@@ -234,3 +234,75 @@ async def _until_event(sock, event_type: str) -> dict:
         message = json.loads(await asyncio.wait_for(sock.recv(), timeout=30))
         if message.get("type") == event_type:
             return message
+
+
+def bench_forum_latency_p95_ms(*, env: dict[str, str], emit) -> None:
+    """1,000 customer messages, one after the other: from the customer's POST until the staff
+    socket watching the conversation has the event."""
+    import httpx
+    from django_tenants.utils import schema_context
+
+    from modules.forum.services import conversation_open
+    from ponton.customers.services import customer_create, customer_invite
+
+    use_redis_layer_in_process()
+    structure, owner = bench_structure("forum")
+    host = structure.get_primary_domain().domain
+    with schema_context(structure.schema_name):
+        customer = customer_create(first_name="Léa", last_name="Banc", email=f"lea@{host}.test")
+        account = customer_invite(structure=structure, customer=customer)
+        conversation = conversation_open(customer=customer)
+    staff_key, customer_key = session_for(owner), session_for(account)
+    count = 1000
+    server_env = dict(env, RATELIMIT_FORUM_MESSAGE=f"{count * 2}/60")
+
+    with Daphne(server_env) as daphne:
+        base = f"http://127.0.0.1:{daphne.port}"
+        origin = f"http://{host}:{daphne.port}"
+
+        async def run() -> list[float]:
+            staff = await open_socket(daphne.port, host, f"/ws/forum/{conversation.pk}/", staff_key)
+            csrf = "b" * 32
+            headers = {
+                "Host": f"{host}:{daphne.port}",
+                "Origin": origin,
+                "Referer": f"{origin}/compte/discussions/",
+                "X-CSRFToken": csrf,
+                "Accept": "application/json",
+            }
+            cookies = {"sessionid": customer_key, "csrftoken": csrf}
+            latencies = []
+            async with httpx.AsyncClient(base_url=base, headers=headers, cookies=cookies) as http:
+                for i in range(count):
+                    started = time.perf_counter()
+                    response = await http.post(
+                        "/compte/discussions/", data={"body": f"Message {i}"}
+                    )
+                    if response.status_code != 201:
+                        raise RuntimeError(
+                            f"POST answered {response.status_code}: {response.text[:200]}"
+                        )
+                    sent_id = response.json()["message"]["id"]
+                    while True:
+                        event = await _until_event(staff, "forum.message")
+                        if event["payload"]["id"] == sent_id:
+                            break
+                    latencies.append((time.perf_counter() - started) * 1000)
+            await staff.close()
+            return latencies
+
+        times = asyncio.run(run())
+    ordered = sorted(times)
+    p95 = ordered[int(0.95 * len(ordered)) - 1]
+    log(
+        f"forum latency: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
+        f"max {max(times):.1f} ms"
+    )
+    emit(
+        "forum_latency_p95_ms",
+        round(p95, 1),
+        "ms",
+        50,
+        median=round(statistics.median(times), 1),
+        messages=count,
+    )

@@ -224,6 +224,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "dashboard_p95_ms": bench_dashboard_p95_ms,
     "ws_clients_held": _realtime("ws_clients_held"),
     "fanout_200_ms": _realtime("fanout_200_ms"),
+    "forum_latency_p95_ms": _realtime("forum_latency_p95_ms"),
 }
 
 

@@ -201,6 +201,9 @@ SPECTACULAR_SETTINGS = {
 # Rate limits: (attempts, window in seconds).
 RATELIMIT_LOGIN = (10, 300)
 RATELIMIT_ACTIVATION_KEY = (5, 600)
+# Forum messages per user: "count/seconds" (the benchmarks raise it to send 1,000 messages).
+_forum_limit = os.environ.get("RATELIMIT_FORUM_MESSAGE", "20/60").split("/")
+RATELIMIT_FORUM_MESSAGE = (int(_forum_limit[0]), int(_forum_limit[1]))
 
 # Uploads accepted by forms.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
