@@ -46,19 +46,44 @@ def check_event(name: str, payload: dict) -> None:
         )
 
 
-def _send(groups: list[str], message: dict) -> None:
+async def _send_all(sends: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
+    for group, message in sends:
         try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # noqa: BLE001 - the event is stored; clients catch up over HTTP
-            log.exception("could not send %s to %s", message.get("event"), group)
+            await layer.group_send(group, message)
+        except Exception as exc:  # noqa: BLE001 - stored; clients catch up over HTTP
+            log.error("could not send %s to %s: %r", message.get("event"), group, exc)
+
+
+def _send(sends: list[tuple[str, dict]]) -> None:
+    # One event loop for the whole batch: a fan-out to 200 users reuses one Redis connection
+    # pool, instead of 200 event loops each opening its own connections.
+    try:
+        async_to_sync(_send_all)(sends)
+    except Exception:  # noqa: BLE001 - the event is stored; clients catch up over HTTP
+        log.exception("could not send %d event(s)", len(sends))
+
+
+@dataclass(frozen=True)
+class Event:
+    groups: list[str]
+    event: str
+    payload: dict
+
+
+def publish_many(events: list[Event]) -> None:
+    """Send several events once the current transaction has committed, in one batch."""
+    sends = []
+    for item in events:
+        check_event(item.event, item.payload)
+        message = {"type": "ponton.event", "event": item.event, "payload": item.payload}
+        sends.extend((group, message) for group in item.groups)
+    if sends:
+        transaction.on_commit(lambda: _send(sends))
 
 
 def publish(*, groups: list[str], event: str, payload: dict) -> None:
     """Send `event` to the groups once the current transaction has committed."""
-    check_event(event, payload)
-    message = {"type": "ponton.event", "event": event, "payload": payload}
-    transaction.on_commit(lambda: _send(list(groups), message))
+    publish_many([Event(groups=list(groups), event=event, payload=payload)])

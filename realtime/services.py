@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ponton.accounts.models import Membership
-from realtime.events import publish, register_event
+from realtime.events import Event, publish, publish_many, register_event
 from realtime.groups import user_group
 from realtime.models import Notification
 from realtime.selectors import notification_data, unread_counts
@@ -65,14 +65,18 @@ def notification_create(
             ]
         )
         counts = unread_counts(user_ids=recipients)
+    events = []
     for row in rows:
         data = notification_data(row)
         del data["read"]
-        publish(
-            groups=[user_group(structure.id, row.user_id)],
-            event="notification.created",
-            payload={**data, "unread_count": counts[row.user_id]},
+        events.append(
+            Event(
+                groups=[user_group(structure.id, row.user_id)],
+                event="notification.created",
+                payload={**data, "unread_count": counts[row.user_id]},
+            )
         )
+    publish_many(events)
     return rows
 
 

@@ -31,8 +31,8 @@ def sent(monkeypatch):
     """What publish() hands to the channel layer, as (group, event, payload)."""
     record: list[tuple[str, str, dict]] = []
 
-    def fake_send(groups, message):
-        for group in groups:
+    def fake_send(sends):
+        for group, message in sends:
             record.append((group, message["event"], message["payload"]))
 
     monkeypatch.setattr(events, "_send", fake_send)
@@ -178,7 +178,7 @@ def test_created_events_leave_after_commit_with_each_recipients_count(
             roles=[Role.OWNER, Role.ADMIN],
         )
         assert sent == []  # nothing before commit
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1  # one batch for all recipients
     for callback in callbacks:
         callback()
 
