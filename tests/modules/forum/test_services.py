@@ -192,14 +192,13 @@ def test_the_event_goes_to_the_conversation_group_after_commit_only(
         layer = get_channel_layer()
         channel = await layer.new_channel()
         await layer.group_add(group, channel)
+        receiving = asyncio.ensure_future(layer.receive(channel))
         message, callbacks = await sync_to_async(post_without_commit)()
-        try:
-            early = await asyncio.wait_for(layer.receive(channel), timeout=0.3)
-        except TimeoutError:
-            early = None
+        await asyncio.sleep(0.3)
+        early = receiving.result() if receiving.done() else None
         for callback in callbacks:
             await sync_to_async(callback)()
-        event = await asyncio.wait_for(layer.receive(channel), timeout=5)
+        event = await asyncio.wait_for(receiving, timeout=5)
         await layer.group_discard(group, channel)
         return message, early, event
 
