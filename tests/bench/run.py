@@ -246,6 +246,9 @@ def main(argv: list[str]) -> int:
         django_setup(env)
         for name in names:
             log(f"--- {name}")
+            from django.db import connection
+
+            connection.set_schema_to_public()  # each benchmark starts on the public schema
             BENCHES[name]()
     finally:
         if "django" in sys.modules:
