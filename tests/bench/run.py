@@ -219,12 +219,19 @@ def _realtime(name: str) -> Callable[[], None]:
     return run
 
 
+def _customers() -> None:
+    from tests.bench.customers import bench_customer_search_p95_ms
+
+    bench_customer_search_p95_ms(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
     "ws_clients_held": _realtime("ws_clients_held"),
     "fanout_200_ms": _realtime("fanout_200_ms"),
     "forum_latency_p95_ms": _realtime("forum_latency_p95_ms"),
+    "customer_search_p95_ms": _customers,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenants import validators
 from tenants.forms_manager import clean_phone
 
 
@@ -26,6 +27,13 @@ class CustomerForm(forms.Form):
     )
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
     phone = forms.CharField(label=_("Téléphone fixe"), max_length=20, required=False)
+    birth_date = forms.DateField(
+        label=_("Date de naissance"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_("JJ/MM/AAAA"),
+        error_messages={"invalid": _("Indiquez une date valide, au format JJ/MM/AAAA.")},
+    )
 
     def clean_mobile(self) -> str:
         return clean_phone(self.cleaned_data["mobile"].strip())
@@ -36,3 +44,70 @@ class CustomerForm(forms.Form):
 
 class CustomerSearchForm(forms.Form):
     q = forms.CharField(label=_("Rechercher un client"), max_length=100, required=False)
+
+
+class AddressForm(forms.Form):
+    """CU-1: a postal address of the customer."""
+
+    label = forms.CharField(
+        label=_("Libellé"),
+        max_length=50,
+        required=False,
+        help_text=_("Ex. : domicile, vacances."),
+    )
+    line1 = forms.CharField(
+        label=_("Adresse"),
+        max_length=200,
+        error_messages={"required": _("Indiquez l'adresse.")},
+    )
+    line2 = forms.CharField(label=_("Complément d'adresse"), max_length=200, required=False)
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=5,
+        validators=[validators.validate_postal_code],
+        error_messages={"required": _("Indiquez le code postal.")},
+    )
+    city = forms.CharField(
+        label=_("Ville"), max_length=100, error_messages={"required": _("Indiquez la ville.")}
+    )
+    country = forms.CharField(label=_("Pays"), max_length=100, initial="France")
+
+    def clean_postal_code(self) -> str:
+        return self.cleaned_data["postal_code"].strip()
+
+
+class PayerForm(forms.Form):
+    """CU-1: who pays for this customer, found by their email."""
+
+    payer_email = forms.EmailField(
+        label=_("Email du payeur"),
+        error_messages={"required": _("Indiquez l'email du client payeur.")},
+    )
+
+    def clean_payer_email(self):
+        from ponton.customers.models import Customer
+
+        email = self.cleaned_data["payer_email"].strip().lower()
+        payer = Customer.objects.filter(email=email, erased_at__isnull=True).first()
+        if payer is None:
+            raise forms.ValidationError(_("Aucun client n'a cette adresse email."))
+        return payer
+
+
+class CustomerImportForm(forms.Form):
+    """CU-1: the CSV file of customers to import."""
+
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_(
+            "UTF-8, séparateur « ; » ou « , ». Colonnes : nom, prénom, email, mobile, "
+            "téléphone, date de naissance (JJ/MM/AAAA), adresse, code postal, ville."
+        ),
+        error_messages={"required": _("Choisissez le fichier CSV à importer.")},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("Le fichier dépasse 5 Mo : découpez-le."))
+        return upload

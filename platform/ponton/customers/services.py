@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ponton.accounts.models import CustomerLink, User
 from ponton.accounts.services import password_set_path, user_get_or_create
-from ponton.customers.models import Customer
+from ponton.customers.models import Address, Customer
 from ponton.web.mail import email_send
 from tenants.selectors import structure_url
 
@@ -21,7 +23,13 @@ class CustomerError(Exception):
 
 @transaction.atomic
 def customer_create(
-    *, first_name: str, last_name: str, email: str = "", mobile: str = "", phone: str = ""
+    *,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    mobile: str = "",
+    phone: str = "",
+    birth_date: date | None = None,
 ) -> Customer:
     """CU-1: a new customer in the current structure's schema."""
     return Customer.objects.create(
@@ -30,7 +38,117 @@ def customer_create(
         email=email.strip().lower(),
         mobile=mobile,
         phone=phone,
+        birth_date=birth_date,
     )
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    mobile: str = "",
+    phone: str = "",
+    birth_date: date | None = None,
+) -> Customer:
+    """CU-1: edit the customer's identity (phones already normalised by the form)."""
+    customer.first_name = first_name.strip()
+    customer.last_name = last_name.strip()
+    customer.email = email.strip().lower()
+    customer.mobile = mobile
+    customer.phone = phone
+    customer.birth_date = birth_date
+    customer.save(
+        update_fields=["first_name", "last_name", "email", "mobile", "phone", "birth_date"]
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_set_payer(*, customer: Customer, payer: Customer | None) -> Customer:
+    """CU-1: `payer` pays for `customer` (None: nobody). Refused when the customer would be
+    their own payer, or when the link would close a cycle (the payer is paid for, directly or
+    through others, by the customer)."""
+    if customer.erased_at is not None:
+        raise CustomerError(_("Ce client a été effacé (RGPD) : sa fiche ne se modifie plus."))
+    if payer is not None:
+        if payer.pk == customer.pk:
+            raise CustomerError(_("Un client ne peut pas être son propre payeur."))
+        seen = set()
+        current = payer
+        while current is not None and current.pk not in seen:
+            if current.payer_id == customer.pk:
+                raise CustomerError(
+                    _(
+                        "%(payer)s est déjà payé par %(name)s : ce lien créerait une boucle "
+                        "entre payeurs."
+                    )
+                    % {"payer": payer.full_name, "name": customer.full_name}
+                )
+            seen.add(current.pk)
+            current = current.payer
+    customer.payer = payer
+    customer.save(update_fields=["payer"])
+    return customer
+
+
+@transaction.atomic
+def address_add(
+    *,
+    customer: Customer,
+    line1: str,
+    postal_code: str,
+    city: str,
+    label: str = "",
+    line2: str = "",
+    country: str = "France",
+) -> Address:
+    """CU-1: a postal address of the customer (postal code validated by the form)."""
+    return Address.objects.create(
+        customer=customer,
+        label=label.strip(),
+        line1=line1.strip(),
+        line2=line2.strip(),
+        postal_code=postal_code.strip(),
+        city=city.strip(),
+        country=country.strip() or "France",
+    )
+
+
+@transaction.atomic
+def address_delete(*, address: Address) -> None:
+    address.delete()
+
+
+ERASED_NAME = "Client effacé"
+
+
+@transaction.atomic
+def customer_erase(*, structure, customer: Customer) -> Customer:
+    """CU-2 (GDPR): pseudonymise the customer, keeping the row (financial documents refer to
+    it): names become "Client effacé", email, phones, birth date and addresses are cleared,
+    family links removed, the platform account unlinked (account_id null, CustomerLink
+    deleted). Refused when already erased."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at is not None:
+        raise CustomerError(_("Ce client a déjà été effacé."))
+    if customer.account_id is not None:
+        CustomerLink.objects.filter(user_id=customer.account_id, structure=structure).delete()
+    customer.addresses.all().delete()
+    customer.consumers.update(payer=None)
+    customer.first_name = ""
+    customer.last_name = ERASED_NAME
+    customer.email = ""
+    customer.mobile = ""
+    customer.phone = ""
+    customer.birth_date = None
+    customer.payer = None
+    customer.account_id = None
+    customer.erased_at = timezone.now()
+    customer.save()
+    return customer
 
 
 def _account_for(*, customer: Customer) -> User:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("utilisateurs/", include("ponton.accounts.urls_manager")),
     path("notifications/", include("realtime.urls")),
     path("clients/", include("ponton.customers.urls_manager")),
+    path("offre/", include("ponton.catalogue.urls_products")),
 ]

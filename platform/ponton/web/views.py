@@ -54,6 +54,15 @@ def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
                 "customers.view",
             ),
         ]
+    if slug == "offre":
+        links = [
+            (
+                _("Produits"),
+                reverse("manager:products"),
+                _("Activités, articles, billets et adhésions : tarifs, statut, aperçu."),
+                "catalogue.view",
+            ),
+        ]
     if slug == "parametres":
         links = [
             (

@@ -1,0 +1,170 @@
+"""Forms of Club Manager > Offre (CA-1, CA-2, CA-4)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from ponton.catalogue.models import Category, Product, Promotion, Season, Site
+
+COMMON_FIELDS = [
+    "name",
+    "description",
+    "category",
+    "price",
+    "vat_rate",
+    "accounting_code",
+    "site",
+    "consumer_required",
+    "counter_only",
+    "associated_only",
+    "online_from",
+    "min_quantity",
+    "include_in_mandate_sale",
+    "operating_number",
+    "barcode",
+]
+ACTIVITY_FIELDS = ["min_participants", "booking_opens_before_hours", "booking_closes_before_hours"]
+MEMBERSHIP_FIELDS = ["valid_from", "valid_until", "sale_from", "sale_until"]
+DATE_FIELDS = ["online_from", *MEMBERSHIP_FIELDS]
+
+
+def fields_for_kind(kind: str) -> list[str]:
+    names = list(COMMON_FIELDS)
+    if kind == Product.Kind.ACTIVITY:
+        names += ACTIVITY_FIELDS
+    if kind == Product.Kind.MEMBERSHIP:
+        names += MEMBERSHIP_FIELDS
+    return names
+
+
+class ProductForm(forms.Form):
+    """The fields of a product of one kind; the service checks the rules and saves."""
+
+    def __init__(self, *args, kind: str, product: Product | None = None, **kwargs):
+        names = fields_for_kind(kind)
+        if product is not None and "initial" not in kwargs:
+            kwargs["initial"] = forms.model_to_dict(product, fields=names)
+        super().__init__(*args, **kwargs)
+        widgets = {
+            name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in DATE_FIELDS
+        }
+        widgets["description"] = forms.Textarea(attrs={"rows": 4})
+        self.fields.update(forms.fields_for_model(Product, fields=names, widgets=widgets))
+        self.fields["category"].queryset = Category.objects.filter(
+            parent__isnull=False
+        ).select_related("parent")
+        self.fields["category"].empty_label = _("— Aucune —")
+        self.fields["site"].empty_label = _("— Aucun —")
+        self.fields["name"].error_messages["required"] = _("Indiquez le nom du produit.")
+        self.fields["price"].error_messages["required"] = _("Indiquez le prix affiché.")
+        self.fields["price"].help_text = _("Prix TTC affiché dans la boutique, en euros.")
+        self.fields["accounting_code"].help_text = _("6 à 8 chiffres commençant par 7, ex. 706000.")
+
+
+class RateForm(forms.Form):
+    def __init__(self, *args, product: Product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["season"].queryset = product.seasons.all()
+
+    name = forms.CharField(
+        label=_("Nom du tarif"),
+        max_length=100,
+        error_messages={"required": _("Donnez un nom au tarif (ex. Adulte).")},
+    )
+    amount = forms.DecimalField(
+        label=_("Montant TTC"),
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"required": _("Indiquez le montant du tarif.")},
+    )
+    season = forms.ModelChoiceField(
+        label=_("Saison"),
+        required=False,
+        queryset=Season.objects.none(),
+        empty_label=_("Toute l'année"),
+    )
+
+
+class SeasonForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom de la saison"),
+        max_length=100,
+        error_messages={"required": _("Donnez un nom à la saison (ex. Haute saison).")},
+    )
+    starts_on = forms.DateField(
+        label=_("Début de saison"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Indiquez le début de la saison.")},
+    )
+    ends_on = forms.DateField(
+        label=_("Fin de saison"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Indiquez la fin de la saison.")},
+    )
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher un produit"), max_length=100, required=False)
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Tous"))] + Product.Kind.choices
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[("", _("Tous"))] + Product.Status.choices
+    )
+    category = forms.ModelChoiceField(
+        label=_("Catégorie"),
+        required=False,
+        queryset=Category.objects.select_related("parent").order_by(
+            Coalesce("parent__position", "position"),
+            F("parent").asc(nulls_first=True),
+            "position",
+            "name",
+        ),
+        empty_label=_("Toutes"),
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"), required=False, queryset=Site.objects.all(), empty_label=_("Tous")
+    )
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(
+        label=_("Ajouter une photo"),
+        help_text=_("JPEG, PNG, GIF ou WebP."),
+        error_messages={"required": _("Choisissez une photo.")},
+    )
+
+
+class PromotionForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom de la promotion"),
+        max_length=100,
+        error_messages={"required": _("Donnez un nom à la promotion (ex. Tarif résident).")},
+    )
+    kind = forms.ChoiceField(label=_("Type de réduction"), choices=Promotion.Kind.choices)
+    value = forms.DecimalField(
+        label=_("Valeur de la réduction"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("En % ou en euros selon le type."),
+        error_messages={"required": _("Indiquez la valeur de la réduction.")},
+    )
+    condition = forms.CharField(
+        label=_("Pour qui"),
+        max_length=100,
+        required=False,
+        help_text=_("Ex. résidents, étudiants."),
+    )
+    starts_on = forms.DateField(
+        label=_("Active du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    ends_on = forms.DateField(
+        label=_("Active jusqu'au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )

@@ -1,0 +1,278 @@
+"""Club Manager > Offre (CA-1, CA-2, CA-4): list and filters, new product (kind first), edit
+page with its rates, Publier / Dépublier / Archiver, and the shop's preview."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ponton.accounts.access import staff_view
+from ponton.accounts.permissions import role_has
+from ponton.catalogue import selectors, services
+from ponton.catalogue.forms_products import (
+    PhotoForm,
+    ProductFilterForm,
+    ProductForm,
+    PromotionForm,
+    RateForm,
+    SeasonForm,
+)
+from ponton.catalogue.models import Product
+
+PAGE_SIZE = 50
+
+
+@staff_view("catalogue.view")
+def product_list(request):
+    filters = ProductFilterForm(data=request.GET)
+    values = filters.cleaned_data if filters.is_valid() else {}
+    category, site = values.get("category"), values.get("site")
+    products = selectors.product_list(
+        query=values.get("q", ""),
+        kind=values.get("kind", ""),
+        status=values.get("status", ""),
+        category_id=category.pk if category else None,
+        site_id=site.pk if site else None,
+    )
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "catalogue/products/list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query_string": query_string.urlencode(),
+            "can_manage": role_has(request.membership.role, "catalogue.manage"),
+        },
+    )
+
+
+@staff_view("catalogue.manage")
+def product_create(request):
+    kind = request.GET.get("type", "")
+    if kind not in Product.Kind.values:
+        return render(request, "catalogue/products/kind.html", {"kinds": Product.Kind.choices})
+    bound = request.method == "POST"
+    form = ProductForm(data=request.POST if bound else None, kind=kind)
+    if bound and form.is_valid():
+        try:
+            product = services.product_create(
+                kind=kind, data=services.ProductData.from_form(form.cleaned_data)
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(
+                request, _("Le produit « %(name)s » a été créé en brouillon.") % {"name": product}
+            )
+            return redirect("manager:product_edit", product_id=product.pk)
+    return render(
+        request,
+        "catalogue/products/form.html",
+        {"form": form, "kind_label": Product.Kind(kind).label},
+    )
+
+
+def _edit_page(
+    request,
+    product,
+    *,
+    form=None,
+    rate_form=None,
+    photo_form=None,
+    promotion_form=None,
+    season_form=None,
+):
+    return render(
+        request,
+        "catalogue/products/edit.html",
+        {
+            "product": product,
+            "form": form or ProductForm(kind=product.kind, product=product),
+            "rate_form": rate_form or RateForm(prefix="rate", product=product),
+            "rates": product.rates.select_related("season"),
+            "season_form": season_form or SeasonForm(prefix="season"),
+            "seasons": product.seasons.all(),
+            "photo_form": photo_form or PhotoForm(prefix="photo"),
+            "photos": product.photos.all(),
+            "promotion_form": promotion_form or PromotionForm(prefix="promo"),
+            "promotions": product.promotions.all(),
+            "archived": product.status == Product.Status.ARCHIVED,
+        },
+    )
+
+
+@staff_view("catalogue.manage")
+def product_edit(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    if request.method != "POST":
+        return _edit_page(request, product)
+    form = ProductForm(data=request.POST, kind=product.kind, product=product)
+    if form.is_valid():
+        try:
+            services.product_update(
+                product=product, data=services.ProductData.from_form(form.cleaned_data, product)
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        except services.ProductError as e:
+            messages.error(request, str(e))
+            return redirect("manager:product_edit", product_id=product.pk)
+        else:
+            messages.success(request, _("Le produit a été enregistré."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, form=form)
+
+
+STATUS_ACTIONS = {
+    "publier": (services.product_publish, gettext_lazy("Le produit est publié.")),
+    "depublier": (services.product_unpublish, gettext_lazy("Le produit est repassé en brouillon.")),
+    "archiver": (services.product_archive, gettext_lazy("Le produit est archivé.")),
+}
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def product_status(request, product_id: int, action: str):
+    product = selectors.access_product(product_id=product_id)
+    service, done = STATUS_ACTIONS[action]
+    try:
+        service(product=product)
+    except services.ProductError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, str(done))
+    return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def rate_add(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    rate_form = RateForm(data=request.POST, prefix="rate", product=product)
+    if rate_form.is_valid():
+        try:
+            services.rate_add(product=product, **rate_form.cleaned_data)
+        except ValidationError as e:
+            rate_form.add_error(None, e)
+        else:
+            messages.success(request, _("Le tarif a été ajouté."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, rate_form=rate_form)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def rate_remove(request, product_id: int, rate_id: int):
+    product = selectors.access_product(product_id=product_id)
+    services.rate_remove(rate=selectors.access_rate(product=product, rate_id=rate_id))
+    messages.success(request, _("Le tarif a été supprimé."))
+    return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.view")
+def product_preview(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    return render(
+        request,
+        "catalogue/products/preview.html",
+        {
+            "product": product,
+            "rates": selectors.rates_on(product=product, day=timezone.localdate()),
+            "photo": product.photos.first(),
+            "promotions": [
+                (promotion, selectors.promotion_price(promotion=promotion, price=product.price))
+                for promotion in selectors.promotions_active_on(
+                    product=product, day=timezone.localdate()
+                )
+            ],
+            "can_manage": role_has(request.membership.role, "catalogue.manage"),
+        },
+    )
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def photo_add(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    photo_form = PhotoForm(data=request.POST, files=request.FILES, prefix="photo")
+    if photo_form.is_valid():
+        try:
+            services.photo_add(product=product, upload=photo_form.cleaned_data["image"])
+        except ValidationError as e:
+            photo_form.add_error(None, e)
+        else:
+            messages.success(request, _("La photo a été ajoutée."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, photo_form=photo_form)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def photo_remove(request, product_id: int, photo_id: int):
+    product = selectors.access_product(product_id=product_id)
+    services.photo_remove(photo=selectors.access_photo(product=product, photo_id=photo_id))
+    messages.success(request, _("La photo a été supprimée."))
+    return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def promotion_add(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    promotion_form = PromotionForm(data=request.POST, prefix="promo")
+    if promotion_form.is_valid():
+        try:
+            services.promotion_add(
+                product=product, data=services.PromotionData(**promotion_form.cleaned_data)
+            )
+        except ValidationError as e:
+            promotion_form.add_error(None, e)
+        else:
+            messages.success(request, _("La promotion a été ajoutée."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, promotion_form=promotion_form)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def promotion_remove(request, product_id: int, promotion_id: int):
+    product = selectors.access_product(product_id=product_id)
+    services.promotion_remove(
+        promotion=selectors.access_promotion(product=product, promotion_id=promotion_id)
+    )
+    messages.success(request, _("La promotion a été supprimée."))
+    return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def season_add(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    season_form = SeasonForm(data=request.POST, prefix="season")
+    if season_form.is_valid():
+        try:
+            services.season_add(product=product, **season_form.cleaned_data)
+        except ValidationError as e:
+            season_form.add_error(None, e)
+        else:
+            messages.success(request, _("La saison a été ajoutée."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, season_form=season_form)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def season_remove(request, product_id: int, season_id: int):
+    product = selectors.access_product(product_id=product_id)
+    services.season_remove(season=selectors.access_season(product=product, season_id=season_id))
+    messages.success(request, _("La saison et ses tarifs ont été supprimés."))
+    return redirect("manager:product_edit", product_id=product.pk)
