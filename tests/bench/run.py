@@ -225,6 +225,12 @@ def _customers() -> None:
     bench_customer_search_p95_ms(env=bench_env_current(), emit=emit)
 
 
+def _planning() -> None:
+    from tests.bench.planning import bench_recurrence_1000_s
+
+    bench_recurrence_1000_s(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -232,6 +238,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "fanout_200_ms": _realtime("fanout_200_ms"),
     "forum_latency_p95_ms": _realtime("forum_latency_p95_ms"),
     "customer_search_p95_ms": _customers,
+    "recurrence_1000_s": _planning,
 }
 
 

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ponton.catalogue.models import Category, Product, Promotion, Season, Site
+from ponton.catalogue.models import Category, CustomField, Product, Promotion, Season, Site
 
 COMMON_FIELDS = [
     "name",
@@ -167,4 +167,95 @@ class PromotionForm(forms.Form):
         label=_("Active jusqu'au"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class ReasonSelect(forms.Select):
+    """A select whose refused options stay visible, disabled, with their reason (CA-6)."""
+
+    def __init__(self, *args, reasons: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reasons = reasons or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        reason = self.reasons.get(str(key)) if key not in ("", None) else None
+        if reason:
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label} — {reason}"
+        return option
+
+
+class AssociationForm(forms.Form):
+    """Add an associated product; every candidate shown, the refused ones disabled (CA-6)."""
+
+    def __init__(self, *args, product: Product, **kwargs):
+        from ponton.catalogue import selectors, services
+
+        super().__init__(*args, **kwargs)
+        candidates = selectors.association_candidates(product=product)
+        reasons = {}
+        for candidate in candidates:
+            reason = services.association_refusal(product=product, associated=candidate)
+            if reason:
+                reasons[str(candidate.pk)] = reason
+        field = self.fields["associated"]
+        field.queryset = candidates
+        field.widget = ReasonSelect(reasons=reasons)
+        field.widget.choices = field.choices
+        field.label_from_instance = lambda p: f"{p.name} ({p.get_kind_display()})"
+
+    associated = forms.ModelChoiceField(
+        label=_("Produit à associer"),
+        queryset=Product.objects.none(),
+        empty_label=_("— Choisir —"),
+        error_messages={"required": _("Choisissez le produit à associer.")},
+    )
+    starts_on = forms.DateField(
+        label=_("Associé à partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Indiquez la date de début de l'association.")},
+    )
+    ends_on = forms.DateField(
+        label=_("Associé jusqu'au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    mandatory = forms.BooleanField(
+        label=_("Obligatoire (ajouté automatiquement au panier)"), required=False
+    )
+
+
+class DuplicateMembershipForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom de la nouvelle adhésion"),
+        max_length=200,
+        error_messages={"required": _("Indiquez le nom de la nouvelle adhésion.")},
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class CustomFieldForm(forms.Form):
+    label = forms.CharField(
+        label=_("Libellé"),
+        max_length=200,
+        error_messages={"required": _("Indiquez le libellé du champ.")},
+    )
+    kind = forms.ChoiceField(label=_("Type de champ"), choices=CustomField.Kind.choices)
+    choices = forms.CharField(
+        label=_("Choix possibles"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Pour un choix multiple : un choix par ligne."),
+    )
+    asked_for = forms.ChoiceField(label=_("Demandé au"), choices=CustomField.AskedFor.choices)
+    required = forms.BooleanField(label=_("Réponse obligatoire"), required=False)
+    products = forms.ModelMultipleChoiceField(
+        label=_("Produits concernés"),
+        required=False,
+        queryset=Product.objects.exclude(status=Product.Status.ARCHIVED).order_by("name", "pk"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )

@@ -294,3 +294,71 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductAssociation(models.Model):
+    """A product sold along another one (CA-6): shop item, undated ticket or membership."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="associations")
+    associated = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="associated_to",
+        verbose_name=_("produit associé"),
+    )
+    starts_on = models.DateField(_("associé à partir du"))
+    ends_on = models.DateField(_("associé jusqu'au"), null=True, blank=True)
+    mandatory = models.BooleanField(_("obligatoire"), default=False)
+
+    class Meta:
+        ordering = ["associated__name", "pk"]
+        verbose_name = _("produit associé")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "associated"], name="catalogue_association_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(product=models.F("associated")),
+                name="catalogue_association_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.associated)
+
+
+class CustomField(models.Model):
+    """A question asked at order time, to the consumer or the payer (CA-7)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Texte")
+        NUMBER = "number", _("Nombre")
+        CHOICE = "choice", _("Choix multiple")
+        YES_NO = "yes_no", _("Oui / non")
+        FILE = "file", _("Fichier")
+
+    class AskedFor(models.TextChoices):
+        CONSUMER = "consumer", _("Consommateur")
+        PAYER = "payer", _("Payeur")
+
+    label = models.CharField(_("libellé"), max_length=200)
+    kind = models.CharField(_("type de champ"), max_length=10, choices=Kind.choices)
+    choices = models.TextField(_("choix possibles"), blank=True)
+    asked_for = models.CharField(
+        _("demandé au"), max_length=10, choices=AskedFor.choices, default=AskedFor.CONSUMER
+    )
+    required = models.BooleanField(_("obligatoire"), default=False)
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="custom_fields", verbose_name=_("produits")
+    )
+
+    class Meta:
+        ordering = ["label", "pk"]
+        verbose_name = _("champ personnalisé")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]

@@ -6,7 +6,9 @@ from django.http import Http404
 
 from ponton.catalogue.models import (
     Category,
+    CustomField,
     Product,
+    ProductAssociation,
     ProductPhoto,
     Promotion,
     Rate,
@@ -121,3 +123,37 @@ def access_season(*, product: Product, season_id: int) -> Season:
     if season is None:
         raise Http404
     return season
+
+
+def associations_of(*, product: Product):
+    return product.associations.select_related("associated")
+
+
+def association_candidates(*, product: Product):
+    """Every product of a kind that may be associated (CA-6), the product itself excluded."""
+    from ponton.catalogue.services import ASSOCIABLE_KINDS
+
+    return (
+        Product.objects.filter(kind__in=ASSOCIABLE_KINDS)
+        .exclude(pk=product.pk)
+        .exclude(status=Product.Status.ARCHIVED)
+        .order_by("name", "pk")
+    )
+
+
+def access_association(*, product: Product, association_id: int) -> ProductAssociation:
+    association = ProductAssociation.objects.filter(product=product, pk=association_id).first()
+    if association is None:
+        raise Http404
+    return association
+
+
+def custom_field_list():
+    return CustomField.objects.prefetch_related("products")
+
+
+def access_custom_field(*, field_id: int) -> CustomField:
+    field = CustomField.objects.filter(pk=field_id).first()
+    if field is None:
+        raise Http404
+    return field

@@ -18,7 +18,9 @@ from PIL import Image, ImageOps
 from ponton.catalogue.models import (
     VAT_RATES,
     Category,
+    CustomField,
     Product,
+    ProductAssociation,
     ProductPhoto,
     Promotion,
     Rate,
@@ -415,3 +417,161 @@ def promotion_add(*, product: Product, data: PromotionData) -> Promotion:
 @transaction.atomic
 def promotion_remove(*, promotion: Promotion) -> None:
     promotion.delete()
+
+
+# --- Associated products (CA-6) -------------------------------------------------------------
+
+ASSOCIABLE_KINDS = (Product.Kind.SHOP_ITEM, Product.Kind.TICKET, Product.Kind.MEMBERSHIP)
+
+
+def association_refusal(*, product: Product, associated: Product) -> str | None:
+    """Why `associated` cannot be attached to `product`, in French; None when it can (CA-6)."""
+    if associated.kind not in ASSOCIABLE_KINDS:
+        return _(
+            "Seuls les produits boutique, billets non datés et adhésions peuvent être associés."
+        )
+    if associated.pk == product.pk:
+        return _("Un produit ne peut pas être associé à lui-même.")
+    if ProductAssociation.objects.filter(product=product, associated=associated).exists():
+        return _("Ce produit est déjà associé.")
+    if associated.consumer_required != product.consumer_required:
+        return _(
+            "L'option « consommateur requis » doit être cochée sur les deux produits ou sur aucun."
+        )
+    return None
+
+
+@transaction.atomic
+def association_add(
+    *,
+    product: Product,
+    associated: Product,
+    starts_on: date,
+    ends_on: date | None = None,
+    mandatory: bool = False,
+) -> ProductAssociation:
+    locked = Product.objects.select_for_update().get(pk=product.pk)
+    errors: dict[str, list[str]] = {}
+    refusal = association_refusal(product=locked, associated=associated)
+    if refusal:
+        errors["associated"] = [refusal]
+    if starts_on is None:
+        errors["starts_on"] = [_("Indiquez la date de début de l'association.")]
+    elif ends_on is not None and ends_on < starts_on:
+        errors["ends_on"] = [_("La fin de l'association doit suivre son début.")]
+    if errors:
+        raise ValidationError(errors)
+    return ProductAssociation.objects.create(
+        product=locked,
+        associated=associated,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        mandatory=mandatory,
+    )
+
+
+@transaction.atomic
+def association_remove(*, association: ProductAssociation) -> None:
+    association.delete()
+
+
+# --- Duplicate a membership for next year (CA-5) --------------------------------------------
+
+
+def next_year(day: date | None) -> date | None:
+    """The same day one year later; 29 February becomes 28 February."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def next_year_name(name: str) -> str:
+    """« Adhésion 2026 » → « Adhésion 2027 »; a name not ending with a year is kept."""
+    head, _sep, tail = name.rpartition(" ")
+    if len(tail) == 4 and tail.isdigit():
+        return f"{head} {int(tail) + 1}" if head else str(int(tail) + 1)
+    return name
+
+
+@transaction.atomic
+def product_duplicate_membership(*, product: Product, name: str, description: str) -> Product:
+    """A new draft membership with the same fields and rates, dates one year later (CA-5)."""
+    if product.kind != Product.Kind.MEMBERSHIP:
+        raise ProductError(_("Seule une adhésion peut être dupliquée pour l'année suivante."))
+    if not name.strip():
+        raise ValidationError({"name": [_("Indiquez le nom de la nouvelle adhésion.")]})
+    source = Product.objects.select_related("stock_pool").get(pk=product.pk)
+    copy = Product(kind=source.kind, status=Product.Status.DRAFT)
+    for field in PRODUCT_FIELDS:
+        setattr(copy, field, getattr(source, field))
+    copy.name = name.strip()
+    copy.description = description
+    for field in ("valid_from", "valid_until", "sale_from", "sale_until", "online_from"):
+        setattr(copy, field, next_year(getattr(source, field)))
+    if copy.stock_pool is not None and not copy.stock_pool.shared:
+        copy.stock_pool = None
+    _check_product(copy)
+    copy.save()
+    seasons = {}
+    for season in source.seasons.all():
+        seasons[season.pk] = Season.objects.create(
+            product=copy,
+            name=season.name,
+            starts_on=next_year(season.starts_on),
+            ends_on=next_year(season.ends_on),
+        )
+    for rate in source.rates.all():
+        Rate.objects.create(
+            product=copy,
+            name=rate.name,
+            amount=rate.amount,
+            season=seasons.get(rate.season_id),
+            position=rate.position,
+        )
+    return copy
+
+
+# --- Custom fields asked at order time (CA-7) -----------------------------------------------
+
+
+@transaction.atomic
+def custom_field_create(
+    *,
+    label: str,
+    kind: str,
+    asked_for: str,
+    required: bool = False,
+    choices: str = "",
+    products=(),
+) -> CustomField:
+    errors: dict[str, list[str]] = {}
+    if not label.strip():
+        errors["label"] = [_("Indiquez le libellé du champ.")]
+    if kind not in CustomField.Kind.values:
+        errors["kind"] = [_("Choisissez le type du champ.")]
+    if asked_for not in CustomField.AskedFor.values:
+        errors["asked_for"] = [_("Choisissez à qui la question est posée.")]
+    lines = [line.strip() for line in choices.splitlines() if line.strip()]
+    if kind == CustomField.Kind.CHOICE and len(lines) < 2:
+        errors["choices"] = [_("Indiquez au moins deux choix, un par ligne.")]
+    elif kind != CustomField.Kind.CHOICE and lines:
+        errors["choices"] = [_("Les choix ne concernent que les champs à choix multiple.")]
+    if errors:
+        raise ValidationError(errors)
+    field = CustomField.objects.create(
+        label=label.strip(),
+        kind=kind,
+        asked_for=asked_for,
+        required=required,
+        choices="\n".join(lines),
+    )
+    field.products.set(products)
+    return field
+
+
+@transaction.atomic
+def custom_field_delete(*, field: CustomField) -> None:
+    field.delete()

@@ -42,4 +42,13 @@ urlpatterns = [
         views.season_remove,
         name="season_remove",
     ),
+    path("<int:product_id>/associes/ajouter/", views.association_add, name="association_add"),
+    path(
+        "<int:product_id>/associes/<int:association_id>/supprimer/",
+        views.association_remove,
+        name="association_remove",
+    ),
+    path("<int:product_id>/dupliquer/", views.product_duplicate, name="product_duplicate"),
+    path("champs/", views.custom_fields, name="custom_fields"),
+    path("champs/<int:field_id>/supprimer/", views.custom_field_delete, name="custom_field_delete"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,9 @@ from ponton.accounts.access import staff_view
 from ponton.accounts.permissions import role_has
 from ponton.catalogue import selectors, services
 from ponton.catalogue.forms_products import (
+    AssociationForm,
+    CustomFieldForm,
+    DuplicateMembershipForm,
     PhotoForm,
     ProductFilterForm,
     ProductForm,
@@ -90,6 +94,7 @@ def _edit_page(
     photo_form=None,
     promotion_form=None,
     season_form=None,
+    association_form=None,
 ):
     return render(
         request,
@@ -106,6 +111,9 @@ def _edit_page(
             "promotion_form": promotion_form or PromotionForm(prefix="promo"),
             "promotions": product.promotions.all(),
             "archived": product.status == Product.Status.ARCHIVED,
+            "association_form": association_form
+            or AssociationForm(prefix="assoc", product=product),
+            "associations": selectors.associations_of(product=product),
         },
     )
 
@@ -276,3 +284,86 @@ def season_remove(request, product_id: int, season_id: int):
     services.season_remove(season=selectors.access_season(product=product, season_id=season_id))
     messages.success(request, _("La saison et ses tarifs ont été supprimés."))
     return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def association_add(request, product_id: int):
+    product = selectors.access_product(product_id=product_id)
+    association_form = AssociationForm(data=request.POST, prefix="assoc", product=product)
+    if association_form.is_valid():
+        try:
+            services.association_add(product=product, **association_form.cleaned_data)
+        except ValidationError as e:
+            association_form.add_error(None, e)
+        else:
+            messages.success(request, _("Le produit associé a été ajouté."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, association_form=association_form)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def association_remove(request, product_id: int, association_id: int):
+    product = selectors.access_product(product_id=product_id)
+    services.association_remove(
+        association=selectors.access_association(product=product, association_id=association_id)
+    )
+    messages.success(request, _("Le produit associé a été retiré."))
+    return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.manage")
+def product_duplicate(request, product_id: int):
+    """Duplicate a membership for next year, then edit the new one (CA-5)."""
+    product = selectors.access_product(product_id=product_id)
+    if product.kind != Product.Kind.MEMBERSHIP:
+        raise Http404
+    if request.method != "POST":
+        form = DuplicateMembershipForm(
+            initial={
+                "name": services.next_year_name(product.name),
+                "description": product.description,
+            }
+        )
+    else:
+        form = DuplicateMembershipForm(data=request.POST)
+        if form.is_valid():
+            try:
+                copy = services.product_duplicate_membership(product=product, **form.cleaned_data)
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                messages.success(
+                    request,
+                    _("L'adhésion « %(name)s » a été créée en brouillon.") % {"name": copy},
+                )
+                return redirect("manager:product_edit", product_id=copy.pk)
+    return render(request, "catalogue/products/duplicate.html", {"product": product, "form": form})
+
+
+@staff_view("catalogue.manage")
+def custom_fields(request):
+    """Champs personnalisés asked at order time (CA-7): list, add, delete."""
+    form = CustomFieldForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.custom_field_create(**form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, _("Le champ personnalisé a été ajouté."))
+            return redirect("manager:custom_fields")
+    return render(
+        request,
+        "catalogue/products/custom_fields.html",
+        {"form": form, "fields": selectors.custom_field_list()},
+    )
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def custom_field_delete(request, field_id: int):
+    services.custom_field_delete(field=selectors.access_custom_field(field_id=field_id))
+    messages.success(request, _("Le champ personnalisé a été supprimé."))
+    return redirect("manager:custom_fields")

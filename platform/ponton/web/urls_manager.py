@@ -12,4 +12,5 @@ urlpatterns = [
     path("notifications/", include("realtime.urls")),
     path("clients/", include("ponton.customers.urls_manager")),
     path("offre/", include("ponton.catalogue.urls_products")),
+    path("planning/", include("ponton.planning.urls_manager")),
 ]

@@ -63,6 +63,15 @@ def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
                 "catalogue.view",
             ),
         ]
+    if slug == "planning":
+        links = [
+            (
+                _("Planning général"),
+                reverse("manager:planning"),
+                _("Les séances de toutes les activités, semaine par semaine ; ajouter des dates."),
+                "catalogue.view",
+            ),
+        ]
     if slug == "parametres":
         links = [
             (

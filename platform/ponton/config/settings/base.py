@@ -49,6 +49,7 @@ TENANT_APPS = [
     "realtime",
     "ponton.customers",
     "ponton.catalogue",
+    "ponton.planning",
     *MODULE_APPS,
 ]
 
