@@ -73,3 +73,67 @@ def bench_recurrence_1000_s(*, env: dict[str, str], emit) -> None:
         runs=RUNS,
         sessions=SESSIONS,
     )
+
+
+def bench_planning_week_p95_ms(*, env: dict[str, str], emit) -> None:
+    """PL-3: server time of the general planning's week view with 50 activities x 7 days x
+    4 sessions a day (1,400 sessions that week), p95 over 200 requests after 10 warm-ups."""
+    from django.test import Client
+    from django_tenants.utils import schema_context
+
+    from ponton.catalogue.models import Product
+    from ponton.planning import services
+    from tenants.services import StructureData, structure_create
+
+    stamp = int(time.time())
+    structure, owner = structure_create(
+        data=StructureData(
+            name="Club de la semaine chargée",
+            slug=f"semaine{stamp}",
+            owner_email=f"owner@semaine{stamp}.test",
+        )
+    )
+    monday = dt.date(2027, 3, 1)
+    slots = [(dt.time(h), dt.time(h + 1, 30)) for h in (9, 11, 14, 16)]
+    with schema_context(structure.schema_name):
+        for i in range(50):
+            activity = Product.objects.create(
+                kind=Product.Kind.ACTIVITY, name=f"Activité {i:02d}", price=Decimal("20.00")
+            )
+            services.sessions_add_recurrence(
+                product=activity,
+                start_date=monday,
+                end_date=monday + dt.timedelta(days=6),
+                weekdays=range(7),
+                times=slots,
+                capacity=10,
+            )
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    client = Client(HTTP_HOST=structure.get_primary_domain().domain)
+    client.force_login(owner)
+    url = f"/manager/planning/?week={monday.isoformat()}"
+
+    def get() -> float:
+        t0 = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - t0) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        return elapsed
+
+    for _ in range(10):
+        get()
+    times = sorted(get() for _ in range(200))
+    p95 = times[int(0.95 * len(times)) - 1]
+    log(f"planning week: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
+    emit(
+        "planning_week_p95_ms",
+        round(p95, 2),
+        "ms",
+        100,
+        median=round(statistics.median(times), 2),
+        activities=50,
+        sessions=1400,
+    )

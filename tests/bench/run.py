@@ -231,6 +231,12 @@ def _planning() -> None:
     bench_recurrence_1000_s(env=bench_env_current(), emit=emit)
 
 
+def _planning_week() -> None:
+    from tests.bench.planning import bench_planning_week_p95_ms
+
+    bench_planning_week_p95_ms(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -239,6 +245,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "forum_latency_p95_ms": _realtime("forum_latency_p95_ms"),
     "customer_search_p95_ms": _customers,
     "recurrence_1000_s": _planning,
+    "planning_week_p95_ms": _planning_week,
 }
 
 
