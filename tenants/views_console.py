@@ -127,49 +127,47 @@ def structure_suspend(request, pk: int):
     return redirect("console:structure", pk=target.pk)
 
 
-@operator_view
-@require_POST
-def module_grant(request, pk: int, label: str):
+def _paid_module_action(request, pk: int, label: str, *, action, success: str):
+    """Grant or withdraw a paid module: the same checks, the action, its French message."""
     target = selectors.console_structure_access(pk=pk)
     info = all_modules().get(label)
     if info is None or not info.paid:
         messages.error(request, _("Ce module n'est pas un module payant."))
         return redirect("console:structure", pk=target.pk)
     try:
-        services.module_grant(structure=target, label=label)
+        action(structure=target, label=label)
     except services.StructureError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            _("Module « %(module)s » accordé à « %(name)s » : il est activé.")
-            % {"module": info.name, "name": target.name},
-        )
+        messages.success(request, success % {"module": info.name, "name": target.name})
     return redirect("console:structure", pk=target.pk)
+
+
+@operator_view
+@require_POST
+def module_grant(request, pk: int, label: str):
+    return _paid_module_action(
+        request,
+        pk,
+        label,
+        action=services.module_grant,
+        success=_("Module « %(module)s » accordé à « %(name)s » : il est activé."),
+    )
 
 
 @operator_view
 @require_POST
 def module_withdraw(request, pk: int, label: str):
-    target = selectors.console_structure_access(pk=pk)
-    info = all_modules().get(label)
-    if info is None or not info.paid:
-        messages.error(request, _("Ce module n'est pas un module payant."))
-        return redirect("console:structure", pk=target.pk)
-    try:
-        services.module_withdraw(structure=target, label=label)
-    except services.StructureError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _(
-                "Module « %(module)s » retiré à « %(name)s » : il est désactivé, ses données sont "
-                "conservées."
-            )
-            % {"module": info.name, "name": target.name},
-        )
-    return redirect("console:structure", pk=target.pk)
+    return _paid_module_action(
+        request,
+        pk,
+        label,
+        action=services.module_withdraw,
+        success=_(
+            "Module « %(module)s » retiré à « %(name)s » : il est désactivé, ses données sont "
+            "conservées."
+        ),
+    )
 
 
 @operator_view
