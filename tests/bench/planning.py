@@ -1,4 +1,4 @@
-"""Planning benchmark (PL-1).
+"""Planning benchmarks (PL-1, PL-3).
 
 recurrence_1000_s: one recurrence (every day of a 250-day period, 4 time slots) generating
 exactly 1,000 sessions through `services.sessions_add_recurrence` (one transaction, one bulk
