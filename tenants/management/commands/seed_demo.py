@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from ponton.accounts.models import User
 from ponton.catalogue.services import site_create
+from tenants.demo import fill_demo_structure
 from tenants.models import Domain, Structure
 from tenants.selectors import platform_url, structure_url
 from tenants.services import StructureData, structure_create
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                         postal_code="29200",
                         city="Brest",
                     )
+                    fill_demo_structure()
         self.stdout.write(
             "\n"
             "  Ponton est prêt.\n"

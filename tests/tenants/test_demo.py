@@ -1,0 +1,65 @@
+"""The demo structure of `make run` has something on every page (CA-1, PL-1, PL-3, CU-1)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from ponton.accounts.models import User
+from ponton.catalogue.models import Product
+from ponton.customers.models import Customer
+from ponton.planning.models import Session
+from tenants.management.commands.seed_demo import DEMO_OWNER, DEMO_PASSWORD, DEMO_SLUG
+from tenants.models import Structure
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    return Structure.objects.get(slug=DEMO_SLUG)
+
+
+def test_demo_structure_has_a_catalogue_a_planning_and_customers(demo):
+    """CA-1, PL-1, CU-1: published products of the four kinds, weeks of sessions, a family."""
+    with schema_context(demo.schema_name):
+        kinds = set(
+            Product.objects.filter(status=Product.Status.PUBLISHED).values_list("kind", flat=True)
+        )
+        assert kinds == set(Product.Kind.values)
+        assert Session.objects.count() > 50
+        assert Session.objects.filter(sold=0).count() == Session.objects.count()
+        payer = Customer.objects.get(email="claire.legoff@demo.ponton.test")
+        assert sorted(payer.consumers.values_list("first_name", flat=True)) == ["Jeanne", "Louis"]
+
+
+def test_seed_demo_twice_changes_nothing(demo):
+    with schema_context(demo.schema_name):
+        before = (Product.objects.count(), Session.objects.count(), Customer.objects.count())
+    connection.set_schema_to_public()
+    call_command("seed_demo", stdout=io.StringIO())
+    with schema_context(demo.schema_name):
+        assert (
+            Product.objects.count(),
+            Session.objects.count(),
+            Customer.objects.count(),
+        ) == before
+
+
+def test_demo_pages_show_the_demo_data(demo):
+    """PL-3: this week's planning of the demo shows its activities with free seats."""
+    connection.set_schema_to_public()
+    client = Client(HTTP_HOST=demo.get_primary_domain().domain)
+    assert client.login(email=DEMO_OWNER, password=DEMO_PASSWORD)
+    assert User.objects.filter(email=DEMO_OWNER).exists()
+    planning = client.get("/manager/planning/").content.decode()
+    assert "Stage catamaran (5 demi-journées)" in planning
+    assert "libres" in planning
+    offer = client.get("/manager/offre/").content.decode()
+    assert "T-shirt de la base" in offer and "Adhésion" in offer
+    customers = client.get("/manager/clients/").content.decode()
+    assert "Le Goff" in customers
