@@ -55,7 +55,7 @@ def clone_schema(*, source: str, target: str) -> None:
         )
         foreign_keys = cur.fetchall()
         cur.execute(
-            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
+            "SELECT pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
             "JOIN pg_class cl ON cl.oid = t.tgrelid "
             "JOIN pg_namespace n ON n.oid = cl.relnamespace "
             "WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY t.tgname",

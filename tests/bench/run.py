@@ -237,6 +237,12 @@ def _planning_week() -> None:
     bench_planning_week_p95_ms(env=bench_env_current(), emit=emit)
 
 
+def _ledger() -> None:
+    from tests.bench.ledger import bench_verify_ledger_100k_s
+
+    bench_verify_ledger_100k_s(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -246,6 +252,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "customer_search_p95_ms": _customers,
     "recurrence_1000_s": _planning,
     "planning_week_p95_ms": _planning_week,
+    "verify_ledger_100k_s": _ledger,
 }
 
 

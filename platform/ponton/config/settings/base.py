@@ -50,6 +50,7 @@ TENANT_APPS = [
     "ponton.customers",
     "ponton.catalogue",
     "ponton.planning",
+    "ponton.ledger",
     *MODULE_APPS,
 ]
 

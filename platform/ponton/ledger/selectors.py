@@ -1,0 +1,89 @@
+"""Reads of the ledger: its verification (PO-7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from ponton.ledger import canonical
+from ponton.ledger.models import GENESIS_HASH, LedgerEntry, LedgerHead
+
+CHUNK = 5_000
+FIELDS = (
+    "position",
+    "recorded_at",
+    "kind",
+    "reference",
+    "payload",
+    "sales_amount",
+    "payments_amount",
+    "sales_total",
+    "payments_total",
+    "previous_hash",
+    "hash",
+)
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    broken_position: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_position is None and not self.reason
+
+
+def ledger_verify() -> Verification:
+    """Recompute the chain of the current structure from the first entry: positions without
+    gaps, each entry's previous hash, its own hash over its canonical content, the perpetual
+    totals, and the head. Stops at the first entry that does not match and names it."""
+    expected_position = 1
+    previous = GENESIS_HASH
+    sales_total = payments_total = Decimal("0.00")
+    rows = LedgerEntry.objects.order_by("position").values_list(*FIELDS)
+    count = 0
+    for row in rows.iterator(chunk_size=CHUNK):
+        entry = dict(zip(FIELDS, row, strict=True))
+        position = entry["position"]
+
+        def broken(reason: str, position=position, count=count) -> Verification:
+            return Verification(entries=count, broken_position=position, reason=reason)
+
+        if position != expected_position:
+            return broken(
+                _("écriture n° %(expected)s manquante (suivante trouvée : n° %(found)s)")
+                % {"expected": expected_position, "found": position}
+            )
+        if entry["previous_hash"] != previous:
+            return broken(_("le chaînage avec l'écriture précédente est rompu"))
+        sales_total += entry["sales_amount"]
+        payments_total += entry["payments_amount"]
+        if entry["sales_total"] != sales_total or entry["payments_total"] != payments_total:
+            return broken(_("les totaux perpétuels ne correspondent pas aux montants"))
+        recomputed = canonical.entry_hash(
+            **{k: v for k, v in entry.items() if k != "hash"},
+        )
+        if recomputed != entry["hash"]:
+            return broken(_("l'empreinte ne correspond pas au contenu"))
+        previous = entry["hash"]
+        expected_position += 1
+        count += 1
+    head = LedgerHead.objects.get(pk=True)
+    if head.position != count or head.hash != previous:
+        return Verification(
+            entries=count,
+            broken_position=None,
+            reason=_(
+                "la tête du journal (n° %(position)s) ne correspond pas à la dernière écriture"
+            )
+            % {"position": head.position},
+        )
+    return Verification(entries=count)
+
+
+def ledger_entries(*, limit: int = 100):
+    return LedgerEntry.objects.order_by("-position")[:limit]

@@ -1,0 +1,176 @@
+"""Writes of the ledger: append an entry, record closings (PO-7, OR-11).
+
+`ledger_append` must run inside the transaction that creates the financial document or
+payment it records: both are saved, or neither. It locks the head row, so entries of one
+structure are appended one at a time, in order, without gaps."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ponton.ledger import canonical
+from ponton.ledger.models import LedgerEntry, LedgerHead
+
+CENT = Decimal("0.01")
+CLOSINGS = {
+    "day": LedgerEntry.Kind.CLOSING_DAY,
+    "month": LedgerEntry.Kind.CLOSING_MONTH,
+    "year": LedgerEntry.Kind.CLOSING_YEAR,
+}
+
+
+class LedgerError(Exception):
+    """A refused ledger operation, with a French message."""
+
+
+def _amount(value: Decimal) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise TypeError("ledger amounts are Decimal")
+    return value.quantize(CENT)
+
+
+def ledger_append(
+    *,
+    kind: str,
+    reference: str,
+    payload: dict[str, Any],
+    sales_amount: Decimal = Decimal("0"),
+    payments_amount: Decimal = Decimal("0"),
+) -> LedgerEntry:
+    """Append one financial event. `sales_amount` is its effect on the perpetual total of
+    sales documents (an invoice +, a credit note −), `payments_amount` on money received (a
+    payment +, a refund −)."""
+    if kind not in LedgerEntry.Kind.values:
+        raise ValueError(f"unknown ledger entry kind {kind!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_append runs inside the transaction of what it records")
+    stored_payload = canonical.reduce(payload)
+    sales_amount, payments_amount = _amount(sales_amount), _amount(payments_amount)
+    head = LedgerHead.objects.select_for_update().get(pk=True)
+    entry = LedgerEntry(
+        position=head.position + 1,
+        recorded_at=timezone.now(),
+        kind=kind,
+        reference=reference,
+        payload=stored_payload,
+        sales_amount=sales_amount,
+        payments_amount=payments_amount,
+        sales_total=_amount(head.sales_total + sales_amount),
+        payments_total=_amount(head.payments_total + payments_amount),
+        previous_hash=head.hash,
+    )
+    entry.hash = hash_of(entry)
+    entry.save(force_insert=True)
+    head.position, head.hash = entry.position, entry.hash
+    head.sales_total, head.payments_total = entry.sales_total, entry.payments_total
+    head.save()
+    return entry
+
+
+def hash_of(entry: LedgerEntry) -> str:
+    return canonical.entry_hash(
+        position=entry.position,
+        recorded_at=entry.recorded_at,
+        kind=entry.kind,
+        reference=entry.reference,
+        payload=entry.payload,
+        sales_amount=entry.sales_amount,
+        payments_amount=entry.payments_amount,
+        sales_total=entry.sales_total,
+        payments_total=entry.payments_total,
+        previous_hash=entry.previous_hash,
+    )
+
+
+def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the day, month or year containing `day`."""
+    if period == "day":
+        return day, day
+    if period == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if period == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    raise ValueError(f"unknown period {period!r}")
+
+
+@transaction.atomic
+def ledger_close(*, period: str, day: dt.date) -> LedgerEntry:
+    """Record the closing of the day, month or year containing `day` in the chain: the
+    period's sums by kind and the perpetual totals at closing. A period closes once, only
+    when it is over."""
+    kind = CLOSINGS.get(period)
+    if kind is None:
+        raise ValueError(f"unknown period {period!r}")
+    first, last = period_bounds(period, day)
+    if last >= timezone.localdate():
+        raise LedgerError(_("Une période ne se clôture qu'une fois terminée."))
+    LedgerHead.objects.select_for_update().get(pk=True)
+    key = f"{first.isoformat()}/{last.isoformat()}"
+    if LedgerEntry.objects.filter(kind=kind, reference=key).exists():
+        raise LedgerError(_("Cette période est déjà clôturée."))
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    entries = LedgerEntry.objects.filter(recorded_at__gte=start, recorded_at__lt=end).exclude(
+        kind__in=CLOSINGS.values()
+    )
+    by_kind: dict[str, dict[str, Any]] = {}
+    sales = payments = Decimal("0.00")
+    for entry_kind, sales_amount, payments_amount in entries.values_list(
+        "kind", "sales_amount", "payments_amount"
+    ):
+        row = by_kind.setdefault(
+            entry_kind, {"count": 0, "sales": Decimal("0.00"), "payments": Decimal("0.00")}
+        )
+        row["count"] += 1
+        row["sales"] += sales_amount
+        row["payments"] += payments_amount
+        sales += sales_amount
+        payments += payments_amount
+    head = LedgerHead.objects.get(pk=True)
+    return ledger_append(
+        kind=kind,
+        reference=key,
+        payload={
+            "period": period,
+            "first_day": first,
+            "last_day": last,
+            "by_kind": by_kind,
+            "sales": sales,
+            "payments": payments,
+            "sales_total": head.sales_total,
+            "payments_total": head.payments_total,
+            "last_position": head.position,
+        },
+    )
+
+
+def ledger_close_due(*, today: dt.date | None = None) -> list[LedgerEntry]:
+    """Close every day, month and year that ended since the last closing of its kind (from
+    the first entry's day); what the nightly task runs for each structure."""
+    today = today or timezone.localdate()
+    first_entry = LedgerEntry.objects.order_by("position").first()
+    if first_entry is None:
+        return []
+    start = timezone.localtime(first_entry.recorded_at).date()
+    closed = []
+    for period in ("day", "month", "year"):
+        done = set(
+            LedgerEntry.objects.filter(kind=CLOSINGS[period]).values_list("reference", flat=True)
+        )
+        day = start
+        while True:
+            first, last = period_bounds(period, day)
+            if last >= today:
+                break
+            if f"{first.isoformat()}/{last.isoformat()}" not in done:
+                closed.append(ledger_close(period=period, day=first))
+            day = last + dt.timedelta(days=1)
+    return closed
