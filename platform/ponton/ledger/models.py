@@ -6,7 +6,9 @@ VAT, methods, references), its effect on the two perpetual totals (sales documen
 money received), and a SHA-256 hash over the previous entry's hash and its own canonical
 form (see `ponton.ledger.canonical`). Positions run 1, 2, 3… without gaps: the single
 `LedgerHead` row is locked while an entry is appended, so appends are serialised per
-structure and the head always holds the last position, hash and totals.
+structure and the head always holds the last position, hash and totals. The first append
+of a new day first records the closings of the days, months and years that ended since the
+last entry, so closings need no scheduler.
 
 The database refuses UPDATE, DELETE and TRUNCATE on entries (trigger, migration 0002): a
 correction is a new entry, never a change. `manage.py verify_ledger` recomputes the chain.
@@ -67,6 +69,8 @@ class LedgerHead(models.Model):
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
     sales_total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     payments_total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # The local day of the last entry: the first append of a later day closes what ended.
+    last_day = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [

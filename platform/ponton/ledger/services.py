@@ -46,14 +46,38 @@ def ledger_append(
 ) -> LedgerEntry:
     """Append one financial event. `sales_amount` is its effect on the perpetual total of
     sales documents (an invoice +, a credit note −), `payments_amount` on money received (a
-    payment +, a refund −)."""
-    if kind not in LedgerEntry.Kind.values:
-        raise ValueError(f"unknown ledger entry kind {kind!r}")
+    payment +, a refund −). The first entry of a new day is preceded by the closings of the
+    periods that ended since the previous entry."""
+    if kind not in LedgerEntry.Kind.values or kind in CLOSINGS.values():
+        raise ValueError(f"not an event kind: {kind!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_append runs inside the transaction of what it records")
+    head = LedgerHead.objects.select_for_update().get(pk=True)
+    today = timezone.localdate()
+    if head.last_day is not None and head.last_day < today:
+        _close_due(head=head, today=today)
+    return _append(
+        head=head,
+        kind=kind,
+        reference=reference,
+        payload=payload,
+        sales_amount=sales_amount,
+        payments_amount=payments_amount,
+    )
+
+
+def _append(
+    *,
+    head: LedgerHead,
+    kind: str,
+    reference: str,
+    payload: dict[str, Any],
+    sales_amount: Decimal = Decimal("0"),
+    payments_amount: Decimal = Decimal("0"),
+) -> LedgerEntry:
+    """Append after `head`, which the caller holds locked, and move the head."""
     stored_payload = canonical.reduce(payload)
     sales_amount, payments_amount = _amount(sales_amount), _amount(payments_amount)
-    head = LedgerHead.objects.select_for_update().get(pk=True)
     entry = LedgerEntry(
         position=head.position + 1,
         recorded_at=timezone.now(),
@@ -70,6 +94,7 @@ def ledger_append(
     entry.save(force_insert=True)
     head.position, head.hash = entry.position, entry.hash
     head.sales_total, head.payments_total = entry.sales_total, entry.payments_total
+    head.last_day = timezone.localdate(entry.recorded_at)
     head.save()
     return entry
 
@@ -105,13 +130,17 @@ def ledger_close(*, period: str, day: dt.date) -> LedgerEntry:
     """Record the closing of the day, month or year containing `day` in the chain: the
     period's sums by kind and the perpetual totals at closing. A period closes once, only
     when it is over."""
+    head = LedgerHead.objects.select_for_update().get(pk=True)
+    return _close(head=head, period=period, day=day, today=timezone.localdate())
+
+
+def _close(*, head: LedgerHead, period: str, day: dt.date, today: dt.date) -> LedgerEntry:
     kind = CLOSINGS.get(period)
     if kind is None:
         raise ValueError(f"unknown period {period!r}")
     first, last = period_bounds(period, day)
-    if last >= timezone.localdate():
+    if last >= today:
         raise LedgerError(_("Une période ne se clôture qu'une fois terminée."))
-    LedgerHead.objects.select_for_update().get(pk=True)
     key = f"{first.isoformat()}/{last.isoformat()}"
     if LedgerEntry.objects.filter(kind=kind, reference=key).exists():
         raise LedgerError(_("Cette période est déjà clôturée."))
@@ -134,8 +163,8 @@ def ledger_close(*, period: str, day: dt.date) -> LedgerEntry:
         row["payments"] += payments_amount
         sales += sales_amount
         payments += payments_amount
-    head = LedgerHead.objects.get(pk=True)
-    return ledger_append(
+    return _append(
+        head=head,
         kind=kind,
         reference=key,
         payload={
@@ -152,11 +181,18 @@ def ledger_close(*, period: str, day: dt.date) -> LedgerEntry:
     )
 
 
+@transaction.atomic
 def ledger_close_due(*, today: dt.date | None = None) -> list[LedgerEntry]:
-    """Close every day, month and year that ended since the last closing of its kind (from
-    the first entry's day); what the nightly task runs for each structure."""
-    today = today or timezone.localdate()
-    first_entry = LedgerEntry.objects.order_by("position").first()
+    """Close every day, month and year that ended since the first entry and is not closed
+    yet (`manage.py close_ledger`; appends do it by themselves on a new day)."""
+    head = LedgerHead.objects.select_for_update().get(pk=True)
+    return _close_due(head=head, today=today or timezone.localdate())
+
+
+def _close_due(*, head: LedgerHead, today: dt.date) -> list[LedgerEntry]:
+    first_entry = (
+        LedgerEntry.objects.exclude(kind__in=CLOSINGS.values()).order_by("position").first()
+    )
     if first_entry is None:
         return []
     start = timezone.localtime(first_entry.recorded_at).date()
@@ -171,6 +207,6 @@ def ledger_close_due(*, today: dt.date | None = None) -> list[LedgerEntry]:
             if last >= today:
                 break
             if f"{first.isoformat()}/{last.isoformat()}" not in done:
-                closed.append(ledger_close(period=period, day=first))
+                closed.append(_close(head=head, period=period, day=first, today=today))
             day = last + dt.timedelta(days=1)
     return closed

@@ -207,7 +207,8 @@ def test_closings_are_recorded_in_the_chain(ledger, monkeypatch):
         services.ledger_close(period="day", day=today)
     # Pretend the next year has come: every period containing today is over.
     later = dt.date(today.year + 1, 1, 2)
-    monkeypatch.setattr(services.timezone, "localdate", lambda: later)
+    later_now = dt.datetime(later.year, 1, 2, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(services.timezone, "now", lambda: later_now)
     day = services.ledger_close(period="day", day=today)
     assert day.kind == LedgerEntry.Kind.CLOSING_DAY
     assert day.payload["sales"] == "30.00" and day.payload["payments"] == "30.00"
@@ -223,6 +224,47 @@ def test_closings_are_recorded_in_the_chain(ledger, monkeypatch):
     year = LedgerEntry.objects.get(kind=LedgerEntry.Kind.CLOSING_YEAR)
     assert year.payload["sales_total"] == "30.00"
     assert selectors.ledger_verify().ok
+
+
+def test_first_entry_of_a_new_day_closes_the_days_that_ended(ledger, monkeypatch):
+    """PO-7: no scheduler needed: the first append of a new day records the closings of the
+    previous days (and months, years) before itself, in the chain."""
+    real_now = timezone.now
+    day1 = dt.datetime(2026, 3, 30, 10, tzinfo=dt.UTC)
+    monkeypatch.setattr(services.timezone, "now", lambda: day1)
+    append_invoice("FA-2026-00001", "40.00")
+    append_payment("FA-2026-00001", "40.00")
+    day3 = dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC)
+    monkeypatch.setattr(services.timezone, "now", lambda: day3)
+    entry = append_invoice("FA-2026-00002", "15.00")
+    kinds = list(LedgerEntry.objects.values_list("kind", "reference"))
+    assert kinds == [
+        ("invoice", "FA-2026-00001"),
+        ("payment", "FA-2026-00001"),
+        ("closing_day", "2026-03-30/2026-03-30"),
+        ("closing_day", "2026-03-31/2026-03-31"),
+        ("closing_month", "2026-03-01/2026-03-31"),
+        ("invoice", "FA-2026-00002"),
+    ]
+    assert entry.position == 6
+    march = LedgerEntry.objects.get(kind="closing_month")
+    assert (march.payload["sales"], march.payload["payments"]) == ("40.00", "40.00")
+    monkeypatch.setattr(services.timezone, "now", real_now)
+    assert selectors.ledger_verify().ok
+
+
+def test_close_ledger_command(structure_a, monkeypatch):
+    """PO-7: `manage.py close_ledger` closes what ended for structures that sold nothing since."""
+    with schema_context(structure_a[0].schema_name):
+        append_invoice("FA-2026-00001", "40.00")
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: tomorrow)
+    out = io.StringIO()
+    call_command("close_ledger", structure=structure_a[0].slug, stdout=out)
+    assert "1 clôture(s)" in out.getvalue() or "2 clôture(s)" in out.getvalue()
+    with schema_context(structure_a[0].schema_name):
+        assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CLOSING_DAY).count() == 1
+        assert selectors.ledger_verify().ok
 
 
 def test_new_structures_get_an_empty_chain_and_the_triggers(make_structure):
