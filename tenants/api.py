@@ -1,6 +1,7 @@
 """API of the structure (`/api/v1/`): the structure's card and its modules."""
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,7 @@ class StructureSerializer(serializers.Serializer):
 class StructureView(APIView):
     required_permission = "structure.view"
 
+    @extend_schema(responses=StructureSerializer)
     def get(self, request):
         return Response(StructureSerializer(request.tenant).data)
 
@@ -52,6 +54,7 @@ def _module_rows(structure):
 class ModuleListView(APIView):
     required_permission = "structure.view"
 
+    @extend_schema(responses=ModuleSerializer(many=True), operation_id="modules_list")
     def get(self, request):
         return Response(ModuleSerializer(_module_rows(request.tenant), many=True).data)
 
@@ -67,12 +70,14 @@ class ModuleDetailView(APIView):
     def required_permission(self):
         return "structure.modules" if self.request.method == "PATCH" else "structure.view"
 
+    @extend_schema(responses=ModuleSerializer)
     def get(self, request, label):
         rows = {r["label"]: r for r in _module_rows(request.tenant)}
         if label not in rows:
             raise Http404
         return Response(ModuleSerializer(rows[label]).data)
 
+    @extend_schema(request=ModuleToggleSerializer, responses=ModuleSerializer)
     def patch(self, request, label):
         if label not in all_modules():
             raise Http404

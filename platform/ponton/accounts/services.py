@@ -170,3 +170,25 @@ def membership_reactivate(*, membership: Membership, by: Membership | None = Non
     _refuse_unless_owner_may(by=by, membership_role=membership.role, role=membership.role)
     membership.is_active = True
     membership.save(update_fields=["is_active"])
+
+
+# --- API tokens (/api/v1/jeton/) ------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """The user's API token (created on first request). One token per person, valid on every
+    structure where they are an active member: each request is checked against the host's
+    structure (`IsStructureStaff`)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User) -> None:
+    """Delete the user's API token: every integration using it stops at once."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()

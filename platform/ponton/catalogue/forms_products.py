@@ -7,7 +7,15 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ponton.catalogue.models import Category, CustomField, Product, Promotion, Season, Site
+from ponton.catalogue.models import (
+    Category,
+    CustomField,
+    Product,
+    Promotion,
+    Season,
+    Site,
+    StockPool,
+)
 
 COMMON_FIELDS = [
     "name",
@@ -235,6 +243,70 @@ class DuplicateMembershipForm(forms.Form):
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class DuplicateActivityForm(forms.Form):
+    """CA-5: the new activity's name, and whether its planning is copied from a new start."""
+
+    name = forms.CharField(
+        label=_("Nom de la nouvelle activité"),
+        max_length=200,
+        error_messages={"required": _("Indiquez le nom de la nouvelle activité.")},
+    )
+    with_planning = forms.BooleanField(
+        label=_("Copier le planning"),
+        required=False,
+        help_text=_(
+            "Toutes les séances sont recopiées, décalées pour que la première tombe à la "
+            "nouvelle date de début (mêmes horaires, mêmes places, aucune place vendue)."
+        ),
+    )
+    new_start = forms.DateField(
+        label=_("Nouvelle date de début"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("La date de la première séance de la nouvelle activité."),
+    )
+
+
+class StockForm(forms.Form):
+    """CA-3: no stock, a stock dedicated to the product, or a stock shared with others."""
+
+    NONE, DEDICATED, SHARED = "none", "dedicated", "shared"
+
+    def __init__(self, *args, product: Product, **kwargs):
+        pool = product.stock_pool
+        if "initial" not in kwargs:
+            if pool is None:
+                kwargs["initial"] = {"mode": self.NONE}
+            elif pool.shared:
+                kwargs["initial"] = {"mode": self.SHARED, "shared_pool": pool.pk}
+            else:
+                kwargs["initial"] = {"mode": self.DEDICATED, "quantity": pool.quantity}
+        super().__init__(*args, **kwargs)
+        self.fields["shared_pool"].queryset = StockPool.objects.filter(shared=True)
+
+    mode = forms.ChoiceField(
+        label=_("Type de stock"),
+        choices=[
+            (NONE, _("Aucun stock (quantité illimitée)")),
+            (DEDICATED, _("Stock dédié")),
+            (SHARED, _("Stock partagé")),
+        ],
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantité en stock"),
+        required=False,
+        min_value=0,
+        help_text=_("Pour un stock dédié : le nombre d'unités à vendre."),
+    )
+    shared_pool = forms.ModelChoiceField(
+        label=_("Stock partagé"),
+        required=False,
+        queryset=StockPool.objects.none(),
+        empty_label=_("— Choisir —"),
+        help_text=_("Pour un stock partagé : le stock commun à plusieurs produits."),
     )
 
 

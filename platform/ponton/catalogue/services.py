@@ -329,6 +329,58 @@ def stock_take(*, pool: StockPool, quantity: int) -> bool:
     return taken == 1
 
 
+@transaction.atomic
+def product_set_stock(
+    *,
+    product: Product,
+    mode: str,
+    quantity: int | None = None,
+    shared_pool: StockPool | None = None,
+) -> Product:
+    """CA-3: no stock ("none"), a stock dedicated to the product ("dedicated": its own pool,
+    created or resized, never below what is sold) or a shared pool ("shared")."""
+    locked = Product.objects.select_for_update().get(pk=product.pk)
+    if locked.status == Product.Status.ARCHIVED:
+        raise ProductError(_("Un produit archivé ne peut plus être modifié."))
+    current = (
+        StockPool.objects.select_for_update().get(pk=locked.stock_pool_id)
+        if locked.stock_pool_id
+        else None
+    )
+    if mode == "dedicated":
+        if quantity is None:
+            raise ValidationError({"quantity": [_("Indiquez la quantité du stock dédié.")]})
+        if quantity < 0:
+            raise ValidationError({"quantity": [_("La quantité ne peut pas être négative.")]})
+        if current is not None and not current.shared:
+            if quantity < current.sold:
+                raise ValidationError(
+                    {
+                        "quantity": [
+                            _("Impossible de descendre sous les %(sold)s unités déjà vendues.")
+                            % {"sold": current.sold}
+                        ]
+                    }
+                )
+            current.quantity = quantity
+            current.save(update_fields=["quantity"])
+            pool = current
+        else:
+            pool = StockPool.objects.create(name=locked.name, quantity=quantity, shared=False)
+    elif mode == "shared":
+        if shared_pool is None or not shared_pool.shared:
+            raise ValidationError({"shared_pool": [_("Choisissez un stock partagé.")]})
+        pool = shared_pool
+    elif mode == "none":
+        pool = None
+    else:
+        raise ValidationError({"mode": [_("Choisissez le type de stock.")]})
+    locked.stock_pool = pool
+    locked.save(update_fields=["stock_pool", "updated_at"])
+    product.stock_pool = pool
+    return locked
+
+
 THUMBNAIL_SIZE = (400, 400)
 
 

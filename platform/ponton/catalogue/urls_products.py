@@ -49,6 +49,7 @@ urlpatterns = [
         name="association_remove",
     ),
     path("<int:product_id>/dupliquer/", views.product_duplicate, name="product_duplicate"),
+    path("<int:product_id>/stock/", views.stock_set, name="stock_set"),
     path("champs/", views.custom_fields, name="custom_fields"),
     path("champs/<int:field_id>/supprimer/", views.custom_field_delete, name="custom_field_delete"),
 ]

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,6 +21,7 @@ from ponton.catalogue import selectors, services
 from ponton.catalogue.forms_products import (
     AssociationForm,
     CustomFieldForm,
+    DuplicateActivityForm,
     DuplicateMembershipForm,
     PhotoForm,
     ProductFilterForm,
@@ -26,6 +29,7 @@ from ponton.catalogue.forms_products import (
     PromotionForm,
     RateForm,
     SeasonForm,
+    StockForm,
 )
 from ponton.catalogue.models import Product
 
@@ -95,6 +99,7 @@ def _edit_page(
     promotion_form=None,
     season_form=None,
     association_form=None,
+    stock_form=None,
 ):
     return render(
         request,
@@ -114,8 +119,22 @@ def _edit_page(
             "association_form": association_form
             or AssociationForm(prefix="assoc", product=product),
             "associations": selectors.associations_of(product=product),
+            "stock_form": stock_form or StockForm(prefix="stock", product=product),
+            "duplicated_from": _duplicated_from(request, product),
         },
     )
+
+
+def _duplicated_from(request, product):
+    """The product this one was just duplicated from (?depuis=<id>), to offer archiving or
+    unpublishing it (CA-5); None when absent or not a product of the structure."""
+    source_id = request.GET.get("depuis", "")
+    if not source_id.isdigit() or int(source_id) == product.pk:
+        return None
+    try:
+        return selectors.access_product(product_id=int(source_id))
+    except Http404:
+        return None
 
 
 @staff_view("catalogue.manage")
@@ -158,7 +177,32 @@ def product_status(request, product_id: int, action: str):
         messages.error(request, str(e))
     else:
         messages.success(request, str(done))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("manager:product_edit", product_id=product.pk)
+
+
+@staff_view("catalogue.manage")
+@require_POST
+def stock_set(request, product_id: int):
+    """CA-3: « Stock »: none, dedicated with its quantity, or a shared stock."""
+    product = selectors.access_product(product_id=product_id)
+    stock_form = StockForm(data=request.POST, prefix="stock", product=product)
+    if stock_form.is_valid():
+        try:
+            services.product_set_stock(product=product, **stock_form.cleaned_data)
+        except ValidationError as e:
+            stock_form.add_error(None, e)
+        except services.ProductError as e:
+            messages.error(request, str(e))
+            return redirect("manager:product_edit", product_id=product.pk)
+        else:
+            messages.success(request, _("Le stock a été enregistré."))
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, stock_form=stock_form)
 
 
 @staff_view("catalogue.manage")
@@ -315,10 +359,23 @@ def association_remove(request, product_id: int, association_id: int):
 
 @staff_view("catalogue.manage")
 def product_duplicate(request, product_id: int):
-    """Duplicate a membership for next year, then edit the new one (CA-5)."""
+    """« Dupliquer » (CA-5): a membership for next year, or an activity with or without its
+    planning; then the new product's page offers to archive or unpublish the old one."""
     product = selectors.access_product(product_id=product_id)
-    if product.kind != Product.Kind.MEMBERSHIP:
-        raise Http404
+    if product.kind == Product.Kind.MEMBERSHIP:
+        return _duplicate_membership(request, product)
+    if product.kind == Product.Kind.ACTIVITY:
+        return _duplicate_activity(request, product)
+    raise Http404
+
+
+def _duplicated(request, source, copy, message):
+    messages.success(request, message % {"name": copy})
+    url = reverse("manager:product_edit", kwargs={"product_id": copy.pk})
+    return redirect(f"{url}?depuis={source.pk}")
+
+
+def _duplicate_membership(request, product):
     if request.method != "POST":
         form = DuplicateMembershipForm(
             initial={
@@ -334,12 +391,35 @@ def product_duplicate(request, product_id: int):
             except ValidationError as e:
                 form.add_error(None, e)
             else:
-                messages.success(
-                    request,
-                    _("L'adhésion « %(name)s » a été créée en brouillon.") % {"name": copy},
+                return _duplicated(
+                    request, product, copy, _("L'adhésion « %(name)s » a été créée en brouillon.")
                 )
-                return redirect("manager:product_edit", product_id=copy.pk)
     return render(request, "catalogue/products/duplicate.html", {"product": product, "form": form})
+
+
+def _duplicate_activity(request, product):
+    from ponton.planning import services as planning
+
+    if request.method != "POST":
+        form = DuplicateActivityForm(
+            initial={"name": services.next_year_name(product.name), "with_planning": True}
+        )
+    else:
+        form = DuplicateActivityForm(data=request.POST)
+        if form.is_valid():
+            try:
+                copy = planning.activity_duplicate(product=product, **form.cleaned_data)
+            except planning.PlanningError as e:
+                form.add_error(e.field, str(e))
+            else:
+                return _duplicated(
+                    request, product, copy, _("L'activité « %(name)s » a été créée en brouillon.")
+                )
+    return render(
+        request,
+        "catalogue/products/duplicate.html",
+        {"product": product, "form": form, "first_session": product.sessions.first()},
+    )
 
 
 @staff_view("catalogue.manage")

@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponton.planning import selectors
@@ -50,3 +53,99 @@ class RecurrenceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = selectors.activity_list()
+
+
+# --- PL-3 planning views: the date pickers of the day and month views -----------------------
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(
+        label=_("Sélectionnez le jour"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class MonthForm(forms.Form):
+    date = forms.DateField(
+        label=_("Sélectionnez le mois"),
+        required=False,
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+
+
+# --- PL-2 change a session, PL-1 "Ajouter une autre séance" -----------------------------------
+
+
+def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=timezone.get_current_timezone())
+
+
+class SessionMoveForm(forms.Form):
+    """PL-2: move a session to a new date and times (the service checks end after start)."""
+
+    date = forms.DateField(
+        label=_("Nouvelle date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start_time = forms.TimeField(
+        label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+    def times(self) -> tuple[dt.datetime, dt.datetime]:
+        data = self.cleaned_data
+        return (
+            local_datetime(data["date"], data["start_time"]),
+            local_datetime(data["date"], data["end_time"]),
+        )
+
+
+class SessionCapacityForm(forms.Form):
+    """PL-2: change the capacity (the service refuses less than the seats sold)."""
+
+    capacity = forms.IntegerField(label=_("Nombre de places"))
+
+
+class SessionRowForm(forms.Form):
+    """One session of "Ajouter une autre séance" (PL-1). Rows are checked here, with the service's
+    own messages, so a bad row shows its error on that row; the service checks again."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start_time = forms.TimeField(
+        label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    capacity = forms.IntegerField(label=_("Nombre de places"))
+
+    def clean_capacity(self) -> int:
+        capacity = self.cleaned_data["capacity"]
+        if capacity < 0:
+            raise forms.ValidationError(_("Le nombre de places ne peut pas être négatif."))
+        return capacity
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("start_time") and data.get("end_time"):
+            if data["end_time"] <= data["start_time"]:
+                self.add_error("end_time", _("La fin doit être après le début."))
+        return data
+
+    def spec(self) -> tuple[dt.datetime, dt.datetime, int]:
+        data = self.cleaned_data
+        return (
+            local_datetime(data["date"], data["start_time"]),
+            local_datetime(data["date"], data["end_time"]),
+            data["capacity"],
+        )
+
+
+SessionRowFormSet = forms.formset_factory(
+    SessionRowForm, extra=0, min_num=1, validate_min=True, max_num=200, validate_max=True
+)

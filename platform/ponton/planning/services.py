@@ -203,3 +203,135 @@ def sessions_delete_date(*, product: Product, day: dt.date) -> int:
         )
     Session.objects.filter(pk__in=[s.pk for s in sessions]).delete()
     return len(sessions)
+
+
+# --- Duplicate an activity, with or without its planning (CA-5) -----------------------------
+
+
+def _shifted(moment: dt.datetime, days: int, zone) -> dt.datetime:
+    """The same wall-clock time `days` later in `zone`: a 10:00 session stays 10:00 across a
+    change of summer/winter time."""
+    local = timezone.localtime(moment, zone)
+    return dt.datetime.combine(
+        local.date() + dt.timedelta(days=days), local.time().replace(tzinfo=None), tzinfo=zone
+    )
+
+
+@transaction.atomic
+def activity_duplicate(
+    *, product: Product, name: str, new_start: dt.date | None, with_planning: bool
+) -> Product:
+    """CA-5: a new draft activity with the product's fields, seasons, rates, promotions, custom
+    fields, associated products and stock (a dedicated stock gets its own new stock of the same
+    quantity, a shared one stays shared). With its planning: every session copied in one bulk
+    insert, shifted by whole days so the first session falls on `new_start`, local times and
+    capacities kept, no seat sold. Every refusal comes before any write."""
+    from ponton.catalogue.models import (
+        CustomField,
+        ProductAssociation,
+        Promotion,
+        Rate,
+        Season,
+        StockPool,
+    )
+    from ponton.catalogue.services import PRODUCT_FIELDS
+
+    if product.kind != Product.Kind.ACTIVITY:
+        raise PlanningError(_("Seule une activité peut être dupliquée avec son planning."))
+    name = (name or "").strip()
+    if not name:
+        raise PlanningError(_("Indiquez le nom de la nouvelle activité."), "name")
+    if len(name) > Product._meta.get_field("name").max_length:
+        raise PlanningError(_("Le nom ne doit pas dépasser 200 caractères."), "name")
+    source = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("stock_pool")
+        .get(pk=product.pk)
+    )
+    sessions = list(source.sessions.order_by("starts_at", "pk")) if with_planning else []
+    if with_planning:
+        if new_start is None:
+            raise PlanningError(
+                _("Indiquez la nouvelle date de début pour copier le planning."), "new_start"
+            )
+        if not sessions:
+            raise PlanningError(
+                _(
+                    "Cette activité n'a aucune séance : il n'y a pas de planning à copier. "
+                    "Décochez « Copier le planning »."
+                ),
+                "with_planning",
+            )
+
+    copy = Product(kind=source.kind, status=Product.Status.DRAFT)
+    for field in PRODUCT_FIELDS:
+        setattr(copy, field, getattr(source, field))
+    copy.name = name
+    pool = source.stock_pool
+    if pool is not None and not pool.shared:
+        copy.stock_pool = StockPool.objects.create(name=name, quantity=pool.quantity, shared=False)
+    copy.save()
+
+    seasons = {
+        season.pk: Season.objects.create(
+            product=copy, name=season.name, starts_on=season.starts_on, ends_on=season.ends_on
+        )
+        for season in source.seasons.all()
+    }
+    Rate.objects.bulk_create(
+        Rate(
+            product=copy,
+            name=rate.name,
+            amount=rate.amount,
+            season=seasons.get(rate.season_id),
+            position=rate.position,
+        )
+        for rate in source.rates.all()
+    )
+    Promotion.objects.bulk_create(
+        Promotion(
+            product=copy,
+            name=promotion.name,
+            kind=promotion.kind,
+            value=promotion.value,
+            condition=promotion.condition,
+            starts_on=promotion.starts_on,
+            ends_on=promotion.ends_on,
+        )
+        for promotion in source.promotions.all()
+    )
+    ProductAssociation.objects.bulk_create(
+        ProductAssociation(
+            product=copy,
+            associated_id=association.associated_id,
+            starts_on=association.starts_on,
+            ends_on=association.ends_on,
+            mandatory=association.mandatory,
+        )
+        for association in source.associations.all()
+    )
+    links = CustomField.products.through
+    links.objects.bulk_create(
+        links(customfield_id=field_id, product_id=copy.pk)
+        for field_id in source.custom_fields.values_list("pk", flat=True)
+    )
+
+    if sessions:
+        zone = timezone.get_current_timezone()
+        first_day = timezone.localtime(sessions[0].starts_at, zone).date()
+        days = (new_start - first_day).days
+        Session.objects.bulk_create(
+            (
+                Session(
+                    product=copy,
+                    site_id=session.site_id,
+                    starts_at=_shifted(session.starts_at, days, zone),
+                    ends_at=_shifted(session.ends_at, days, zone),
+                    capacity=session.capacity,
+                    sold=0,
+                )
+                for session in sessions
+            ),
+            batch_size=1000,
+        )
+    return copy

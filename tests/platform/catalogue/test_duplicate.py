@@ -102,7 +102,7 @@ def test_duplicate_page_prefills_and_opens_the_new_product(structure_a, client_f
     with schema_context(structure.schema_name):
         old = membership()
         stage = services.product_create(
-            kind=Product.Kind.ACTIVITY, data=ProductData(name="Stage", price=Decimal(10))
+            kind=Product.Kind.SHOP_ITEM, data=ProductData(name="Affiche", price=Decimal(10))
         )
     client = client_for(structure, owner)
     edit = html.unescape(client.get(f"/manager/offre/{old.pk}/").content.decode())
@@ -121,7 +121,7 @@ def test_duplicate_page_prefills_and_opens_the_new_product(structure_a, client_f
     with schema_context(structure.schema_name):
         copy = Product.objects.get(name="Adhésion 2029")
     assert response.status_code == 302
-    assert response["Location"] == f"/manager/offre/{copy.pk}/"
+    assert response["Location"] == f"/manager/offre/{copy.pk}/?depuis={old.pk}"
 
     assert client.post(f"/manager/offre/{old.pk}/archiver/").status_code == 302
     with schema_context(structure.schema_name):

@@ -173,6 +173,11 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# PL-1: "Ajouter des dates" making more sessions than this runs as a background job with a
+# progress page; the job inserts them in chunks of PLANNING_GENERATION_CHUNK (one transaction each).
+PLANNING_BACKGROUND_THRESHOLD = int(os.environ.get("PLANNING_BACKGROUND_THRESHOLD", "300"))
+PLANNING_GENERATION_CHUNK = 200
+
 # Email: SMTP when EMAIL_HOST is set; else the console plus the local outbox page.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -198,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "API d'une structure : mêmes services que le Club Manager.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two choice sets share the field name "kind": name them (no warning, stable names).
+    "ENUM_NAME_OVERRIDES": {
+        "ProductKindEnum": "ponton.catalogue.models.Product.Kind",
+        "PromotionKindEnum": "ponton.catalogue.models.Promotion.Kind",
+    },
 }
 
 # Rate limits: (attempts, window in seconds).

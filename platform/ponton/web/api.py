@@ -1,0 +1,85 @@
+"""Shared pieces of the REST API (`/api/v1/`): pagination, and the translation of the services'
+refusals into HTTP 400 answers.
+
+The API views parse input and call the very services of the Club Manager, so a refusal carries
+the same French message as the page: a Django `ValidationError` with fields becomes
+`{"field": ["message"]}`, a refusal without a field becomes `{"detail": "message"}`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.settings import api_settings
+
+
+class ApiPagination(LimitOffsetPagination):
+    """`?limit=&offset=`; 50 rows by default, at most 500."""
+
+    default_limit = 50
+    max_limit = 500
+
+
+class Refused(APIException):
+    """A refusal of a service that belongs to no field: 400 {"detail": "message"}."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "refused"
+
+
+def _field_name(name: str) -> str:
+    return api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name
+
+
+def validation_error(error: DjangoValidationError) -> serializers.ValidationError:
+    """A Django ValidationError raised by a service, as DRF's 400 answer."""
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {_field_name(name): messages for name, messages in error.message_dict.items()}
+        )
+    return serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages})
+
+
+def field_error(field: str | None, message: str) -> APIException:
+    """A refusal naming a field (or none) as DRF's 400 answer."""
+    if field:
+        return serializers.ValidationError({field: [message]})
+    return Refused(message)
+
+
+class FormSerializer(serializers.Serializer):
+    """A serializer that validates with the Club Manager's Django form, so the API accepts
+    and refuses exactly what the page does, with the same French messages. The declared fields
+    describe the input in the OpenAPI schema; `validated_data` is the form's `cleaned_data`.
+
+    For a partial update (PATCH), `initial_values` gives the current values of the fields the
+    request leaves out."""
+
+    form_class: type[forms.Form]
+
+    def __init__(self, *args, initial_values: dict | None = None, **kwargs):
+        self.initial_values = initial_values or {}
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            message = self.error_messages["invalid"].format(datatype=type(data).__name__)
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [message]}, code="invalid"
+            )
+        values = {**self.initial_values}
+        values.update({name: data[name] for name in self.fields if name in data})
+        values = {name: "" if value is None else value for name, value in values.items()}
+        form = self.form_class(data=values)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {
+                    _field_name(name): [str(message) for message in messages]
+                    for name, messages in form.errors.items()
+                }
+            )
+        return form.cleaned_data
