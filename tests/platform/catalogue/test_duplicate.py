@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from ponton.catalogue import services
@@ -86,7 +87,7 @@ def test_only_memberships_and_a_name_are_accepted(make_structure):
         stage = services.product_create(
             kind=Product.Kind.ACTIVITY, data=ProductData(name="Stage", price=Decimal(10))
         )
-        with pytest.raises(services.ValidationError) as excinfo:
+        with pytest.raises(ValidationError) as excinfo:
             services.product_duplicate_membership(product=old, name="  ", description="")
         assert excinfo.value.message_dict == {"name": ["Indiquez le nom de la nouvelle adhésion."]}
         with pytest.raises(services.ProductError) as error:
