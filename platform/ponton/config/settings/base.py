@@ -50,6 +50,8 @@ TENANT_APPS = [
     "ponton.customers",
     "ponton.catalogue",
     "ponton.planning",
+    "ponton.sales",
+    "ponton.billing",
     "ponton.ledger",
     *MODULE_APPS,
 ]

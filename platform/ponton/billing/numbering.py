@@ -1,0 +1,34 @@
+"""Numbers per structure, series and year, without gaps (OR-11).
+
+One statement takes the next number: INSERT … ON CONFLICT DO UPDATE … RETURNING. The
+counter row stays locked until the caller's transaction ends, so two documents issued in
+parallel get consecutive numbers, and a transaction that fails gives its number back (its
+increment is rolled back with it): no gap, no duplicate."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from ponton.billing.models import Counter
+
+SERIES = {
+    Counter.Series.INVOICE: "FA",
+    Counter.Series.CREDIT_NOTE: "AV",
+    Counter.Series.RECEIPT: "RE",
+    Counter.Series.ORDER: "CO",
+    Counter.Series.QUOTE: "DE",
+}
+
+
+def next_number(*, series: str, year: int) -> str:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a number is taken inside the transaction that uses it")
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (series, year, last) VALUES (%s, %s, 1) "  # noqa: S608 - quoted name
+            f"ON CONFLICT (series, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [series, year],
+        )
+        (last,) = cur.fetchone()
+    return f"{SERIES[series]}-{year}-{last:05d}"

@@ -1,0 +1,26 @@
+"""Writes of billing: documents (invoices, credit notes, cancellations, replacements) and
+payments. Each function is one transaction that writes the document or payment, its lines,
+the order's history and the ledger entry together."""
+
+from ponton.billing.services.documents import (
+    BillingError,
+    FreeDiscount,
+    customer_of,
+    invoice_issue,
+    line_cancel,
+    line_replace,
+    seller_of,
+)
+from ponton.billing.services.payments import PaymentData, payment_record
+
+__all__ = [
+    "BillingError",
+    "FreeDiscount",
+    "PaymentData",
+    "customer_of",
+    "invoice_issue",
+    "line_cancel",
+    "line_replace",
+    "payment_record",
+    "seller_of",
+]

@@ -1,0 +1,357 @@
+"""Writes of billing documents: invoices, credit notes, cancellations, replacements
+(OR-3 to OR-5, OR-8, OR-11).
+
+Each function is one transaction that writes the document or payment, its lines, the
+order's history and the ledger entry together. Documents are numbered by
+`numbering.next_number` inside that transaction (no gap, no duplicate) and are never
+updated afterwards (database triggers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ponton.billing.models import Document, DocumentLine
+from ponton.billing.money import ZERO, cents, percent_of, vat_breakdown
+from ponton.billing.numbering import next_number
+from ponton.customers.models import Customer
+from ponton.ledger.services import ledger_append
+from ponton.sales import services as sales
+from ponton.sales.models import Order, OrderLine
+from ponton.sales.services import Actor, LineRequest, SaleError
+
+PAYMENT_TERMS_DAYS = 0  # B2C: payable on receipt
+
+
+class BillingError(Exception):
+    """A refused billing action, with a French message (and the form field, if any)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def seller_of(structure) -> dict:
+    return {
+        "name": structure.legal_name or structure.name,
+        "title": structure.display_title,
+        "siret": structure.siret,
+        "siren": structure.siret[:9],
+        "vat_number": structure.vat_number,
+        "address": [
+            line
+            for line in (
+                structure.address_line1,
+                structure.address_line2,
+                f"{structure.postal_code} {structure.city}".strip(),
+            )
+            if line
+        ],
+        "email": structure.email,
+        "phone": structure.phone,
+    }
+
+
+def customer_of(payer: Customer) -> dict:
+    address = payer.addresses.order_by("id").first()
+    return {
+        "id": payer.pk,
+        "name": payer.full_name,
+        "email": payer.email,
+        "address": [address.line1, address.line2, f"{address.postal_code} {address.city}"]
+        if address
+        else [],
+    }
+
+
+@dataclass(frozen=True)
+class _Line:
+    order_line: OrderLine | None
+    label: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    vat_rate: Decimal
+    accounting_code: str
+
+    @property
+    def total(self) -> Decimal:
+        return cents(self.unit_price * self.quantity - self.discount)
+
+
+def _from_order_line(line: OrderLine) -> _Line:
+    label = line.label
+    if line.rate_name:
+        label = f"{label} ({line.rate_name})"
+    if line.consumer_id and line.consumer.pk != line.order.payer_id:
+        label = f"{label} – {line.consumer.full_name}"
+    return _Line(
+        order_line=line,
+        label=label,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount=line.discount,
+        vat_rate=line.vat_rate,
+        accounting_code=line.accounting_code,
+    )
+
+
+def _ledger_payload(document: Document, lines: list[_Line]) -> dict:
+    return {
+        "kind": document.kind,
+        "number": document.number,
+        "order": document.order.number,
+        "corrects": document.corrects.number if document.corrects_id else None,
+        "issued_at": document.issued_at,
+        "seller": document.seller,
+        "customer": document.customer,
+        "lines": [
+            {
+                "label": line.label,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+                "total": line.total,
+                "vat_rate": line.vat_rate,
+                "accounting_code": line.accounting_code,
+            }
+            for line in lines
+        ],
+        "vat": document.vat,
+        "total": document.total,
+    }
+
+
+def _issue(
+    *,
+    structure,
+    kind: str,
+    order: Order,
+    lines: list[_Line],
+    actor: Actor,
+    corrects: Document | None = None,
+    note: str = "",
+) -> Document:
+    issued_at = timezone.now()
+    breakdown = vat_breakdown((line.total, line.vat_rate) for line in lines)
+    total = sum((v.total for v in breakdown), ZERO)
+    document = Document.objects.create(
+        kind=kind,
+        number=next_number(series=kind, year=timezone.localdate(issued_at).year),
+        order=order,
+        payer_id=order.payer_id,
+        seller=seller_of(structure),
+        customer=customer_of(order.payer),
+        issued_at=issued_at,
+        due_on=timezone.localdate(issued_at) + dt.timedelta(days=PAYMENT_TERMS_DAYS),
+        total=total,
+        vat=[
+            {"rate": str(v.rate), "base": str(v.base), "vat": str(v.vat), "total": str(v.total)}
+            for v in breakdown
+        ],
+        corrects=corrects,
+        note=note,
+        actor_id=actor.account_id,
+    )
+    DocumentLine.objects.bulk_create(
+        DocumentLine(
+            document=document,
+            order_line=line.order_line,
+            position=position,
+            label=line.label,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            total=line.total,
+            vat_rate=line.vat_rate,
+            accounting_code=line.accounting_code,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    sign = Decimal(-1) if kind == Document.Kind.CREDIT_NOTE else Decimal(1)
+    ledger_append(
+        kind=kind,
+        reference=document.number,
+        payload=_ledger_payload(document, lines),
+        sales_amount=sign * total,
+    )
+    return document
+
+
+def _locked_lines(*, order: Order, line_ids: list[int]) -> list[OrderLine]:
+    lines = list(
+        OrderLine.objects.select_for_update(of=("self",))
+        .filter(order=order, pk__in=line_ids)
+        .select_related("consumer", "order", "product")
+        .order_by("position", "pk")
+    )
+    if len(lines) != len(set(line_ids)):
+        raise BillingError(_("Une des lignes choisies n'appartient pas à cette commande."))
+    return lines
+
+
+@transaction.atomic
+def invoice_issue(
+    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
+) -> Document:
+    """OR-3 "Facturer/Payer": one invoice for the selected lines, still "commandé"."""
+    order = Order.objects.select_for_update().select_related("payer").get(pk=order.pk)
+    if order.status != Order.Status.ORDER:
+        raise BillingError(_("Un devis ne se facture pas : commandez-le d'abord."))
+    if not line_ids:
+        raise BillingError(_("Sélectionnez au moins une ligne à facturer."))
+    lines = _locked_lines(order=order, line_ids=line_ids)
+    for line in lines:
+        if line.state != OrderLine.State.ORDERED:
+            raise BillingError(
+                _(
+                    "« %(label)s » est à l'état « %(state)s » : seules les lignes commandées "
+                    "se facturent."
+                )
+                % {"label": line.label, "state": line.get_state_display()}
+            )
+    invoice = _issue(
+        structure=structure,
+        kind=Document.Kind.INVOICE,
+        order=order,
+        lines=[_from_order_line(line) for line in lines],
+        actor=actor,
+        note=note,
+    )
+    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
+        state=OrderLine.State.INVOICED
+    )
+    sales._event(
+        order=order,
+        actor=actor,
+        action="invoiced",
+        message=_("Facture %(number)s émise (%(total)s €).")
+        % {"number": invoice.number, "total": invoice.total},
+        note=note,
+        data={"document": invoice.number},
+    )
+    return invoice
+
+
+def _invoice_of(line: OrderLine) -> Document | None:
+    document_line = (
+        DocumentLine.objects.filter(order_line=line, document__kind=Document.Kind.INVOICE)
+        .select_related("document")
+        .order_by("-pk")
+        .first()
+    )
+    return document_line.document if document_line else None
+
+
+def _cancel(*, structure, line: OrderLine, actor: Actor, note: str) -> Document | None:
+    if line.state == OrderLine.State.CANCELLED:
+        raise BillingError(_("Cette ligne est déjà annulée."))
+    if line.state == OrderLine.State.QUOTED:
+        raise BillingError(_("Une ligne de devis ne s'annule pas : le devis ne réserve rien."))
+    credit_note = None
+    if line.state == OrderLine.State.INVOICED:
+        invoice = _invoice_of(line)
+        credit_note = _issue(
+            structure=structure,
+            kind=Document.Kind.CREDIT_NOTE,
+            order=line.order,
+            lines=[_from_order_line(line)],
+            actor=actor,
+            corrects=invoice,
+            note=note,
+        )
+    sales.release(line=line)
+    line.state = OrderLine.State.CANCELLED
+    line.save(update_fields=["state", "holds"])
+    return credit_note
+
+
+@transaction.atomic
+def line_cancel(*, structure, line: OrderLine, actor: Actor, note: str = "") -> Document | None:
+    """OR-4 "Annuler": the seat or stock is for sale again at once; an invoiced line gets a
+    credit note (AV…) that is then refunded or kept as credit."""
+    order = Order.objects.select_for_update().select_related("payer").get(pk=line.order_id)
+    (line,) = _locked_lines(order=order, line_ids=[line.pk])
+    credit_note = _cancel(structure=structure, line=line, actor=actor, note=note)
+    message = _("« %(label)s » annulé.") % {"label": line.label}
+    if credit_note is not None:
+        message += " " + _("Avoir %(number)s émis (%(total)s €).") % {
+            "number": credit_note.number,
+            "total": credit_note.total,
+        }
+    sales._event(order=order, actor=actor, action="cancelled", message=message, note=note)
+    return credit_note
+
+
+@dataclass(frozen=True)
+class FreeDiscount:
+    """OR-5 "Ajouter une promotion libre": an amount or a percentage, with a description."""
+
+    description: str
+    amount: Decimal | None = None
+    percent: Decimal | None = None
+
+    def on(self, total: Decimal) -> Decimal:
+        if self.percent is not None:
+            if not Decimal(0) < self.percent <= Decimal(100):
+                raise BillingError(
+                    _("Le pourcentage de remise est compris entre 0 et 100."), field="percent"
+                )
+            return percent_of(total, self.percent)
+        if self.amount is None or self.amount <= 0:
+            raise BillingError(_("La remise doit être supérieure à zéro."), field="amount")
+        if self.amount > total:
+            raise BillingError(_("La remise dépasse le montant de la ligne."), field="amount")
+        return cents(self.amount)
+
+
+@transaction.atomic
+def line_replace(
+    *,
+    structure,
+    line: OrderLine,
+    request: LineRequest,
+    actor: Actor,
+    discount: FreeDiscount | None = None,
+    note: str = "",
+) -> tuple[OrderLine, Document | None]:
+    """OR-5 "Remplacer": the line is cancelled (credit note if it was invoiced) and a new
+    line (another date, another product) is ordered in the same order, with an optional free
+    discount. Returns the new line (state "commandé", to invoice) and the credit note."""
+    order = Order.objects.select_for_update().select_related("payer").get(pk=line.order_id)
+    (line,) = _locked_lines(order=order, line_ids=[line.pk])
+    if line.state not in (OrderLine.State.ORDERED, OrderLine.State.INVOICED):
+        raise BillingError(_("Seule une ligne commandée ou facturée se remplace."))
+    try:
+        (checked,) = [
+            r for r in sales.check_basket(payer=order.payer, lines=[request]) if r is request
+        ]
+    except SaleError as exc:
+        raise BillingError(str(exc)) from exc
+    credit_note = _cancel(structure=structure, line=line, actor=actor, note=note)
+    position = (order.lines.order_by("-position").values_list("position", flat=True).first()) or 0
+    (new_line,) = sales._build_lines(order=order, requests=[checked], state=OrderLine.State.ORDERED)
+    new_line.position = position + 1
+    new_line.replaces = line
+    if discount is not None:
+        new_line.discount = discount.on(new_line.unit_price * new_line.quantity)
+        new_line.discount_label = discount.description.strip()
+        if not new_line.discount_label:
+            raise BillingError(_("Décrivez la promotion libre."), field="description")
+    sales._hold([new_line])
+    new_line.save()
+    sales._event(
+        order=order,
+        actor=actor,
+        action="replaced",
+        message=_("« %(old)s » remplacé par « %(new)s ».")
+        % {"old": line.label, "new": new_line.label},
+        note=note,
+        data={"credit_note": credit_note.number if credit_note else None},
+    )
+    return new_line, credit_note

@@ -1,0 +1,396 @@
+"""Writes of sales: baskets become orders or quotes, quotes become orders (OR-1, OR-2).
+
+`order_create` is one transaction: every line is checked, mandatory associated products are
+added, seats and stock are taken with conditional UPDATEs (never oversold), the order is
+numbered and its history starts. If anything is refused, nothing is written and the seats
+and stock taken so far are given back by the rollback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter as Tally
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ponton.billing.money import cents
+from ponton.billing.numbering import next_number
+from ponton.catalogue.models import VAT_RATES, Product, Rate, StockPool
+from ponton.catalogue.services import stock_take
+from ponton.customers.models import Customer
+from ponton.planning.models import Session
+from ponton.sales.models import Order, OrderEvent, OrderLine
+
+
+class SaleError(Exception):
+    """A refused sale, with a French message; `line` is the basket line's index or None."""
+
+    def __init__(self, message: str, *, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+class SoldOutError(SaleError):
+    """No seat or stock left ("complet")."""
+
+
+@dataclass
+class LineRequest:
+    """One basket line: a product (with its session and rate for an activity), or a free
+    line (OR-8: label, amount, VAT rate and accounting code, no product)."""
+
+    product: Product | None = None
+    session: Session | None = None
+    rate: Rate | None = None
+    consumer: Customer | None = None
+    quantity: int = 1
+    label: str = ""
+    unit_price: Decimal | None = None
+    vat_rate: Decimal | None = None
+    accounting_code: str = ""
+    discount: Decimal = Decimal("0.00")
+    discount_label: str = ""
+    answers: dict = field(default_factory=dict)
+    added_as_mandatory: bool = False
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts (history): an account id and a display name, or nobody for the shop."""
+
+    account_id: int | None = None
+    name: str = ""
+
+
+SHOP = "shop"
+MANAGER = "manager"
+
+
+def _event(*, order: Order, actor: Actor, action: str, message: str, note: str = "", data=None):
+    OrderEvent.objects.create(
+        order=order,
+        actor_id=actor.account_id,
+        actor_name=actor.name,
+        action=action,
+        message=message,
+        note=note,
+        data=data or {},
+    )
+
+
+def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime) -> None:
+    def refuse(message: str) -> None:
+        raise SaleError(message, line=index)
+
+    if line.quantity is None or line.quantity < 1:
+        refuse(_("La quantité doit être d'au moins 1."))
+    if line.discount < 0:
+        refuse(_("La remise ne peut pas être négative."))
+    product = line.product
+    if product is None:
+        if not line.label.strip():
+            refuse(_("Donnez une désignation à la ligne libre."))
+        if line.unit_price is None or line.unit_price < 0:
+            refuse(_("Le montant de la ligne libre ne peut pas être négatif."))
+        if line.vat_rate is None or Decimal(line.vat_rate) not in {Decimal(r) for r in VAT_RATES}:
+            refuse(_("Taux de TVA non autorisé : choisissez 20, 10, 5,5, 2,1 ou 0 %."))
+        return
+    if product.status != Product.Status.PUBLISHED:
+        refuse(
+            _("« %(name)s » n'est pas publié : il ne peut pas être vendu.") % {"name": product.name}
+        )
+    if product.counter_only and channel == SHOP:
+        refuse(_("« %(name)s » se vend uniquement au guichet.") % {"name": product.name})
+    if product.associated_only and not line.added_as_mandatory:
+        refuse(_("« %(name)s » se vend uniquement comme produit associé.") % {"name": product.name})
+    if product.consumer_required and line.consumer is None:
+        refuse(_("Choisissez le consommateur de « %(name)s ».") % {"name": product.name})
+    if line.rate is not None and line.rate.product_id != product.pk:
+        refuse(_("Ce tarif n'est pas un tarif de « %(name)s ».") % {"name": product.name})
+    if product.kind == Product.Kind.ACTIVITY:
+        session = line.session
+        if session is None:
+            refuse(_("Choisissez une date pour « %(name)s ».") % {"name": product.name})
+        if session.product_id != product.pk:
+            refuse(_("Cette séance n'est pas une séance de « %(name)s ».") % {"name": product.name})
+        if session.starts_at <= now:
+            refuse(_("Cette séance a déjà commencé : elle ne se vend plus."))
+        closes = product.booking_closes_before_hours
+        if closes is not None and now > session.starts_at - dt.timedelta(hours=closes):
+            refuse(
+                _("Les réservations de cette séance sont closes (%(hours)s h avant le début).")
+                % {"hours": closes}
+            )
+        opens = product.booking_opens_before_hours
+        if opens is not None and now < session.starts_at - dt.timedelta(hours=opens):
+            refuse(
+                _("Les réservations de cette séance ouvrent %(hours)s h avant le début.")
+                % {"hours": opens}
+            )
+    elif line.session is not None:
+        refuse(_("Seule une activité se vend sur une séance."))
+    if product.online_from and channel == SHOP and now.date() < product.online_from:
+        refuse(
+            _("« %(name)s » est en vente en ligne à partir du %(day)s.")
+            % {"name": product.name, "day": product.online_from.strftime("%d/%m/%Y")}
+        )
+
+
+def _with_mandatory(lines: list[LineRequest], today: dt.date) -> list[LineRequest]:
+    """Add the mandatory associated products of each line that does not already hold them."""
+    from ponton.catalogue.models import ProductAssociation
+
+    present = {line.product.pk for line in lines if line.product is not None}
+    result = list(lines)
+    product_ids = [line.product.pk for line in lines if line.product is not None]
+    associations = (
+        ProductAssociation.objects.filter(product_id__in=product_ids, mandatory=True)
+        .filter(starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .select_related("associated")
+    )
+    by_product: dict[int, list] = {}
+    for association in associations:
+        by_product.setdefault(association.product_id, []).append(association.associated)
+    for line in lines:
+        if line.product is None:
+            continue
+        for associated in by_product.get(line.product.pk, []):
+            if associated.pk in present:
+                continue
+            present.add(associated.pk)
+            result.append(
+                LineRequest(
+                    product=associated,
+                    consumer=line.consumer if associated.consumer_required else None,
+                    quantity=line.quantity,
+                    added_as_mandatory=True,
+                )
+            )
+    return result
+
+
+def _check_min_quantities(lines: list[LineRequest]) -> None:
+    totals = Tally()
+    products = {}
+    for line in lines:
+        if line.product is not None:
+            totals[line.product.pk] += line.quantity
+            products[line.product.pk] = line.product
+    for pk, quantity in totals.items():
+        product = products[pk]
+        if quantity < (product.min_quantity or 1):
+            raise SaleError(
+                _("« %(name)s » se vend par %(min)s au moins.")
+                % {"name": product.name, "min": product.min_quantity}
+            )
+
+
+def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
+    """label, rate name, unit price, VAT rate, accounting code of a checked line."""
+    product = line.product
+    if product is None:
+        return (
+            line.label.strip(),
+            "",
+            cents(line.unit_price),
+            Decimal(line.vat_rate),
+            line.accounting_code,
+        )
+    label = product.name
+    if line.session is not None:
+        starts = timezone.localtime(line.session.starts_at)
+        label = f"{product.name} – {starts:%d/%m/%Y %H:%M}"
+    unit_price = line.rate.amount if line.rate is not None else product.price
+    rate_name = line.rate.name if line.rate is not None else ""
+    return label, rate_name, unit_price, product.vat_rate, product.accounting_code
+
+
+def seats_release(*, session_id: int, quantity: int) -> None:
+    Session.objects.filter(pk=session_id).update(sold=F("sold") - quantity)
+
+
+def stock_release(*, pool_id: int, quantity: int) -> None:
+    StockPool.objects.filter(pk=pool_id).update(sold=F("sold") - quantity)
+
+
+def _hold(lines: list[OrderLine]) -> None:
+    """Take the seats and stock of `lines`, sessions and pools in id order (no deadlock)."""
+    seats = Tally()
+    stock = Tally()
+    names = {}
+    for line in lines:
+        if line.session_id is not None:
+            seats[line.session_id] += line.quantity
+        elif line.product is not None and line.product.stock_pool_id is not None:
+            stock[line.product.stock_pool_id] += line.quantity
+            names[line.product.stock_pool_id] = line.product.name
+    for session_id in sorted(seats):
+        taken = Session.objects.filter(
+            pk=session_id, sold__lte=F("capacity") - seats[session_id]
+        ).update(sold=F("sold") + seats[session_id])
+        if not taken:
+            raise SoldOutError(_("Complet : il ne reste pas assez de places pour cette séance."))
+    for pool_id in sorted(stock):
+        if not stock_take(pool=StockPool(pk=pool_id), quantity=stock[pool_id]):
+            raise SoldOutError(_("Stock épuisé pour « %(name)s ».") % {"name": names[pool_id]})
+    for line in lines:
+        line.holds = True
+
+
+def release(*, line: OrderLine) -> None:
+    """Give back the seats or stock a line holds (a cancelled seat is for sale again)."""
+    if not line.holds:
+        return
+    if line.session_id is not None:
+        seats_release(session_id=line.session_id, quantity=line.quantity)
+    elif line.product is not None and line.product.stock_pool_id is not None:
+        stock_release(pool_id=line.product.stock_pool_id, quantity=line.quantity)
+    line.holds = False
+
+
+def _build_lines(*, order: Order, requests: list[LineRequest], state: str) -> list[OrderLine]:
+    built = []
+    for position, request in enumerate(requests, start=1):
+        label, rate_name, unit_price, vat_rate, code = _price(request)
+        discount = cents(request.discount)
+        if discount > unit_price * request.quantity:
+            raise SaleError(_("La remise dépasse le montant de la ligne."), line=position - 1)
+        built.append(
+            OrderLine(
+                order=order,
+                position=position,
+                state=state,
+                product=request.product,
+                session=request.session,
+                consumer=request.consumer,
+                label=label,
+                rate_name=rate_name,
+                quantity=request.quantity,
+                unit_price=unit_price,
+                discount=discount,
+                discount_label=request.discount_label,
+                vat_rate=vat_rate,
+                accounting_code=code,
+                answers=request.answers,
+            )
+        )
+    return built
+
+
+def check_basket(
+    *, payer: Customer | None, lines: list[LineRequest], channel: str = MANAGER
+) -> list[LineRequest]:
+    """Every check of a basket except availability; returns the lines with the mandatory
+    associated products added."""
+    if payer is None:
+        raise SaleError(_("Choisissez le payeur de la commande."))
+    if payer.erased_at is not None:
+        raise SaleError(_("Ce client a été effacé (RGPD) : il ne peut plus commander."))
+    if not lines:
+        raise SaleError(_("Le panier est vide."))
+    now = timezone.now()
+    lines = _with_mandatory(lines, timezone.localdate())
+    for index, line in enumerate(lines):
+        _check_line(index, line, channel=channel, now=now)
+    _check_min_quantities(lines)
+    return lines
+
+
+@transaction.atomic
+def order_create(
+    *,
+    payer: Customer | None,
+    lines: list[LineRequest],
+    actor: Actor,
+    quote: bool = False,
+    channel: str = MANAGER,
+    note: str = "",
+) -> Order:
+    """OR-1: "Commander" (an order, seats and stock taken) or "Devis" (a quote, nothing
+    taken). Whole or not at all."""
+    lines = check_basket(payer=payer, lines=lines, channel=channel)
+    year = timezone.localdate().year
+    series = Order.Status.QUOTE if quote else Order.Status.ORDER
+    order = Order.objects.create(
+        number=next_number(series=series, year=year),
+        status=series,
+        payer=payer,
+        created_by_id=actor.account_id,
+        ordered_at=None if quote else timezone.now(),
+    )
+    built = _build_lines(
+        order=order,
+        requests=lines,
+        state=OrderLine.State.QUOTED if quote else OrderLine.State.ORDERED,
+    )
+    if not quote:
+        _hold(built)
+    OrderLine.objects.bulk_create(built)
+    if quote:
+        message = _("Devis %(number)s créé.") % {"number": order.number}
+    else:
+        message = _("Commande %(number)s créée.") % {"number": order.number}
+    _event(order=order, actor=actor, action="created", message=message, note=note)
+    return order
+
+
+@transaction.atomic
+def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
+    """OR-2: "Commander" on a quote: availability checked again, seats and stock taken, the
+    quote becomes an order with its own number."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.QUOTE:
+        raise SaleError(_("Ce devis a déjà été commandé."))
+    lines = list(order.lines.select_related("product", "session", "consumer"))
+    requests = [
+        LineRequest(
+            product=line.product,
+            session=line.session,
+            consumer=line.consumer,
+            quantity=line.quantity,
+            label=line.label,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            discount=line.discount,
+            added_as_mandatory=True,  # the quote already holds its associated products
+        )
+        for line in lines
+    ]
+    now = timezone.now()
+    for index, request in enumerate(requests):
+        _check_line(index, request, channel=MANAGER, now=now)
+    _hold(lines)
+    for line in lines:
+        line.state = OrderLine.State.ORDERED
+    OrderLine.objects.bulk_update(lines, ["state", "holds"])
+    order.quote_number = order.number
+    order.number = next_number(series=Order.Status.ORDER, year=timezone.localdate().year)
+    order.status = Order.Status.ORDER
+    order.ordered_at = now
+    order.save(update_fields=["quote_number", "number", "status", "ordered_at"])
+    _event(
+        order=order,
+        actor=actor,
+        action="ordered",
+        message=_("Devis %(quote)s commandé : commande %(number)s.")
+        % {"quote": order.quote_number, "number": order.number},
+        note=note,
+    )
+    return order
+
+
+def replace_request(line: OrderLine, **changes) -> LineRequest:
+    """A basket line like `line`, with `changes` (another session, product, rate…)."""
+    base = LineRequest(
+        product=line.product,
+        session=line.session,
+        consumer=line.consumer,
+        quantity=line.quantity,
+        answers=line.answers,
+    )
+    return replace(base, **changes)
