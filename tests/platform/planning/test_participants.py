@@ -1,9 +1,9 @@
 """PL-4 "Participants of a session: list with consumer, payer, rate, payment state; select some
 to send an SMS or a Click & Pay reminder with a custom subject and body; export."
 
-Orders (and so participants) come with the sales app: the selector returns no row yet. The
-exporters are pure functions, tested here with real `Participant` rows; the page is tested on
-its empty state and, with the selector's rows given, on selection and export."""
+The selector reads the order lines booked on the session (tested with real orders, invoices and
+payments); the exporters are pure functions tested with `Participant` rows; the page is tested
+on its empty state and, with rows given, on selection and export."""
 
 from __future__ import annotations
 
@@ -178,9 +178,65 @@ def test_no_participant_yet(tenant, session, client_for):
     assert [c.value for c in sheet[1]] == HEADER.split(";") and sheet.max_row == 1
 
 
+def test_participants_come_from_the_order_lines(structure_a, client_for):
+    """PL-4: one row per booked line: consumer (the payer when none), payer, rate, amount and
+    the payment state of its invoice; cancelled lines and quotes are not participants."""
+    from ponton.billing.services import PaymentData, invoice_issue, line_cancel, payment_record
+    from ponton.sales.services import LineRequest, order_create
+    from tests.support.sales import STAFF, make_shop
+
+    structure, owner = structure_a
+    with schema_context(structure.schema_name):
+        shop = make_shop()
+
+        def book(consumer, rate, quote=False):
+            return order_create(
+                payer=shop.payer,
+                lines=[
+                    LineRequest(
+                        product=shop.activity, session=shop.session, rate=rate, consumer=consumer
+                    )
+                ],
+                actor=STAFF,
+                quote=quote,
+            )
+
+        paid = book(shop.child_customer, shop.child)
+        bill = invoice_issue(
+            structure=structure,
+            order=paid,
+            line_ids=[paid.lines.get().pk],
+            actor=STAFF,
+        )
+        payment_record(
+            document=bill,
+            data=PaymentData(kind="payment", method="cash", amount=Decimal("100.00")),
+            actor=STAFF,
+        )
+        unpaid = book(shop.payer, shop.adult)
+        cancelled = book(shop.payer, shop.adult)
+        line_cancel(structure=structure, line=cancelled.lines.get(), actor=STAFF)
+        book(shop.payer, shop.adult, quote=True)
+        rows = session_participants(session=shop.session)
+        assert [(r.consumer, r.payer, r.rate, r.amount, r.payment_state) for r in rows] == [
+            ("Claire Le Goff", "Claire Le Goff", "Adulte", Decimal("180.00"), PaymentState.UNPAID),
+            ("Louis Le Goff", "Claire Le Goff", "Enfant", Decimal("150.00"), PaymentState.PARTIAL),
+        ]
+        assert rows[0].key == str(unpaid.lines.get().pk)
+        assert rows[1].email == "claire@exemple.fr"  # the payer's, the child has none
+        payment_record(
+            document=bill,
+            data=PaymentData(kind="payment", method="card", amount=Decimal("50.00")),
+            actor=STAFF,
+        )
+        assert session_participants(session=shop.session)[1].payment_state == PaymentState.PAID
+    text = page(client_for(structure, owner).get(url(shop.session)))
+    assert "Louis Le Goff" in text and "Payé" in text and "Non payé" in text
+
+
 @pytest.fixture
 def with_rows(monkeypatch):
-    """The rows the sales app will give (orders do not exist yet)."""
+    """Rows given to the page, to test selection and export on known content."""
     monkeypatch.setattr(views_participants, "session_participants", lambda *, session: ROWS)
 
 
