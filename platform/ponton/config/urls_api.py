@@ -6,6 +6,7 @@ from ponton.accounts.access import public_view
 from ponton.catalogue import api as catalogue_api
 from ponton.customers import api as customers_api
 from ponton.planning import api as planning_api
+from ponton.sales import api as sales_api
 from tenants import api as tenants_api
 
 urlpatterns = [
@@ -122,4 +123,31 @@ urlpatterns = [
         customers_api.CustomerEraseView.as_view(),
         name="api-customer-erase",
     ),
+    # Sales and billing (OR-1 to OR-6).
+    path("orders/", sales_api.OrderListView.as_view(), name="api-orders"),
+    path("orders/<int:order_id>/", sales_api.OrderDetailView.as_view(), name="api-order"),
+    path(
+        "orders/<int:order_id>/order/",
+        sales_api.QuoteOrderView.as_view(),
+        name="api-order-from-quote",
+    ),
+    path(
+        "orders/<int:order_id>/invoices/",
+        sales_api.InvoiceView.as_view(),
+        name="api-order-invoices",
+    ),
+    path(
+        "orders/<int:order_id>/lines/<int:line_id>/cancel/",
+        sales_api.LineCancelView.as_view(),
+        name="api-order-line-cancel",
+    ),
+    path(
+        "documents/<int:document_id>/", sales_api.DocumentDetailView.as_view(), name="api-document"
+    ),
+    path(
+        "documents/<int:document_id>/payments/",
+        sales_api.PaymentListView.as_view(),
+        name="api-document-payments",
+    ),
+    path("sales/", sales_api.SaleView.as_view(), name="api-sales"),
 ]

@@ -209,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductKindEnum": "ponton.catalogue.models.Product.Kind",
         "PromotionKindEnum": "ponton.catalogue.models.Promotion.Kind",
+        "ProductStatusEnum": "ponton.catalogue.models.Product.Status",
+        "OrderStatusEnum": "ponton.sales.models.Order.Status",
+        "DocumentKindEnum": "ponton.billing.models.Document.Kind",
+        "PaymentKindEnum": "ponton.billing.models.Payment.Kind",
     },
 }
 

@@ -1,0 +1,428 @@
+"""API of sales and billing (`/api/v1/orders/`, `/api/v1/documents/`, `/api/v1/sales/`): the
+basket becomes an order or a quote (OR-1, OR-2), lines are invoiced (OR-3) or cancelled with a
+credit note (OR-4), payments and refunds are recorded (OR-6), and a complete sale (order,
+invoice, payments) is one call. Thin views over the services of the Club Manager: same rules,
+same French messages. Everything needs the "sales.manage" permission."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from ponton.billing import selectors as billing_selectors
+from ponton.billing.models import Document, Payment
+from ponton.billing.services import (
+    BillingError,
+    PaymentData,
+    invoice_issue,
+    line_cancel,
+    payment_record,
+)
+from ponton.billing.services.complete import sale_complete
+from ponton.catalogue.models import Product, Rate
+from ponton.customers.models import Customer
+from ponton.planning.models import Session
+from ponton.sales import selectors
+from ponton.sales.models import Order, OrderEvent, OrderLine
+from ponton.sales.services import Actor, LineRequest, SaleError, order_create, quote_order
+from ponton.web.api import ApiPagination, field_error
+
+
+def actor_of(request) -> Actor:
+    user = request.user
+    return Actor(account_id=user.pk, name=user.get_full_name() or user.email)
+
+
+class SalesView(generics.GenericAPIView):
+    required_permission = "sales.manage"
+    pagination_class = ApiPagination
+
+
+def _refused(exc: Exception):
+    if isinstance(exc, SaleError) and exc.line is not None:
+        return serializers.ValidationError({"lines": {str(exc.line): [str(exc)]}})
+    return field_error(getattr(exc, "field", None), str(exc))
+
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class LineInSerializer(serializers.Serializer):
+    """A product line (`product`, with `session` and `rate` for an activity) or a free line
+    (`label`, `unit_price`, `vat_rate`, `accounting_code`, no product)."""
+
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(), required=False, allow_null=True
+    )
+    session = serializers.PrimaryKeyRelatedField(
+        queryset=Session.objects.all(), required=False, allow_null=True
+    )
+    rate = serializers.PrimaryKeyRelatedField(
+        queryset=Rate.objects.all(), required=False, allow_null=True
+    )
+    consumer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), required=False, allow_null=True
+    )
+    quantity = serializers.IntegerField(default=1)
+    label = serializers.CharField(required=False, allow_blank=True, default="")
+    unit_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True
+    )
+    vat_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=2, required=False, allow_null=True
+    )
+    accounting_code = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OrderInSerializer(serializers.Serializer):
+    payer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    lines = LineInSerializer(many=True)
+    quote = serializers.BooleanField(default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PaymentInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Payment.Kind.choices, default=Payment.Kind.PAYMENT)
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    received_on = serializers.DateField(required=False, allow_null=True)
+    cheque_bank = serializers.CharField(required=False, allow_blank=True, default="")
+    cheque_number = serializers.CharField(required=False, allow_blank=True, default="")
+    cheque_issuer = serializers.CharField(required=False, allow_blank=True, default="")
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SaleInSerializer(serializers.Serializer):
+    payer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    lines = LineInSerializer(many=True)
+    payments = PaymentInSerializer(many=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "position",
+            "state",
+            "product",
+            "session",
+            "consumer",
+            "label",
+            "rate_name",
+            "quantity",
+            "unit_price",
+            "discount",
+            "discount_label",
+            "vat_rate",
+            "accounting_code",
+            "total",
+        ]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "kind",
+            "method",
+            "amount",
+            "received_on",
+            "cheque_bank",
+            "cheque_number",
+            "cheque_issuer",
+            "reference",
+        ]
+        read_only_fields = fields
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    due = serializers.SerializerMethodField()
+    corrects = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "number", "order", "issued_at", "total", "vat", "corrects", "due"]
+        read_only_fields = fields
+
+    def get_due(self, document: Document) -> str:
+        """Invoices: left to pay; credit notes: left to refund."""
+        return str(billing_selectors.document_balance(document=document).due)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ["at", "actor_name", "action", "message", "note"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    payer_name = serializers.CharField(source="payer.full_name", read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "quote_number",
+            "status",
+            "payer",
+            "payer_name",
+            "created_at",
+            "ordered_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class OrderDetailSerializer(OrderSerializer):
+    documents = serializers.SerializerMethodField()
+    balance = serializers.SerializerMethodField()
+    history = EventSerializer(source="events", many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "documents", "balance", "history"]
+        read_only_fields = fields
+
+    @extend_schema(responses=DocumentSerializer(many=True))
+    def get_documents(self, order: Order) -> list:
+        return DocumentSerializer(
+            billing_selectors.order_documents(order_id=order.pk), many=True
+        ).data
+
+    def get_balance(self, order: Order) -> str:
+        """What the customer still owes on the order (negative: owed to them)."""
+        return str(billing_selectors.order_balance(order_id=order.pk))
+
+
+class InvoiceInSerializer(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Lignes à facturer"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CancelInSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SaleOutSerializer(serializers.Serializer):
+    order = OrderSerializer()
+    invoice = DocumentSerializer()
+    payments = PaymentSerializer(many=True)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def _lines(data: list[dict]) -> list[LineRequest]:
+    return [LineRequest(**line) for line in data]
+
+
+class OrderListView(SalesView):
+    """GET the orders and quotes (?status=order|quote, ?q= number or payer name);
+    POST a basket: {"payer", "lines": [...], "quote": false} ("Commander" or "Devis")."""
+
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        queryset = Order.objects.select_related("payer").prefetch_related("lines")
+        status_filter = self.request.query_params.get("status")
+        if status_filter in Order.Status.values:
+            queryset = queryset.filter(status=status_filter)
+        query = self.request.query_params.get("q", "").strip()
+        if query:
+            queryset = queryset.filter(
+                Q(number__icontains=query)
+                | Q(quote_number__icontains=query)
+                | Q(payer__last_name__icontains=query)
+                | Q(payer__first_name__icontains=query)
+            )
+        return queryset.order_by("-created_at", "-pk")
+
+    @extend_schema(
+        operation_id="orders_list",
+        parameters=[
+            OpenApiParameter("status", str, enum=Order.Status.values),
+            OpenApiParameter("q", str, description="Numéro ou nom du payeur"),
+        ],
+        responses=OrderSerializer(many=True),
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    @extend_schema(request=OrderInSerializer, responses={201: OrderDetailSerializer})
+    def post(self, request):
+        body = OrderInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            order = order_create(
+                payer=data["payer"],
+                lines=_lines(data["lines"]),
+                actor=actor_of(request),
+                quote=data["quote"],
+                note=data["note"],
+            )
+        except SaleError as exc:
+            raise _refused(exc) from exc
+        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(SalesView):
+    serializer_class = OrderDetailSerializer
+
+    def get(self, request, order_id: int):
+        return Response(OrderDetailSerializer(selectors.access_order(order_id=order_id)).data)
+
+
+class QuoteOrderView(SalesView):
+    """POST: "Commander" on a quote (availability checked again)."""
+
+    serializer_class = OrderDetailSerializer
+
+    @extend_schema(request=None, responses=OrderDetailSerializer)
+    def post(self, request, order_id: int):
+        order = selectors.access_order(order_id=order_id)
+        try:
+            order = quote_order(order=order, actor=actor_of(request))
+        except SaleError as exc:
+            raise _refused(exc) from exc
+        return Response(OrderDetailSerializer(order).data)
+
+
+class InvoiceView(SalesView):
+    """POST {"lines": [ids]}: "Facturer/Payer" on those lines (all lines still "commandé" when
+    left out)."""
+
+    serializer_class = DocumentSerializer
+
+    @extend_schema(request=InvoiceInSerializer, responses={201: DocumentSerializer})
+    def post(self, request, order_id: int):
+        order = selectors.access_order(order_id=order_id)
+        body = InvoiceInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        line_ids = body.validated_data.get("lines")
+        if line_ids is None:
+            line_ids = list(
+                order.lines.filter(state=OrderLine.State.ORDERED).values_list("pk", flat=True)
+            )
+        try:
+            document = invoice_issue(
+                structure=request.tenant,
+                order=order,
+                line_ids=line_ids,
+                actor=actor_of(request),
+                note=body.validated_data["note"],
+            )
+        except BillingError as exc:
+            raise _refused(exc) from exc
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class LineCancelView(SalesView):
+    """POST: "Annuler" a line; answers the credit note (null when the line was not invoiced)."""
+
+    serializer_class = DocumentSerializer
+
+    @extend_schema(request=CancelInSerializer, responses=DocumentSerializer)
+    def post(self, request, order_id: int, line_id: int):
+        order = selectors.access_order(order_id=order_id)
+        line = order.lines.filter(pk=line_id).first()
+        if line is None:
+            raise Http404
+        body = CancelInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            credit_note = line_cancel(
+                structure=request.tenant,
+                line=line,
+                actor=actor_of(request),
+                note=body.validated_data["note"],
+            )
+        except BillingError as exc:
+            raise _refused(exc) from exc
+        return Response(DocumentSerializer(credit_note).data if credit_note else None)
+
+
+class DocumentDetailView(SalesView):
+    serializer_class = DocumentSerializer
+
+    def get(self, request, document_id: int):
+        document = Document.objects.filter(pk=document_id).first()
+        if document is None:
+            raise Http404
+        return Response(DocumentSerializer(document).data)
+
+
+class PaymentListView(SalesView):
+    """GET the payments of a document; POST "Ajouter un paiement" / "Ajouter un
+    remboursement"."""
+
+    serializer_class = PaymentSerializer
+
+    def _document(self, document_id: int) -> Document:
+        document = Document.objects.filter(pk=document_id).first()
+        if document is None:
+            raise Http404
+        return document
+
+    def get(self, request, document_id: int):
+        document = self._document(document_id)
+        return Response(PaymentSerializer(document.payments.all(), many=True).data)
+
+    @extend_schema(request=PaymentInSerializer, responses={201: PaymentSerializer})
+    def post(self, request, document_id: int):
+        document = self._document(document_id)
+        body = PaymentInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            payment = payment_record(
+                document=document, data=PaymentData(**body.validated_data), actor=actor_of(request)
+            )
+        except BillingError as exc:
+            raise _refused(exc) from exc
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class SaleView(SalesView):
+    """POST a complete sale: {"payer", "lines": [...], "payments": [{"method", "amount"}]}
+    -> the order, its invoice and its payments, written together or not at all."""
+
+    serializer_class = SaleOutSerializer
+
+    @extend_schema(request=SaleInSerializer, responses={201: SaleOutSerializer})
+    def post(self, request):
+        body = SaleInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            order, invoice, payments = sale_complete(
+                structure=request.tenant,
+                payer=data["payer"],
+                lines=_lines(data["lines"]),
+                payments=[PaymentData(**p) for p in data["payments"]],
+                actor=actor_of(request),
+                note=data["note"],
+            )
+        except (SaleError, BillingError) as exc:
+            raise _refused(exc) from exc
+        return Response(
+            {
+                "order": OrderSerializer(order).data,
+                "invoice": DocumentSerializer(invoice).data,
+                "payments": PaymentSerializer(payments, many=True).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )

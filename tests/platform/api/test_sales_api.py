@@ -1,0 +1,153 @@
+"""API of sales and billing (OR-1 to OR-6): the same services as the Club Manager, with their
+French refusals, structure-scoped, "sales.manage" only."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from ponton.accounts.models import Role
+from ponton.billing.models import Document, Payment
+from ponton.ledger.selectors import ledger_verify
+from ponton.planning.models import Session
+from ponton.sales.models import Order
+from tests.support.sales import make_shop
+
+
+@pytest.fixture
+def shop(club):
+    with schema_context(club[0].schema_name):
+        return make_shop(capacity=10)
+
+
+def activity_line(shop, **extra):
+    return {
+        "product": shop.activity.pk,
+        "session": shop.session.pk,
+        "rate": shop.child.pk,
+        "consumer": shop.child_customer.pk,
+        **extra,
+    }
+
+
+def test_order_invoice_payment_in_three_calls(api, club, shop):
+    """OR-1, OR-3, OR-6: POST a basket, invoice its lines, pay in two methods; the order's
+    detail shows the documents, the balance and the history."""
+    structure, owner = club
+    client = api(structure, owner)
+    response = client.post(
+        "/api/v1/orders/",
+        {"payer": shop.payer.pk, "lines": [activity_line(shop), {"product": shop.shirt.pk}]},
+    )
+    assert response.status_code == 201, response.content
+    order = response.json()
+    assert order["number"].startswith("CO-") and len(order["lines"]) == 2
+    assert [line["total"] for line in order["lines"]] == ["150.00", "20.00"]
+    invoice = client.post(f"/api/v1/orders/{order['id']}/invoices/", {}).json()
+    assert invoice["number"].startswith("FA-") and invoice["total"] == "170.00"
+    assert invoice["due"] == "170.00"
+    for method, amount in (("cash", "70.00"), ("card", "100.00")):
+        paid = client.post(
+            f"/api/v1/documents/{invoice['id']}/payments/", {"method": method, "amount": amount}
+        )
+        assert paid.status_code == 201, paid.content
+    detail = client.get(f"/api/v1/orders/{order['id']}/").json()
+    assert detail["balance"] == "0.00"
+    assert [d["number"] for d in detail["documents"]] == [invoice["number"]]
+    assert [e["action"] for e in detail["history"]] == ["created", "invoiced", "payment", "payment"]
+    assert detail["history"][0]["actor_name"]
+
+
+def test_refusals_carry_the_french_message_and_write_nothing(api, club, shop):
+    """OR-1, OR-6: a missing consumer, a full session, an overpayment: 400 with the message."""
+    structure, owner = club
+    client = api(structure, owner)
+    response = client.post(
+        "/api/v1/orders/",
+        {"payer": shop.payer.pk, "lines": [activity_line(shop, consumer=None)]},
+    )
+    assert response.status_code == 400
+    assert "consommateur" in response.json()["lines"]["0"][0]
+    response = client.post(
+        "/api/v1/orders/",
+        {"payer": shop.payer.pk, "lines": [activity_line(shop, quantity=11)]},
+    )
+    assert response.status_code == 400 and "Complet" in str(response.json())
+    with schema_context(structure.schema_name):
+        assert Order.objects.count() == 0
+        assert Session.objects.get(pk=shop.session.pk).sold == 0
+    order = client.post(
+        "/api/v1/orders/", {"payer": shop.payer.pk, "lines": [activity_line(shop)]}
+    ).json()
+    invoice = client.post(f"/api/v1/orders/{order['id']}/invoices/", {}).json()
+    response = client.post(
+        f"/api/v1/documents/{invoice['id']}/payments/", {"method": "cash", "amount": "150.01"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"amount": ["Le paiement (150.01 €) dépasse le reste dû (150.00 €)."]}
+
+
+def test_complete_sale_in_one_call_and_cancel(api, club, shop):
+    """OR-1 + OR-3 + OR-6 in one call; then OR-4 "Annuler" answers the credit note and frees
+    the seat; the ledger verifies."""
+    structure, owner = club
+    client = api(structure, owner)
+    response = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [activity_line(shop)],
+            "payments": [{"method": "card", "amount": "150.00"}],
+        },
+    )
+    assert response.status_code == 201, response.content
+    sale = response.json()
+    assert sale["invoice"]["due"] == "0.00" and sale["payments"][0]["method"] == "card"
+    line_id = sale["order"]["lines"][0]["id"]
+    credit = client.post(f"/api/v1/orders/{sale['order']['id']}/lines/{line_id}/cancel/", {})
+    assert credit.status_code == 200 and credit.json()["number"].startswith("AV-")
+    refused = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [activity_line(shop)],
+            "payments": [{"method": "card", "amount": "999.00"}],
+        },
+    )
+    assert refused.status_code == 400
+    with schema_context(structure.schema_name):
+        assert Session.objects.get(pk=shop.session.pk).sold == 0  # the refused sale took nothing
+        assert Document.objects.count() == 2 and Payment.objects.count() == 1
+        assert ledger_verify().ok
+
+
+def test_quote_then_order(api, club, shop):
+    """OR-2: a quote takes nothing; "Commander" through the API."""
+    structure, owner = club
+    client = api(structure, owner)
+    quote = client.post(
+        "/api/v1/orders/",
+        {"payer": shop.payer.pk, "lines": [activity_line(shop)], "quote": True},
+    ).json()
+    assert quote["status"] == "quote" and quote["number"].startswith("DE-")
+    listed = client.get("/api/v1/orders/", {"status": "quote"}).json()
+    assert [o["number"] for o in listed["results"]] == [quote["number"]]
+    ordered = client.post(f"/api/v1/orders/{quote['id']}/order/", {}).json()
+    assert ordered["status"] == "order" and ordered["quote_number"] == quote["number"]
+
+
+def test_access(api, club, shop, make_member, structure_b):
+    """Sales need "sales.manage": an accountant is refused; another structure's token too;
+    ids of another structure are not found."""
+    structure, owner = club
+    accountant = make_member(structure, role=Role.ACCOUNTANT)
+    assert api(structure, accountant).get("/api/v1/orders/").status_code == 403
+    assert api(structure).get("/api/v1/orders/").status_code == 401
+    other_owner = structure_b[1]
+    assert api(structure, other_owner).get("/api/v1/orders/").status_code == 403
+    order = (
+        api(structure, owner)
+        .post("/api/v1/orders/", {"payer": shop.payer.pk, "lines": [{"product": shop.shirt.pk}]})
+        .json()
+    )
+    assert api(structure_b[0], other_owner).get(f"/api/v1/orders/{order['id']}/").status_code == 404
