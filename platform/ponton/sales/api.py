@@ -262,7 +262,7 @@ class OrderListView(SalesView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
-    @extend_schema(request=OrderInSerializer, responses={201: OrderDetailSerializer})
+    @extend_schema(request=OrderInSerializer, responses={201: OrderSerializer})
     def post(self, request):
         body = OrderInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -277,7 +277,8 @@ class OrderListView(SalesView):
             )
         except SaleError as exc:
             raise _refused(exc) from exc
-        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+        order = Order.objects.select_related("payer").prefetch_related("lines").get(pk=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(SalesView):

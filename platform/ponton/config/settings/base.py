@@ -108,6 +108,18 @@ DATABASES = {
         engine="django_tenants.postgresql_backend",
     )
 }
+# A pool of connections per process (psycopg_pool): under ASGI each request may run on its own
+# thread, so persistent connections (DB_CONN_MAX_AGE) would pile up; a pool reuses them. Set
+# DB_POOL_MAX_SIZE (e.g. 8) in production; unset, every request opens its connection.
+if os.environ.get("DB_POOL_MAX_SIZE"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ["DB_POOL_MAX_SIZE"]),
+        "timeout": 10,
+    }
+# django-tenants sets the search_path once per connection and schema, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
