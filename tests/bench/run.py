@@ -249,6 +249,12 @@ def _sales() -> None:
     bench_sales(env=bench_env_current(), emit=emit)
 
 
+def _invoice_pdf() -> None:
+    from tests.bench.billing import bench_invoice_pdf_ms
+
+    bench_invoice_pdf_ms(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -260,6 +266,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "planning_week_p95_ms": _planning_week,
     "verify_ledger_100k_s": _ledger,
     "sales_per_s": _sales,
+    "invoice_pdf_ms": _invoice_pdf,
 }
 
 

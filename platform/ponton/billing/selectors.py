@@ -19,10 +19,37 @@ class Balance:
     paid_by_method: dict[str, Decimal] = field(default_factory=dict)
 
 
+_TWIN_KINDS = {
+    Document.Kind.RECEIPT: Document.Kind.INVOICE,
+    Document.Kind.INVOICE: Document.Kind.RECEIPT,
+}
+
+
+def sale_twin(*, document: Document) -> Document | None:
+    """A purchase receipt and the invoice issued from it on request record one sale
+    (`services.receipts`): given one, the other, if any. They share their order lines."""
+    kind = _TWIN_KINDS.get(document.kind)
+    if kind is None:
+        return None
+    return (
+        Document.objects.filter(kind=kind, lines__order_line__document_lines__document=document)
+        .distinct()
+        .first()
+    )
+
+
 def document_balance(*, document: Document) -> Balance:
+    """What was paid and what is due on a document. A receipt and the invoice issued from
+    it share one balance: a payment on either counts for both (one sale)."""
+    twin = sale_twin(document=document)
+    payments = (
+        Payment.objects.filter(document_id__in=(document.pk, twin.pk))
+        if twin is not None
+        else document.payments
+    )
     by_method: dict[str, Decimal] = {}
-    for method, kind, amount in document.payments.values_list("method", "kind").annotate(
-        s=Sum("amount")
+    for method, kind, amount in (
+        payments.values_list("method", "kind").annotate(s=Sum("amount")).order_by()
     ):
         sign = 1 if kind == Payment.Kind.PAYMENT else -1
         by_method[method] = by_method.get(method, ZERO) + sign * amount
@@ -36,9 +63,15 @@ def document_balance(*, document: Document) -> Balance:
 
 
 def order_balance(*, order_id: int) -> Decimal:
-    """What the customer still owes on the order (negative: what is owed to them)."""
+    """What the customer still owes on the order (negative: what is owed to them). An
+    invoice issued from a purchase receipt is not counted again: it shares the receipt's
+    balance (`document_balance`)."""
     due = ZERO
-    for document in Document.objects.filter(order_id=order_id).prefetch_related("payments"):
+    documents = Document.objects.filter(order_id=order_id).exclude(
+        kind=Document.Kind.INVOICE,
+        lines__order_line__document_lines__document__kind=Document.Kind.RECEIPT,
+    )
+    for document in documents.distinct().prefetch_related("payments"):
         balance = document_balance(document=document)
         due += -balance.due if document.kind == Document.Kind.CREDIT_NOTE else balance.due
     return due
@@ -57,3 +90,77 @@ def customer_credit(*, payer_id: int) -> Decimal:
 
 def order_documents(*, order_id: int):
     return Document.objects.filter(order_id=order_id).order_by("issued_at", "pk")
+
+
+def access_document(*, document_id: int) -> Document:
+    """An invoice, credit note or receipt of the current structure named in a URL; 404 else."""
+    from django.http import Http404
+
+    document = Document.objects.select_related("order", "corrects").filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+def documents_with_balances(*, order_id: int) -> tuple[list[tuple[Document, Balance]], Decimal]:
+    """The order's documents with their balances, and the order's balance (as `order_balance`),
+    in two queries whatever the number of documents and payments (the order card)."""
+    documents = list(order_documents(order_id=order_id))
+    # Invoices issued from a purchase receipt are not counted again (as `order_balance`).
+    from_receipts = set(
+        Document.objects.filter(
+            order_id=order_id,
+            kind=Document.Kind.INVOICE,
+            lines__order_line__document_lines__document__kind=Document.Kind.RECEIPT,
+        ).values_list("pk", flat=True)
+    )
+    sums: dict[int, dict[str, Decimal]] = {}
+    for document_id, method, kind, amount in (
+        Payment.objects.filter(document__order_id=order_id)
+        .values_list("document_id", "method", "kind")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    ):
+        sign = 1 if kind == Payment.Kind.PAYMENT else -1
+        by_method = sums.setdefault(document_id, {})
+        by_method[method] = by_method.get(method, ZERO) + sign * amount
+    result = []
+    due = ZERO
+    for document in documents:
+        by_method = sums.get(document.pk, {})
+        if document.kind == Document.Kind.CREDIT_NOTE:
+            refunded = -sum(by_method.values(), ZERO)
+            balance = Balance(total=document.total, paid=refunded, due=document.total - refunded)
+            due -= balance.due
+        else:
+            paid = sum(by_method.values(), ZERO)
+            balance = Balance(
+                total=document.total, paid=paid, due=document.total - paid, paid_by_method=by_method
+            )
+            if document.pk not in from_receipts:
+                due += balance.due
+        result.append((document, balance))
+    return result, due
+
+
+def document_search(
+    *,
+    kind: str = "",
+    start=None,
+    end=None,
+    customer: str = "",
+):
+    """OR-7: documents filtered by kind, issue date range (Europe/Paris days, inclusive)
+    and customer name or email, newest first."""
+    documents = Document.objects.select_related("order", "corrects").order_by("-issued_at", "-pk")
+    if kind:
+        documents = documents.filter(kind=kind)
+    if start is not None:
+        documents = documents.filter(issued_at__date__gte=start)
+    if end is not None:
+        documents = documents.filter(issued_at__date__lte=end)
+    if customer:
+        documents = documents.filter(
+            Q(customer__name__icontains=customer) | Q(customer__email__icontains=customer)
+        )
+    return documents

@@ -14,9 +14,11 @@ urlpatterns = [
     path("", web_views.structure_home, name="structure_home"),
     path("", include("ponton.accounts.urls")),
     path("manager/", include("ponton.web.urls_manager")),
+    path("manager/paiements/", include("ponton.payments.urls_manager")),
     path("compte/", include("ponton.customers.urls_space")),
     path("compte/", include(module_customer_patterns())),
     path("api/v1/", include("ponton.config.urls_api")),
+    path("", include("ponton.payments.urls_public")),
     *module_urlpatterns(),
 ]
 

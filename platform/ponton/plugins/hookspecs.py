@@ -68,3 +68,10 @@ def ponton_customer_space_links(structure: Any, user: Any) -> list[MenuItem]:  #
     """Pages the module adds to a customer's space for this structure (e.g. the forum's
     "Mes discussions"): shown on /compte/ on the structure's domain and, next to the
     structure's name, on the platform-wide list of the person's structures."""
+
+
+@hookspec
+def ponton_send_sms(structure: Any, to: str, body: str) -> bool:  # type: ignore[empty-body]
+    """Send one SMS for the structure (the SMS module, with its quota): `to` is the mobile
+    number as typed on the customer card, `body` the French text. Core uses it for Click & Pay
+    requests by SMS and refuses them when no module that is on implements it."""

@@ -20,3 +20,30 @@ def quote_list():
 
 def order_list():
     return Order.objects.filter(status=Order.Status.ORDER).select_related("payer")
+
+
+def order_search(*, status: str, query: str = ""):
+    """Gérer > Commandes / Devis: by number (or the quote's number) or the payer's name."""
+    from django.db.models import Q
+
+    orders = Order.objects.filter(status=status).select_related("payer")
+    for word in query.split()[:5]:
+        orders = orders.filter(
+            Q(number__icontains=word)
+            | Q(quote_number__icontains=word)
+            | Q(payer__last_name__icontains=word)
+            | Q(payer__first_name__icontains=word)
+            | Q(payer__email__icontains=word)
+        )
+    return orders.order_by("-created_at", "-id")
+
+
+def order_card(*, order: Order) -> dict:
+    """OR-3: the order's lines (with product, session, consumer) and its history."""
+    from ponton.sales.models import OrderEvent, OrderLine
+
+    lines = list(
+        OrderLine.objects.filter(order=order).select_related("product", "session", "consumer")
+    )
+    events = list(OrderEvent.objects.filter(order=order).order_by("at", "id"))
+    return {"lines": lines, "events": events}

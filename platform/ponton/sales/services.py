@@ -27,11 +27,13 @@ from ponton.sales.models import Order, OrderEvent, OrderLine
 
 
 class SaleError(Exception):
-    """A refused sale, with a French message; `line` is the basket line's index or None."""
+    """A refused sale, with a French message; `line` is the basket line's index or None,
+    `field` the basket field the message belongs to ("payer"), if any."""
 
-    def __init__(self, message: str, *, line: int | None = None):
+    def __init__(self, message: str, *, line: int | None = None, field: str | None = None):
         super().__init__(message)
         self.line = line
+        self.field = field
 
 
 class SoldOutError(SaleError):
@@ -288,9 +290,11 @@ def check_basket(
     """Every check of a basket except availability; returns the lines with the mandatory
     associated products added."""
     if payer is None:
-        raise SaleError(_("Choisissez le payeur de la commande."))
+        raise SaleError(_("Choisissez le payeur de la commande."), field="payer")
     if payer.erased_at is not None:
-        raise SaleError(_("Ce client a été effacé (RGPD) : il ne peut plus commander."))
+        raise SaleError(
+            _("Ce client a été effacé (RGPD) : il ne peut plus commander."), field="payer"
+        )
     if not lines:
         raise SaleError(_("Le panier est vide."))
     now = timezone.now()
@@ -336,7 +340,17 @@ def order_create(
     else:
         message = _("Commande %(number)s créée.") % {"number": order.number}
     _event(order=order, actor=actor, action="created", message=message, note=note)
+    if not quote:
+        _after_order(order=order, actor=actor)
     return order
+
+
+def _after_order(*, order: Order, actor: Actor) -> None:
+    """OR-10: the minimum participants threshold of the sessions booked (payments app;
+    imported here because payments depends on sales, not the reverse)."""
+    from ponton.payments.threshold import min_participants_after_order
+
+    min_participants_after_order(order=order, actor=actor)
 
 
 @transaction.atomic
@@ -381,6 +395,7 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
         % {"quote": order.quote_number, "number": order.number},
         note=note,
     )
+    _after_order(order=order, actor=actor)
     return order
 
 

@@ -13,10 +13,12 @@ def ponton(request) -> dict:
     }
     membership = getattr(request, "membership", None)
     if membership is not None:
+        from ponton.accounts.permissions import role_has
         from ponton.web.menu import manager_menu
 
         context["membership"] = membership
         context["manager_menu"] = manager_menu(request, structure, membership)
+        context["can_sell"] = role_has(membership.role, "sales.manage")
         context["notification_bell"] = _notification_bell(structure, request.user.id)
     return context
 

@@ -13,4 +13,6 @@ urlpatterns = [
     path("clients/", include("ponton.customers.urls_manager")),
     path("offre/", include("ponton.catalogue.urls_products")),
     path("planning/", include("ponton.planning.urls_manager")),
+    path("factures/", include("ponton.billing.urls_manager")),
+    path("commandes/", include("ponton.sales.urls_manager")),
 ]

@@ -72,6 +72,36 @@ def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
                 "catalogue.view",
             ),
         ]
+    if slug == "gerer":
+        links = [
+            (
+                _("Commandes"),
+                reverse("manager:orders"),
+                _("Rechercher une commande par numéro ou client, ouvrir sa fiche."),
+                "sales.manage",
+            ),
+            (
+                _("Devis"),
+                reverse("manager:quotes"),
+                _("Les devis en attente ; « Commander » en fait une commande."),
+                "sales.manage",
+            ),
+            (
+                _("Panier"),
+                reverse("manager:basket"),
+                _("Vendre : payeur, séances du planning, produits du catalogue."),
+                "sales.manage",
+            ),
+        ]
+    if slug == "compta":
+        links = [
+            (
+                _("Factures, avoirs et justificatifs"),
+                reverse("manager:documents"),
+                _("Filtrer par type, date ou client ; télécharger la sélection en un ZIP."),
+                "compta.view",
+            ),
+        ]
     if slug == "parametres":
         links = [
             (
@@ -79,6 +109,12 @@ def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
                 reverse("manager:structure_settings"),
                 _("Nom, titre, logo, contacts, adresse, sites, banque, CGV, notifications."),
                 "structure.view",
+            ),
+            (
+                _("Paiement en ligne (Stripe)"),
+                reverse("payments_manager:stripe_settings"),
+                _("Votre compte Stripe pour le Click & Pay ; sans clés, passerelle de test."),
+                "structure.settings",
             ),
             (
                 _("Mes modules"),

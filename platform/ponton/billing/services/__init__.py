@@ -12,6 +12,7 @@ from ponton.billing.services.documents import (
     seller_of,
 )
 from ponton.billing.services.payments import PaymentData, payment_record
+from ponton.billing.services.receipts import receipt_issue, receipt_to_invoice
 
 __all__ = [
     "BillingError",
@@ -22,5 +23,7 @@ __all__ = [
     "line_cancel",
     "line_replace",
     "payment_record",
+    "receipt_issue",
+    "receipt_to_invoice",
     "seller_of",
 ]

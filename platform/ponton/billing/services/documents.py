@@ -240,7 +240,11 @@ def invoice_issue(
 
 def _invoice_of(line: OrderLine) -> Document | None:
     document_line = (
-        DocumentLine.objects.filter(order_line=line, document__kind=Document.Kind.INVOICE)
+        DocumentLine.objects.filter(
+            order_line=line,
+            # A line sold on a purchase receipt (not yet invoiced) is corrected on the receipt.
+            document__kind__in=(Document.Kind.INVOICE, Document.Kind.RECEIPT),
+        )
         .select_related("document")
         .order_by("-pk")
         .first()

@@ -52,6 +52,7 @@ TENANT_APPS = [
     "ponton.planning",
     "ponton.sales",
     "ponton.billing",
+    "ponton.payments",
     "ponton.ledger",
     *MODULE_APPS,
 ]

@@ -1,0 +1,254 @@
+"""French PDFs of invoices, credit notes, purchase receipts and quotes (OR-7, OR-8).
+
+Every document is rendered from a Django template (`billing/pdf/<kind>.html`) by WeasyPrint
+as PDF/A-3b. Invoices and credit notes then get their EN 16931 XML (`facturx_cii`)
+embedded by the `factur-x` package (checked against the XSD first): a Factur-X PDF.
+
+What a French invoice must say (CGI art. 242 nonies A of annex II, Code de commerce
+L441-9): seller identity (name, address, SIREN/SIRET, VAT number), customer name and
+address, a unique sequential number, the issue date, the date of the sale or service (the
+session date is in the line label), each line's designation, quantity, unit price (HT and
+TTC here), discount and VAT rate, totals per VAT rate (HT, TVA, TTC) and the total TTC,
+the payment date and terms, the late-payment penalties and the fixed recovery fee (owed
+by professional customers only), "TVA non applicable, art. 293 B du CGI" for a seller under
+the VAT franchise, and for a credit note the invoice it corrects. Documents are rendered
+from their frozen snapshots only (`Document.seller`, `Document.customer`, lines, VAT), so a
+PDF rendered today says exactly what was issued. Always rendered in French."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from ponton.billing import facturx_cii
+from ponton.billing.models import Document
+from ponton.billing.money import ZERO, cents, vat_breakdown
+from ponton.catalogue.models import Product
+
+QUOTE_VALIDITY_DAYS = 30
+NBSP = "\u00a0"
+
+
+def euros(value) -> str:
+    """Decimal("1234.5") -> "1 234,50 €" (French style, no-break spaces)."""
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{NBSP.join(groups)},{fraction}{NBSP}€"
+
+
+def percent(value) -> str:
+    """Decimal("5.50") -> "5,5 %"."""
+    rate = Decimal(value).normalize()
+    text = f"{rate:f}".replace(".", ",") if rate else "0"
+    return f"{text}{NBSP}%"
+
+
+def day(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        value = timezone.localdate(value)
+    return value.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class PdfLine:
+    label: str
+    quantity: int
+    unit_price: str  # TTC
+    unit_price_ht: str
+    discount: str
+    vat_rate: str
+    total: str
+    accounting_code: str
+
+
+@dataclass(frozen=True)
+class PdfVat:
+    rate: str
+    base: str
+    vat: str
+    total: str
+
+
+def _line(*, label, quantity, unit_price, discount, vat_rate, total, accounting_code) -> PdfLine:
+    return PdfLine(
+        label=label,
+        quantity=quantity,
+        unit_price=euros(unit_price),
+        unit_price_ht=euros(cents(unit_price / (1 + vat_rate / 100))),
+        discount=euros(discount) if discount else "—",
+        vat_rate=percent(vat_rate),
+        total=euros(total),
+        accounting_code=accounting_code,
+    )
+
+
+def _vat_rows(vat: list[dict]) -> list[PdfVat]:
+    return [
+        PdfVat(
+            rate=percent(v["rate"]),
+            base=euros(v["base"]),
+            vat=euros(v["vat"]),
+            total=euros(v["total"]),
+        )
+        for v in vat
+    ]
+
+
+OPERATIONS = {
+    "goods": "Livraison de biens",
+    "services": "Prestation de services",
+    "mixed": "Livraison de biens et prestation de services",
+}
+
+
+def _operation(products) -> str:
+    """Nature of the operation for a quote's order lines (see `facturx_cii.operation_kind`)."""
+    kinds = {
+        "goods" if p is not None and p.kind == Product.Kind.SHOP_ITEM else "services"
+        for p in products
+    }
+    return OPERATIONS[kinds.pop() if len(kinds) == 1 else "mixed"]
+
+
+def _legal(*, franchise: bool) -> dict:
+    return {
+        "payment_terms": facturx_cii.PAYMENT_TERMS,
+        "no_discount": facturx_cii.NO_DISCOUNT,
+        "late_penalties": facturx_cii.LATE_PENALTIES,
+        "recovery_fee": facturx_cii.RECOVERY_FEE,
+        "franchise": facturx_cii.FRANCHISE if franchise else "",
+    }
+
+
+def document_context(document: Document) -> dict:
+    lines = list(document.lines.all())
+    order = document.order
+    return {
+        "document": document,
+        "kind": document.kind,
+        "title": Document.Kind(document.kind).label,
+        "number": document.number,
+        "issued_on": day(document.issued_at),
+        "due_on": day(document.due_on),
+        "ordered_on": day(order.ordered_at) if order.ordered_at else "",
+        "order_number": order.number,
+        "seller": document.seller,
+        "customer": document.customer,
+        "lines": [
+            _line(
+                label=line.label,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                vat_rate=line.vat_rate,
+                total=line.total,
+                accounting_code=line.accounting_code,
+            )
+            for line in lines
+        ],
+        "vat_rows": _vat_rows(document.vat),
+        "total_ht": euros(sum((Decimal(v["base"]) for v in document.vat), ZERO)),
+        "total_vat": euros(sum((Decimal(v["vat"]) for v in document.vat), ZERO)),
+        "total": euros(document.total),
+        "operation": OPERATIONS[facturx_cii.operation_kind(document)],
+        "corrects": document.corrects if document.corrects_id else None,
+        "corrects_on": day(document.corrects.issued_at) if document.corrects_id else "",
+        "note": document.note,
+        **_legal(franchise=facturx_cii.vat_franchise(document)),
+    }
+
+
+def _render(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("fr"):
+        html = render_to_string(template, context)
+    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b", pdf_identifier=False)
+
+
+def _facturx(pdf: bytes, document: Document) -> bytes:
+    from facturx import generate_from_binary
+
+    return generate_from_binary(
+        pdf,
+        facturx_cii.cii_xml(document),
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=True,
+        pdf_metadata={
+            "author": document.seller.get("name", ""),
+            "keywords": "Factur-X",
+            "title": f"{Document.Kind(document.kind).label} {document.number}",
+            "subject": f"{Document.Kind(document.kind).label} {document.number}",
+        },
+        lang="fr-FR",
+    )
+
+
+def document_pdf(document: Document) -> bytes:
+    """The PDF of an issued document: Factur-X for invoices and credit notes, PDF/A-3b for
+    purchase receipts (a receipt is not an invoice)."""
+    with translation.override("fr"):
+        pdf = _render(f"billing/pdf/{document.kind}.html", document_context(document))
+        if document.kind in facturx_cii.TYPE_CODES:
+            pdf = _facturx(pdf, document)
+    return pdf
+
+
+def quote_context(*, order, structure) -> dict:
+    from ponton.billing.services.documents import customer_of, seller_of
+
+    lines = list(order.lines.select_related("product").order_by("position", "pk"))
+    vat = [
+        {"rate": str(v.rate), "base": str(v.base), "vat": str(v.vat), "total": str(v.total)}
+        for v in vat_breakdown((cents(line.total), line.vat_rate) for line in lines)
+    ]
+    seller = seller_of(structure)
+    created = order.created_at or timezone.now()
+    franchise = not seller.get("vat_number") and all(Decimal(v["rate"]) == 0 for v in vat)
+    return {
+        "kind": "quote",
+        "title": "Devis",
+        "number": order.quote_number or order.number,
+        "issued_on": day(created),
+        "valid_until": day(timezone.localdate(created) + dt.timedelta(days=QUOTE_VALIDITY_DAYS)),
+        "seller": seller,
+        "customer": customer_of(order.payer),
+        "lines": [
+            _line(
+                label=f"{line.label} ({line.rate_name})" if line.rate_name else line.label,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                vat_rate=line.vat_rate,
+                total=cents(line.total),
+                accounting_code=line.accounting_code,
+            )
+            for line in lines
+        ],
+        "vat_rows": _vat_rows(vat),
+        "total_ht": euros(sum((Decimal(v["base"]) for v in vat), ZERO)),
+        "total_vat": euros(sum((Decimal(v["vat"]) for v in vat), ZERO)),
+        "total": euros(sum((Decimal(v["total"]) for v in vat), ZERO)),
+        "operation": _operation(line.product for line in lines),
+        **_legal(franchise=franchise),
+    }
+
+
+def quote_pdf(*, order, structure) -> bytes:
+    """OR-2/OR-7: the printable quote ("Devis") of an order in the quote status, with the
+    structure's current identity (a quote is not an issued accounting document)."""
+    return _render("billing/pdf/quote.html", quote_context(order=order, structure=structure))
+
+
+def filename(document: Document) -> str:
+    return f"{document.number}.pdf"

@@ -1,0 +1,83 @@
+"""Club Manager: an invoice, credit note or receipt with its lines, payments and balance, and
+"Ajouter un paiement" / "Ajouter un remboursement" (OR-6). The rules (overpayment, refunding
+more than was paid, cheque details, credit available) are `payment_record`'s; its French
+messages are shown next to the field they belong to."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from ponton.accounts.access import staff_view
+from ponton.billing import selectors
+from ponton.billing.forms import PaymentForm
+from ponton.billing.models import Document, Payment
+from ponton.billing.services import BillingError, PaymentData, payment_record
+from ponton.sales.views_basket import actor_of
+
+
+def _context(document: Document) -> dict:
+    return {
+        "document": document,
+        "lines": list(document.lines.select_related("order_line").order_by("position")),
+        "payments": list(document.payments.order_by("recorded_at", "pk")),
+        "balance": selectors.document_balance(document=document),
+        "is_credit_note": document.kind == Document.Kind.CREDIT_NOTE,
+        "credit_notes": list(document.credit_notes.order_by("issued_at", "pk")),
+    }
+
+
+@staff_view("sales.manage")
+def document_detail(request, document_id: int):
+    document = selectors.access_document(document_id=document_id)
+    return render(request, "billing/payments/document.html", _context(document))
+
+
+@staff_view("sales.manage")
+def payment_add(request, document_id: int):
+    """OR-6 "Ajouter un paiement": paiement or remboursement, method, amount, date (and the
+    cheque's bank, number and issuer, kept for the cheque deposit)."""
+    document = selectors.access_document(document_id=document_id)
+    context = _context(document)
+    posted = request.method == "POST"
+    form = PaymentForm(
+        data=request.POST if posted else None, document=document, due=context["balance"].due
+    )
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = payment_record(
+                document=document,
+                data=PaymentData(
+                    kind=data["kind"],
+                    method=data["method"],
+                    amount=data["amount"],
+                    received_on=data["received_on"],
+                    cheque_bank=data["cheque_bank"],
+                    cheque_number=data["cheque_number"],
+                    cheque_issuer=data["cheque_issuer"],
+                    reference=data["reference"],
+                ),
+                actor=actor_of(request),
+            )
+        except BillingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            method = Payment.Method(payment.method).label
+            if payment.kind == Payment.Kind.PAYMENT:
+                message = _("Paiement de %(amount)s € (%(method)s) enregistré.")
+            else:
+                message = _("Remboursement de %(amount)s € (%(method)s) enregistré.")
+            messages.success(request, message % {"amount": payment.amount, "method": method})
+            return redirect("manager:document", document_id=document.pk)
+    return render(
+        request,
+        "billing/payments/payment_form.html",
+        {
+            **context,
+            "form": form,
+            "credit": selectors.customer_credit(payer_id=document.payer_id),
+        },
+        status=400 if form.errors else 200,
+    )

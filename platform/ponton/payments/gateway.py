@@ -1,0 +1,193 @@
+"""Payment gateways: the structure's Stripe account, or the embedded test gateway.
+
+Interface (both implementations):
+
+- `create_payment_intent(amount, currency, metadata) -> (id, client_secret)`
+- `confirm_with_card_token(payment_intent_id, card_token, email) -> (status, client_secret)`:
+  the payment page tokenises the card with Stripe.js Elements (`stripe.createToken`, the card
+  number never reaches our server); the card is saved on a Stripe customer and the
+  PaymentIntent confirmed with it. When the bank asks for 3-D Secure the status is
+  `requires_action` and the page finishes with `stripe.confirmCardPayment(client_secret)`.
+  This path is the same on Stripe and on localstripe (which the tests start on loopback).
+- `refund(payment_intent_id, amount) -> refund id`
+- `verify_webhook(payload, signature) -> event dict`, raising `WebhookError` when the
+  signature does not match the structure's webhook secret.
+
+Amounts are `Decimal` euros here and integer cents at Stripe. Which Stripe server is used
+comes from `settings.STRIPE_API_BASE` (default https://api.stripe.com; tests point it at
+localstripe), the Stripe.js URL from `settings.STRIPE_JS_URL`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from decimal import Decimal
+
+from django.conf import settings
+
+from ponton.billing.money import cents
+
+DEFAULT_API_BASE = "https://api.stripe.com"
+DEFAULT_JS_URL = "https://js.stripe.com/v3/"
+TEST_PREFIX = "test_"
+
+
+class GatewayError(Exception):
+    """The gateway refused or could not be reached; the message is French."""
+
+
+class WebhookError(Exception):
+    """A webhook whose signature or content cannot be trusted."""
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(cents(amount) * 100)
+
+
+def from_cents(value: int) -> Decimal:
+    return cents(Decimal(value) / 100)
+
+
+def stripe_js_url() -> str:
+    return getattr(settings, "STRIPE_JS_URL", DEFAULT_JS_URL)
+
+
+class StripeGateway:
+    is_test = False
+
+    def __init__(self, *, publishable_key: str, secret_key: str, webhook_secret: str):
+        self.publishable_key = publishable_key
+        self._secret_key = secret_key
+        self._webhook_secret = webhook_secret
+
+    def _client(self):
+        import stripe
+
+        base = getattr(settings, "STRIPE_API_BASE", DEFAULT_API_BASE)
+        return stripe.StripeClient(
+            self._secret_key, base_addresses={"api": base}, max_network_retries=2
+        )
+
+    def _call(self, fn):
+        import stripe
+
+        try:
+            return fn(self._client())
+        except stripe.StripeError as exc:
+            message = getattr(exc, "user_message", None) or str(exc)
+            raise GatewayError(f"Stripe : {message}") from exc
+
+    def create_payment_intent(
+        self, amount: Decimal, currency: str, metadata: dict
+    ) -> tuple[str, str]:
+        intent = self._call(
+            lambda c: c.v1.payment_intents.create(
+                params={
+                    "amount": to_cents(amount),
+                    "currency": currency,
+                    "metadata": {k: str(v) for k, v in metadata.items()},
+                }
+            )
+        )
+        return intent.id, intent.client_secret
+
+    def confirm_with_card_token(
+        self, payment_intent_id: str, card_token: str, email: str = ""
+    ) -> tuple[str, str]:
+        def run(c):
+            params = {"source": card_token}
+            if email:
+                params["email"] = email
+            customer = c.v1.customers.create(params=params)
+            c.v1.payment_intents.update(
+                payment_intent_id,
+                params={"customer": customer.id, "payment_method": customer.default_source},
+            )
+            return c.v1.payment_intents.confirm(payment_intent_id)
+
+        intent = self._call(run)
+        return intent.status, intent.client_secret
+
+    def refund(self, payment_intent_id: str, amount: Decimal) -> str:
+        refund = self._call(
+            lambda c: c.v1.refunds.create(
+                params={"payment_intent": payment_intent_id, "amount": to_cents(amount)}
+            )
+        )
+        if refund.status not in ("succeeded", "pending"):
+            raise GatewayError(f"Stripe : remboursement {refund.status}.")
+        return refund.id
+
+    def verify_webhook(self, payload: bytes, signature: str) -> dict:
+        import stripe
+
+        if not self._webhook_secret:
+            raise WebhookError("no webhook secret")
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"), signature, self._webhook_secret, 300
+            )
+        except (stripe.SignatureVerificationError, ValueError, IndexError) as exc:
+            raise WebhookError(str(exc)) from exc
+        try:
+            return json.loads(payload)
+        except ValueError as exc:
+            raise WebhookError("not JSON") from exc
+
+
+class TestGateway:
+    """Embedded default when the structure has no Stripe keys: nothing leaves the machine and
+    no real money moves. The payment page says so and offers a button that simulates the card
+    payment; it goes through the same confirmation as a Stripe webhook."""
+
+    __test__ = False  # not a pytest class
+    is_test = True
+    publishable_key = ""
+
+    def create_payment_intent(
+        self, amount: Decimal, currency: str, metadata: dict
+    ) -> tuple[str, str]:
+        intent_id = f"{TEST_PREFIX}pi_{secrets.token_hex(12)}"
+        return intent_id, f"{intent_id}_secret"
+
+    def confirm_with_card_token(self, payment_intent_id, card_token, email=""):
+        raise GatewayError("La passerelle de test ne prend pas de carte.")
+
+    def refund(self, payment_intent_id: str, amount: Decimal) -> str:
+        if not payment_intent_id.startswith(TEST_PREFIX):
+            raise GatewayError(
+                "Ce paiement a été fait par Stripe : configurez le compte Stripe pour le "
+                "rembourser."
+            )
+        return f"{TEST_PREFIX}re_{secrets.token_hex(12)}"
+
+    def verify_webhook(self, payload: bytes, signature: str) -> dict:
+        raise WebhookError("the test gateway receives no webhook")
+
+
+def gateway_for_account(account) -> StripeGateway | TestGateway:
+    if account is not None and account.configured:
+        return StripeGateway(
+            publishable_key=account.publishable_key,
+            secret_key=account.secret_key,
+            webhook_secret=account.webhook_secret,
+        )
+    return TestGateway()
+
+
+def gateway_for_current_structure() -> StripeGateway | TestGateway:
+    """The gateway of the structure whose schema the connection is on."""
+    from ponton.payments.models import StripeAccount
+
+    return gateway_for_account(StripeAccount.objects.first())
+
+
+def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A `Stripe-Signature` header for `payload` (what Stripe and localstripe send)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"

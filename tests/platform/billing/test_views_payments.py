@@ -1,0 +1,265 @@
+"""Club Manager: the document page and "Ajouter un paiement" / "Ajouter un remboursement"
+(OR-6, OR-4, OR-5 settlement with "avoir"). Refusals show `payment_record`'s French message
+next to the field and record nothing."""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+
+import pytest
+from django_tenants.utils import schema_context
+
+from ponton.accounts.models import Role
+from ponton.billing import services as billing
+from ponton.billing.models import Document, Payment
+from ponton.ledger.models import LedgerEntry
+from ponton.sales import services as sales
+from ponton.sales.services import LineRequest
+from tests.support.sales import STAFF, make_shop
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def field_block(page: str, name: str) -> str:
+    """The form field's block (label, input, errors) around the input named `name`."""
+    at = page.index(f'name="{name}"')
+    start = page.rindex('<div class="field', 0, at)
+    end = page.find('<div class="field', at)
+    return page[start : end if end > 0 else None]
+
+
+@pytest.fixture
+def shop(structure_a):
+    structure, owner = structure_a
+    with schema_context(structure.schema_name):
+        shop = make_shop()
+        order = sales.order_create(
+            payer=shop.payer,
+            lines=[
+                LineRequest(
+                    product=shop.activity,
+                    session=shop.session,
+                    rate=shop.adult,
+                    consumer=shop.child_customer,
+                ),
+                LineRequest(product=shop.shirt),
+            ],
+            actor=STAFF,
+        )
+        shop.order = order
+        shop.invoice = billing.invoice_issue(
+            structure=structure,
+            order=order,
+            line_ids=list(order.lines.values_list("pk", flat=True)),
+            actor=STAFF,
+        )
+    shop.structure = structure
+    shop.owner = owner
+    return shop
+
+
+@pytest.fixture
+def client(shop, client_for):
+    return client_for(shop.structure, shop.owner)
+
+
+def in_schema(shop, fn):
+    with schema_context(shop.structure.schema_name):
+        return fn()
+
+
+def payments(shop) -> list[tuple]:
+    return in_schema(
+        shop,
+        lambda: list(
+            Payment.objects.order_by("pk").values_list(
+                "document__number", "kind", "method", "amount"
+            )
+        ),
+    )
+
+
+def ledger_size(shop) -> int:
+    return in_schema(shop, lambda: LedgerEntry.objects.count())
+
+
+def pay_url(document) -> str:
+    return f"/manager/factures/{document.pk}/paiement/"
+
+
+def post(client, document, **data):
+    data.setdefault("kind", "payment")
+    data.setdefault("received_on", "2026-11-27")
+    return client.post(pay_url(document), data)
+
+
+def test_document_page_lines_vat_balance_and_button(client, shop):
+    """OR-6: the invoice with its lines, VAT per rate, balance and "Ajouter un paiement"."""
+    page = text(client.get(f"/manager/factures/{shop.invoice.pk}/"))
+    assert f"Facture {shop.invoice.number}" in page
+    assert "Stage catamaran" in page and "T-shirt" in page
+    assert "Ajouter un paiement" in page and pay_url(shop.invoice) in page
+    assert "<strong data-due>200,00 €</strong>" in page
+    assert "Aucun paiement pour l'instant." in page
+    form = text(client.get(pay_url(shop.invoice)))
+    for label in ("Paiement", "Remboursement", "Mode de paiement", "Montant (€)", "Banque"):
+        assert label in form
+    assert 'value="online_card"' not in form  # "CB en ligne" comes only from Stripe
+    assert 'value="200.00"' in form  # the balance due, proposed
+
+
+def test_cheque_then_cash_settle_the_invoice(client, shop):
+    """OR-6: a cheque (bank, number, issuer kept for the deposit) and cash; balance 0 on
+    the invoice and on the order; each payment in the ledger and the history."""
+    before = ledger_size(shop)
+    response = post(
+        client,
+        shop.invoice,
+        method="cheque",
+        amount="150.00",
+        cheque_bank="Crédit Maritime",
+        cheque_number="1234567",
+        cheque_issuer="Claire Le Goff",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/manager/factures/{shop.invoice.pk}/"
+    assert post(client, shop.invoice, method="cash", amount="50.00").status_code == 302
+    assert payments(shop) == [
+        (shop.invoice.number, "payment", "cheque", Decimal("150.00")),
+        (shop.invoice.number, "payment", "cash", Decimal("50.00")),
+    ]
+    cheque = in_schema(shop, lambda: Payment.objects.get(method="cheque"))
+    assert (cheque.cheque_bank, cheque.cheque_number, cheque.cheque_issuer) == (
+        "Crédit Maritime",
+        "1234567",
+        "Claire Le Goff",
+    )
+    assert ledger_size(shop) >= before + 2
+    page = text(client.get(f"/manager/factures/{shop.invoice.pk}/"))
+    assert "<strong data-due>0,00 €</strong>" in page
+    assert "Crédit Maritime n° 1234567 – Claire Le Goff" in page
+    card = text(client.get(f"/manager/commandes/{shop.order.pk}/"))
+    assert "<span data-order-balance>0,00 €</span>" in card
+    assert f"Paiement de 150.00 € (Chèque) sur {shop.invoice.number}." in card
+
+
+def test_cheque_without_its_details_refused_next_to_the_field(client, shop):
+    """OR-6: "Indiquez la banque, le numéro et l'émetteur du chèque." at the bank field."""
+    before = ledger_size(shop)
+    response = post(client, shop.invoice, method="cheque", amount="10.00", cheque_number="1")
+    assert response.status_code == 400
+    assert "Indiquez la banque, le numéro et l'émetteur du chèque." in field_block(
+        text(response), "cheque_bank"
+    )
+    assert payments(shop) == [] and ledger_size(shop) == before
+
+
+def test_overpayment_refused_next_to_the_amount(client, shop):
+    """OR-6: paying more than the balance due is refused with a clear message."""
+    response = post(client, shop.invoice, method="cash", amount="200.01")
+    assert response.status_code == 400
+    assert "Le paiement (200.01 €) dépasse le reste dû (200.00 €)." in field_block(
+        text(response), "amount"
+    )
+    assert payments(shop) == []
+
+
+def test_refund_more_than_paid_in_that_method_refused(client, shop):
+    """OR-6: a wrong method is corrected by a refund in it plus a payment in the right one;
+    refunding more than was paid in a method is refused."""
+    post(client, shop.invoice, method="card", amount="200.00")
+    refused = post(client, shop.invoice, kind="refund", method="cash", amount="200.00")
+    assert refused.status_code == 400
+    assert (
+        "Le remboursement (200.00 €) dépasse ce qui a été payé sur cette facture en Espèces "
+        "(0.00 €)." in text(refused)
+    )
+    fixed = post(client, shop.invoice, kind="refund", method="card", amount="200.00")
+    assert fixed.status_code == 302
+    assert post(client, shop.invoice, method="transfer", amount="200.00").status_code == 302
+    assert [p[1:3] for p in payments(shop)] == [
+        ("payment", "card"),
+        ("refund", "card"),
+        ("payment", "transfer"),
+    ]
+
+
+def test_online_card_cannot_be_typed_in(client, shop):
+    response = post(client, shop.invoice, method="online_card", amount="10.00")
+    assert response.status_code == 400
+    assert "Sélectionnez un choix valide." in field_block(text(response), "method")
+    assert payments(shop) == []
+
+
+def test_bad_amount_and_missing_date_refused_by_the_form(client, shop):
+    response = client.post(pay_url(shop.invoice), {"kind": "payment", "method": "cash"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "Ce champ est obligatoire." in field_block(page, "amount")
+    assert "Ce champ est obligatoire." in field_block(page, "received_on")
+    assert payments(shop) == []
+
+
+def test_credit_note_refunded_as_credit_then_spent_on_the_new_invoice(client, shop):
+    """OR-4, OR-5, OR-6: the credit note's page offers "Ajouter un remboursement"; a payment
+    on it is refused; refunded with "avoir", then the credit pays the new invoice."""
+    post(client, shop.invoice, method="cash", amount="200.00")
+    line = in_schema(shop, lambda: shop.order.lines.get(product=shop.shirt))
+    client.post(f"/manager/commandes/{shop.order.pk}/lignes/{line.pk}/annuler/", {})
+    credit_note = in_schema(shop, lambda: Document.objects.get(kind="credit_note"))
+    page = text(client.get(f"/manager/factures/{credit_note.pk}/"))
+    assert f"Avoir {credit_note.number}" in page and "Ajouter un remboursement" in page
+    assert (
+        f'Corrige la facture <a href="/manager/factures/{shop.invoice.pk}/">'
+        f"{shop.invoice.number}</a>" in page
+    )
+    assert "<strong data-due>20,00 €</strong>" in page and "Reste à rembourser" in page
+
+    refused = post(client, credit_note, method="cash", amount="20.00")
+    assert refused.status_code == 400
+    assert "Un avoir ne se paie pas : ajoutez un remboursement." in field_block(
+        text(refused), "kind"
+    )
+    kept = post(client, credit_note, kind="refund", method="credit", amount="20.00")
+    assert kept.status_code == 302
+    order = in_schema(
+        shop,
+        lambda: sales.order_create(
+            payer=shop.payer, lines=[LineRequest(product=shop.shirt)], actor=STAFF
+        ),
+    )
+    invoice = in_schema(
+        shop,
+        lambda: billing.invoice_issue(
+            structure=shop.structure,
+            order=order,
+            line_ids=list(order.lines.values_list("pk", flat=True)),
+            actor=STAFF,
+        ),
+    )
+    form = text(client.get(pay_url(invoice)))
+    assert "Avoir disponible du client : 20,00 € (mode de paiement « Avoir »)." in form
+    assert post(client, invoice, method="credit", amount="20.00").status_code == 302
+    again = post(client, invoice, method="credit", amount="0.01")
+    assert again.status_code == 400
+    assert "Le paiement (0.01 €) dépasse le reste dû (0.00 €)." in text(again)
+    assert "<strong data-due>0,00 €</strong>" in text(
+        client.get(f"/manager/factures/{invoice.pk}/")
+    )
+
+
+def test_document_pages_need_sales_manage(shop, make_member, client_for):
+    accountant = client_for(shop.structure, make_member(shop.structure, Role.ACCOUNTANT))
+    assert accountant.get(f"/manager/factures/{shop.invoice.pk}/").status_code == 403
+    assert accountant.post(pay_url(shop.invoice), {}).status_code == 403
+    assert payments(shop) == []
+
+
+def test_unknown_document_is_not_found(client, shop):
+    assert client.get("/manager/factures/999999/").status_code == 404
+    assert client.get("/manager/factures/999999/paiement/").status_code == 404

@@ -1,0 +1,436 @@
+"""Click & Pay (OR-9): requests by email and SMS, "Demande active", reminders, the test gateway,
+and the Stripe webhook (signature, one payment however many times it is delivered). Stripe
+itself is in test_stripe_localstripe.py."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from email.header import decode_header, make_header
+
+import pytest
+from django_tenants.utils import schema_context
+
+from ponton.billing import selectors as billing_selectors
+from ponton.billing import services as billing
+from ponton.billing.models import Payment
+from ponton.billing.services import PaymentData
+from ponton.ledger.selectors import ledger_verify
+from ponton.payments import selectors, services
+from ponton.payments.gateway import sign_payload
+from ponton.payments.models import PaymentRequest, StripeAccount
+from ponton.payments.services import PaymentsError
+from ponton.plugins.hookspecs import hookimpl
+from ponton.plugins.manager import get_plugin_manager
+from ponton.sales import services as sales
+from ponton.sales.models import OrderEvent
+from ponton.sales.services import LineRequest
+from tests.support.sales import STAFF, make_shop
+
+WEBHOOK = "/payments/stripe/webhook/"
+SECRET = "whsec_test_cpay_secret"
+
+
+@pytest.fixture
+def shop(structure_a):
+    structure = structure_a[0]
+    with schema_context(structure.schema_name):
+        shop = make_shop()
+        shop.structure = structure
+        shop.owner = structure_a[1]
+        yield shop
+
+
+def invoice_for(shop, *, with_shirt=False):
+    lines = [
+        LineRequest(
+            product=shop.activity,
+            session=shop.session,
+            rate=shop.adult,
+            consumer=shop.child_customer,
+        )
+    ]
+    if with_shirt:
+        lines.append(LineRequest(product=shop.shirt))
+    order = sales.order_create(payer=shop.payer, lines=lines, actor=STAFF)
+    return billing.invoice_issue(
+        structure=shop.structure,
+        order=order,
+        line_ids=[line.pk for line in order.lines.all()],
+        actor=STAFF,
+    )
+
+
+def subject_of(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def history(order_id) -> list[str]:
+    return list(OrderEvent.objects.filter(order_id=order_id).values_list("message", flat=True))
+
+
+def test_request_by_email_sends_the_link_and_shows_demande_active(
+    shop, smtp_server, django_capture_on_commit_callbacks
+):
+    """OR-9 "Demande de C & P": the payer receives by email (real SMTP) the link to our payment
+    page on the structure's host; "Demande active"; a line in the order's history."""
+    bill = invoice_for(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.payment_request_create(document=bill, actor=STAFF)
+    assert request.state == PaymentRequest.State.ACTIVE
+    assert request.amount == Decimal("180.00") and request.sent_to == "claire@exemple.fr"
+    assert len(request.token) >= 32
+    assert selectors.active_request(document=bill) == request
+    [message] = smtp_server.wait_for(1)
+    assert message["X-Rcpt-To"] == "claire@exemple.fr"
+    assert bill.number in subject_of(message)
+    text = smtp_server.text_of(message)
+    host = shop.structure.get_primary_domain().domain
+    assert f"http://{host}:8000/payer/{request.token}/" in text
+    assert "180,00 €" in text
+    assert any(
+        m.startswith("Demande de C & P par mail envoyée à claire@exemple.fr pour " + bill.number)
+        for m in history(bill.order_id)
+    )
+
+
+def test_one_active_request_per_invoice_and_refusals(shop, django_capture_on_commit_callbacks):
+    """OR-9: a second request on the same invoice is refused while one is active; a credit
+    note, a fully paid invoice and a payer without email are refused, nothing written."""
+    bill = invoice_for(shop, with_shirt=True)
+    services.payment_request_create(document=bill, actor=STAFF)
+    with pytest.raises(PaymentsError, match="déjà active"):
+        services.payment_request_create(document=bill, actor=STAFF)
+    assert PaymentRequest.objects.filter(document=bill).count() == 1
+
+    shirt_line = bill.order.lines.get(product=shop.shirt)
+    credit_note = billing.line_cancel(structure=shop.structure, line=shirt_line, actor=STAFF)
+    with pytest.raises(PaymentsError, match="Un avoir ne se paie pas"):
+        services.payment_request_create(document=credit_note, actor=STAFF)
+    assert not PaymentRequest.objects.filter(document=credit_note).exists()
+
+    other = invoice_for(shop)
+    billing.payment_record(
+        document=other,
+        data=PaymentData(kind="payment", method="cash", amount=other.total),
+        actor=STAFF,
+    )
+    with pytest.raises(PaymentsError, match="entièrement payée"):
+        services.payment_request_create(document=other, actor=STAFF)
+
+    shop.payer.email = ""
+    shop.payer.save(update_fields=["email"])
+    third = invoice_for(shop)
+    before = OrderEvent.objects.count()
+    with pytest.raises(PaymentsError, match="n'a pas d'adresse email") as refused:
+        services.payment_request_create(document=third, actor=STAFF)
+    assert refused.value.field == "channel"
+    assert OrderEvent.objects.count() == before
+    assert not PaymentRequest.objects.filter(document=third).exists()
+
+
+def test_sms_request_refused_without_the_sms_module(shop):
+    """OR-9 "Demande C & P par sms": refused with a clear message when no SMS module is on;
+    nothing is written."""
+    shop.payer.mobile = "0612345678"
+    shop.payer.save(update_fields=["mobile"])
+    bill = invoice_for(shop)
+    events = OrderEvent.objects.count()
+    with pytest.raises(PaymentsError, match="Le module SMS n'est pas activé."):
+        services.payment_request_create(document=bill, actor=STAFF, channel="sms")
+    assert not PaymentRequest.objects.exists()
+    assert OrderEvent.objects.count() == events
+
+
+class _SmsPlugin:
+    sent: list[tuple[str, str]] = []
+
+    @hookimpl
+    def ponton_send_sms(self, structure, to, body):
+        self.sent.append((to, body))
+        return True
+
+
+def test_sms_request_goes_through_the_hook(shop, django_capture_on_commit_callbacks):
+    """OR-9: with a module implementing `ponton_send_sms`, the SMS with the link leaves after
+    commit through the hook, to the payer's mobile; "Demande active"."""
+    pm = get_plugin_manager()
+    plugin = _SmsPlugin()
+    plugin.sent = []
+    pm.register(plugin, name="cpay-test-sms")
+    try:
+        shop.payer.mobile = "0612345678"
+        shop.payer.save(update_fields=["mobile"])
+        bill = invoice_for(shop)
+        with django_capture_on_commit_callbacks(execute=True):
+            request = services.payment_request_create(document=bill, actor=STAFF, channel="sms")
+        assert request.channel == "sms" and request.sent_to == "0612345678"
+        [(to, body)] = plugin.sent
+        assert to == "0612345678"
+        assert f"/payer/{request.token}/" in body and bill.number in body
+        assert any("par sms" in m for m in history(bill.order_id))
+    finally:
+        pm.unregister(name="cpay-test-sms")
+
+
+def test_reminder_with_own_subject_and_body(shop, smtp_server, django_capture_on_commit_callbacks):
+    """OR-9 "Relancer Click and Pay": the staff's own subject and body, with the link; the
+    count of reminders; history; empty subject refused next to its field."""
+    bill = invoice_for(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.payment_request_create(document=bill, actor=STAFF)
+    smtp_server.wait_for(1)
+    with pytest.raises(PaymentsError, match="objet") as refused:
+        services.payment_request_remind(requests=[request], subject=" ", body="x", actor=STAFF)
+    assert refused.value.field == "subject"
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.payment_request_remind(
+            requests=[request],
+            subject="Stage catamaran : pensez à régler",
+            body="Bonjour Claire,\nIl reste le stage à régler.",
+            actor=STAFF,
+        )
+    assert sent == 1
+    reminder = smtp_server.wait_for(2)[1]
+    assert subject_of(reminder) == "Stage catamaran : pensez à régler"
+    text = smtp_server.text_of(reminder)
+    assert "Il reste le stage à régler." in text and f"/payer/{request.token}/" in text
+    request.refresh_from_db()
+    assert request.reminders == 1 and request.last_reminded_at is not None
+    assert any(m.startswith("Relance Click & Pay envoyée") for m in history(bill.order_id))
+
+
+def test_reminder_from_the_participants_checked(
+    shop, smtp_server, django_capture_on_commit_callbacks
+):
+    """OR-9: "Relancer Click and Pay" on checked participants of a session: a request is made
+    (with the staff's message) for an invoice that had none."""
+    bill = invoice_for(shop)
+    line = bill.lines.first().order_line
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.click_and_pay_for_lines(
+            line_ids=[line.pk], subject="Votre stage", body="Merci de régler.", actor=STAFF
+        )
+    assert sent == 1
+    [message] = smtp_server.wait_for(1)
+    assert subject_of(message) == "Votre stage"
+    assert selectors.active_request(document=bill) is not None
+
+
+def test_manager_button_shows_demande_active(shop, client_for, django_capture_on_commit_callbacks):
+    """OR-9: "Demande de C & P" from the Club Manager answers "Demande active"; a second click
+    is refused with the French message."""
+    bill = invoice_for(shop)
+    client = client_for(shop.structure, shop.owner)
+    url = f"/manager/paiements/demande/{bill.pk}/"
+    response = client.post(url, {"channel": "email"}, follow=True)
+    assert "Demande active" in response.content.decode()
+    response = client.post(url, {"channel": "email"}, follow=True)
+    assert "déjà active" in response.content.decode()
+    with schema_context(shop.structure.schema_name):
+        assert PaymentRequest.objects.filter(document_id=bill.pk).count() == 1
+
+
+def test_test_gateway_pays_the_invoice(shop, client_for):
+    """OR-9 embedded default: without Stripe keys the payment page says "Passerelle de test —
+    aucun paiement réel" and its button goes through the same confirmation as the webhook:
+    one "CB en ligne" payment, request paid, history, ledger still verifies."""
+    bill = invoice_for(shop)
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    anonymous = client_for(shop.structure)
+    page = anonymous.get(f"/payer/{request.token}/").content.decode()
+    assert "Passerelle de test — aucun paiement réel" in page
+    assert bill.number in page and "180,00 €" in page
+    assert "js.stripe.com" not in page
+    response = anonymous.post(f"/payer/{request.token}/test/", follow=True)
+    assert "Paiement reçu, merci" in response.content.decode()
+    assert anonymous.get(f"/payer/{request.token}/statut/").json() == {"state": "paid"}
+    with schema_context(shop.structure.schema_name):
+        [payment] = Payment.objects.filter(document=bill)
+        assert payment.method == "online_card" and payment.amount == Decimal("180.00")
+        assert payment.gateway_reference.startswith("test_pi_")
+        request.refresh_from_db()
+        assert request.state == "paid" and request.payment == payment
+        assert billing_selectors.document_balance(document=bill).due == Decimal("0.00")
+        assert any(m.startswith("Paiement Click & Pay reçu") for m in history(bill.order_id))
+        assert ledger_verify().ok
+        # Refund through the test gateway goes back "to the card" too (OR-6).
+        refund = services.online_refund(
+            document=bill, payment=payment, amount=Decimal("30.00"), actor=STAFF
+        )
+        assert refund.kind == "refund" and refund.gateway_reference.startswith("test_re_")
+    # Paying twice is refused: the request is paid.
+    response = anonymous.post(f"/payer/{request.token}/test/", follow=True)
+    assert "déjà été réglée" in response.content.decode()
+
+
+def test_unknown_token_is_404(shop, client_for):
+    """OR-9: a payment page exists only for a real token."""
+    assert client_for(shop.structure).get("/payer/inconnu/").status_code == 404
+
+
+def _configure_stripe():
+    return StripeAccount.objects.create(
+        publishable_key="pk_test_cpay", secret_key="sk_test_cpay", webhook_secret=SECRET
+    )
+
+
+def _event(request, intent_id="pi_Test123", amount=18000, event_id="evt_1"):
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "data": {
+                "object": {
+                    "id": intent_id,
+                    "object": "payment_intent",
+                    "amount": amount,
+                    "amount_received": amount,
+                    "currency": "eur",
+                    "status": "succeeded",
+                    "metadata": {
+                        "payment_request": str(request.pk),
+                        "document": request.document.number,
+                    },
+                }
+            },
+        }
+    ).encode()
+
+
+def test_webhook_bad_signature_records_nothing(shop, client_for):
+    """OR-9: a webhook whose signature does not match the structure's secret gets 400 and
+    nothing is recorded."""
+    bill = invoice_for(shop)
+    _configure_stripe()
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    payload = _event(request)
+    client = client_for(shop.structure)
+    for signature in ("", sign_payload(payload, "whsec_wrong"), "t=1,v1=abc"):
+        response = client.post(
+            WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+        )
+        assert response.status_code == 400
+    stale = sign_payload(payload, SECRET, timestamp=int(time.time()) - 3600)
+    assert (
+        client.post(
+            WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=stale
+        ).status_code
+        == 400
+    )
+    with schema_context(shop.structure.schema_name):
+        assert not Payment.objects.exists()
+        request.refresh_from_db()
+        assert request.state == "active"
+
+
+def test_webhook_delivered_ten_times_records_one_payment(shop, client_for):
+    """OR-9: the same signed event received ten times records ONE payment (gateway reference
+    unique), the request is paid and the history says "Paiement Click & Pay reçu"."""
+    bill = invoice_for(shop)
+    _configure_stripe()
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    payload = _event(request)
+    client = client_for(shop.structure)
+    for _ in range(10):
+        response = client.post(
+            WEBHOOK,
+            payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign_payload(payload, SECRET),
+        )
+        assert response.status_code == 200
+    with schema_context(shop.structure.schema_name):
+        [payment] = Payment.objects.all()
+        assert (payment.method, payment.amount, payment.gateway_reference) == (
+            "online_card",
+            Decimal("180.00"),
+            "pi_Test123",
+        )
+        request.refresh_from_db()
+        assert request.state == "paid"
+        received = [m for m in history(bill.order_id) if m.startswith("Paiement Click & Pay reçu")]
+        assert len(received) == 1
+        # Another event type is accepted and ignored.
+        other = json.dumps({"id": "evt_2", "type": "charge.refunded", "data": {}}).encode()
+        response = client.post(
+            WEBHOOK,
+            other,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign_payload(other, SECRET),
+        )
+        assert response.status_code == 200 and Payment.objects.count() == 1
+
+
+def test_stripe_settings_page_never_shows_secrets(shop, client_for, make_member):
+    """OR-9: structures configure their Stripe account in their settings; secrets are never
+    shown back in full; wrong prefixes refused next to the field; staff may not open it."""
+    client = client_for(shop.structure, shop.owner)
+    page = client.get("/manager/paiements/stripe/").content.decode()
+    assert "Passerelle de test — aucun paiement réel" in page
+    assert "/payments/stripe/webhook/" in page
+    response = client.post(
+        "/manager/paiements/stripe/",
+        {"publishable_key": "pk_test_abc", "secret_key": "nope", "webhook_secret": "whsec_1"},
+    )
+    assert "commence par « sk_ »" in response.content.decode()
+    with schema_context(shop.structure.schema_name):
+        assert not StripeAccount.objects.exists()
+    secret = "sk_test_51HsuperSECRETvalue9876"
+    response = client.post(
+        "/manager/paiements/stripe/",
+        {"publishable_key": "pk_test_abc", "secret_key": secret, "webhook_secret": SECRET},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Stripe configuré" in page
+    assert secret not in page and SECRET not in page and "9876" in page
+    # Saving again without retyping the secrets keeps them.
+    client.post("/manager/paiements/stripe/", {"publishable_key": "pk_test_def"})
+    with schema_context(shop.structure.schema_name):
+        account = StripeAccount.objects.get()
+        assert (account.publishable_key, account.secret_key) == ("pk_test_def", secret)
+    staff = make_member(shop.structure, role="staff")
+    assert client_for(shop.structure, staff).get("/manager/paiements/stripe/").status_code == 403
+
+
+def test_manager_reminder_and_refund_pages(shop, client_for, django_capture_on_commit_callbacks):
+    """OR-9 "Relancer Click and Pay" page (own subject and body, refused without a subject) and
+    OR-6 "Rembourser sur la carte" page (more than the card brought refused next to the
+    amount; then the refund is recorded)."""
+    bill = invoice_for(shop)
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    client = client_for(shop.structure, shop.owner)
+    page = client.get(f"/manager/paiements/relance/?request={request.pk}").content.decode()
+    assert "Relancer Click and Pay" in page and bill.number in page
+    assert '<label for="id_subject">' in page and '<label for="id_body">' in page
+    response = client.post(
+        "/manager/paiements/relance/", {"request": request.pk, "subject": "", "body": "x"}
+    )
+    assert response.status_code == 200 and "Ce champ est obligatoire" in response.content.decode()
+    response = client.post(
+        "/manager/paiements/relance/",
+        {"request": request.pk, "subject": "Rappel", "body": "Merci de régler."},
+    )
+    assert response.status_code == 302
+    with schema_context(shop.structure.schema_name):
+        request.refresh_from_db()
+        assert request.reminders == 1
+        payment = services.pay_with_test_gateway(token=request.token)
+    url = f"/manager/paiements/remboursement/{payment.pk}/"
+    page = client.get(url).content.decode()
+    assert "Rembourser sur la carte" in page and "180,00" in page
+    response = client.post(url, {"document": bill.pk, "amount": "180.01"})
+    assert "dépasse" in response.content.decode()
+    response = client.post(url, {"document": bill.pk, "amount": "80.00"})
+    assert response.status_code == 302
+    with schema_context(shop.structure.schema_name):
+        refund = Payment.objects.get(kind="refund")
+        assert (refund.method, refund.amount, refund.document_id) == (
+            "online_card",
+            Decimal("80.00"),
+            bill.pk,
+        )
+        assert selectors.refundable_online(payment=payment) == Decimal("100.00")
