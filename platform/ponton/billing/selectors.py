@@ -132,13 +132,18 @@ def documents_with_balances(*, order_id: int) -> tuple[list[tuple[Document, Bala
             refunded = -sum(by_method.values(), ZERO)
             balance = Balance(total=document.total, paid=refunded, due=document.total - refunded)
             due -= balance.due
+        elif document.pk in from_receipts:
+            # Shares its receipt's payments (one sale), counted once, on the receipt.
+            balance = document_balance(document=document)
+        elif document.kind == Document.Kind.RECEIPT:
+            balance = document_balance(document=document)  # with its invoice's payments, if any
+            due += balance.due
         else:
             paid = sum(by_method.values(), ZERO)
             balance = Balance(
                 total=document.total, paid=paid, due=document.total - paid, paid_by_method=by_method
             )
-            if document.pk not in from_receipts:
-                due += balance.due
+            due += balance.due
         result.append((document, balance))
     return result, due
 

@@ -18,13 +18,25 @@ from ponton.sales.views_basket import actor_of
 
 
 def _context(document: Document) -> dict:
+    from ponton.payments import selectors as payments_selectors  # payments builds on billing
+
+    balance = selectors.document_balance(document=document)
+    is_credit_note = document.kind == Document.Kind.CREDIT_NOTE
     return {
         "document": document,
         "lines": list(document.lines.select_related("order_line").order_by("position")),
         "payments": list(document.payments.order_by("recorded_at", "pk")),
-        "balance": selectors.document_balance(document=document),
-        "is_credit_note": document.kind == Document.Kind.CREDIT_NOTE,
+        "balance": balance,
+        "is_credit_note": is_credit_note,
         "credit_notes": list(document.credit_notes.order_by("issued_at", "pk")),
+        # OR-9: "Demande de C & P" while something is due; "Demande active" once sent.
+        "click_and_pay": not is_credit_note and balance.due > 0,
+        "active_request": payments_selectors.active_request(document=document),
+        "invoice_of_receipt": (
+            selectors.sale_twin(document=document)
+            if document.kind == Document.Kind.RECEIPT
+            else None
+        ),
     }
 
 

@@ -165,7 +165,10 @@ def remind(request):
     ids, from a session's participants list), with the staff's own subject and body."""
     source = request.POST if request.method == "POST" else request.GET
     request_ids = [int(v) for v in source.getlist("request") if v.isdigit()]
-    line_ids = [int(v) for v in source.getlist("line") if v.isdigit()]
+    # `line`: order lines; `selected`: the rows ticked in a session's participants list (PL-4).
+    line_ids = [
+        int(v) for v in source.getlist("line") + source.getlist("selected") if v.isdigit()
+    ]
     chosen = list(
         PaymentRequest.objects.filter(
             pk__in=request_ids, state=PaymentRequest.State.ACTIVE
