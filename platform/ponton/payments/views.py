@@ -166,9 +166,7 @@ def remind(request):
     source = request.POST if request.method == "POST" else request.GET
     request_ids = [int(v) for v in source.getlist("request") if v.isdigit()]
     # `line`: order lines; `selected`: the rows ticked in a session's participants list (PL-4).
-    line_ids = [
-        int(v) for v in source.getlist("line") + source.getlist("selected") if v.isdigit()
-    ]
+    line_ids = [int(v) for v in source.getlist("line") + source.getlist("selected") if v.isdigit()]
     chosen = list(
         PaymentRequest.objects.filter(
             pk__in=request_ids, state=PaymentRequest.State.ACTIVE
