@@ -31,6 +31,8 @@ def sale_twin(*, document: Document) -> Document | None:
     kind = _TWIN_KINDS.get(document.kind)
     if kind is None:
         return None
+    if not Document.objects.filter(order_id=document.order_id, kind=kind).exists():
+        return None  # the common case, read cheaply: no receipt (or no invoice) in the order
     return (
         Document.objects.filter(kind=kind, lines__order_line__document_lines__document=document)
         .distinct()

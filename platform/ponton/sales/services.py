@@ -341,13 +341,21 @@ def order_create(
         message = _("Commande %(number)s créée.") % {"number": order.number}
     _event(order=order, actor=actor, action="created", message=message, note=note)
     if not quote:
-        _after_order(order=order, actor=actor)
+        _after_order(order=order, lines=built, actor=actor)
     return order
 
 
-def _after_order(*, order: Order, actor: Actor) -> None:
+def _after_order(*, order: Order, lines: list[OrderLine], actor: Actor) -> None:
     """OR-10: the minimum participants threshold of the sessions booked (payments app;
-    imported here because payments depends on sales, not the reverse)."""
+    imported here because payments depends on sales, not the reverse). Nothing to read when
+    no line is on a session of a product with a threshold (the common case)."""
+    if not any(
+        line.session_id is not None
+        and line.product is not None
+        and (line.product.min_participants or 0) > 0
+        for line in lines
+    ):
+        return
     from ponton.payments.threshold import min_participants_after_order
 
     min_participants_after_order(order=order, actor=actor)
@@ -395,7 +403,7 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
         % {"quote": order.quote_number, "number": order.number},
         note=note,
     )
-    _after_order(order=order, actor=actor)
+    _after_order(order=order, lines=lines, actor=actor)
     return order
 
 
