@@ -32,6 +32,7 @@ urlpatterns = [
     path("<int:order_id>/", views.order_detail, name="order"),
     path("<int:order_id>/commander/", views.quote_order, name="quote_order"),
     path("<int:order_id>/facturer/", views.order_invoice, name="order_invoice"),
+    path("<int:order_id>/lignes/", views.order_lines_action, name="order_lines_action"),
     path(
         "<int:order_id>/lignes/<int:line_id>/annuler/",
         views.order_line_cancel,

@@ -158,6 +158,29 @@ def _access_line(order: Order, line_id: int) -> OrderLine:
     return line
 
 
+LINE_ACTIONS = {"cancel": "manager:order_line_cancel", "replace": "manager:order_line_replace"}
+
+
+@staff_view("sales.manage")
+@require_POST
+def order_lines_action(request, order_id: int):
+    """OR-4, OR-5: "sélectionnez la ligne", then "Annuler" or "Remplacer" above the lines: the
+    one selected line's cancel or replace page."""
+    order = selectors.access_order(order_id=order_id)
+    action = request.POST.get("action", "")
+    if action not in LINE_ACTIONS:
+        raise Http404
+    line_ids = {int(pk) for pk in request.POST.getlist("lines") if pk.isdigit()}
+    if len(line_ids) != 1:
+        if action == "cancel":
+            error = _("Sélectionnez une seule ligne à annuler.")
+        else:
+            error = _("Sélectionnez une seule ligne à remplacer.")
+        return _card(request, order, errors=[error], selected=line_ids, status=400)
+    line = _access_line(order, line_ids.pop())
+    return redirect(LINE_ACTIONS[action], order_id=order.pk, line_id=line.pk)
+
+
 @staff_view("sales.manage")
 def order_line_cancel(request, order_id: int, line_id: int):
     """OR-4 "Annuler": the recap, an optional note, "Ok"; a credit note if it was invoiced."""
