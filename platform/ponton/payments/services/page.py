@@ -1,0 +1,217 @@
+"""Our payment page and the confirmation of a card payment (the signed Stripe webhook or
+the test gateway): the same confirmation received ten times records one payment."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ponton.billing.models import Document, Payment
+from ponton.billing.services import BillingError, PaymentData, payment_record
+from ponton.customers.models import Customer
+from ponton.payments.gateway import (
+    TEST_PREFIX,
+    GatewayError,
+    WebhookError,
+    from_cents,
+    gateway_for_current_structure,
+)
+from ponton.payments.models import PaymentRequest, StripeAccount
+from ponton.payments.services.common import (
+    CURRENCY,
+    GATEWAY_ACTOR,
+    PaymentsError,
+    _check_payable,
+)
+from ponton.sales import services as sales
+
+logger = logging.getLogger("ponton.payments")
+
+# The payment page ------------------------------------------------------------------------
+
+
+def _payable_request(token: str) -> PaymentRequest:
+    request = (
+        PaymentRequest.objects.select_for_update()
+        .select_related("document")
+        .filter(token=token)
+        .first()
+    )
+    if request is None:
+        raise PaymentsError(_("Ce lien de paiement n'existe pas."))
+    if request.state == PaymentRequest.State.PAID:
+        raise PaymentsError(_("Cette facture a déjà été réglée par ce lien. Merci !"))
+    if request.state != PaymentRequest.State.ACTIVE:
+        raise PaymentsError(_("Cette demande de paiement a été annulée par la structure."))
+    return request
+
+
+def payment_intent_prepare(*, token: str, gateway=None) -> tuple[str, Decimal]:
+    """The PaymentIntent the page pays: the request's current one if it is for the amount due
+    now, else a new one (created at the gateway outside any lock)."""
+    gateway = gateway or gateway_for_current_structure()
+    with transaction.atomic():
+        request = _payable_request(token)
+        due = _check_payable(request.document)
+        same_gateway = request.intent_id.startswith(TEST_PREFIX) == gateway.is_test
+        if request.intent_id and request.intent_amount == due and same_gateway:
+            return request.intent_id, due
+        document_number = request.document.number
+        request_id = request.pk
+    try:
+        intent_id, _secret = gateway.create_payment_intent(
+            due,
+            CURRENCY,
+            {
+                "payment_request": request_id,
+                "document": document_number,
+                "schema": connection.schema_name,
+            },
+        )
+    except GatewayError as exc:
+        raise PaymentsError(str(exc)) from exc
+    PaymentRequest.objects.filter(pk=request_id).update(intent_id=intent_id, intent_amount=due)
+    return intent_id, due
+
+
+def pay_with_card_token(*, token: str, card_token: str) -> tuple[str, str]:
+    """The page sends the Stripe.js card token; the PaymentIntent is confirmed with it.
+    Returns (status, client_secret): "requires_action" means 3-D Secure on the page. The
+    payment is recorded only when the webhook confirms it."""
+    gateway = gateway_for_current_structure()
+    if gateway.is_test:
+        raise PaymentsError(_("Paiement par carte indisponible : passerelle de test."))
+    if not card_token or not card_token.startswith("tok_") or len(card_token) > 255:
+        raise PaymentsError(_("Carte non reconnue : saisissez-la à nouveau."), field="card")
+    intent_id, _due = payment_intent_prepare(token=token, gateway=gateway)
+    request = PaymentRequest.objects.select_related("document").get(token=token)
+    email = (
+        Customer.objects.filter(pk=request.document.payer_id)
+        .values_list("email", flat=True)
+        .first()
+    )
+    try:
+        return gateway.confirm_with_card_token(intent_id, card_token, email or "")
+    except GatewayError as exc:
+        raise PaymentsError(str(exc), field="card") from exc
+
+
+def pay_with_test_gateway(*, token: str) -> Payment | None:
+    """Embedded default: the test gateway's button "simulates" the card payment and goes
+    through the same confirmation as a Stripe webhook. Refused when Stripe is configured."""
+    gateway = gateway_for_current_structure()
+    if not gateway.is_test:
+        raise PaymentsError(_("La passerelle de test n'est pas utilisée par cette structure."))
+    intent_id, due = payment_intent_prepare(token=token, gateway=gateway)
+    request = PaymentRequest.objects.get(token=token)
+    return card_payment_confirmed(payment_request_id=request.pk, intent_id=intent_id, amount=due)
+
+
+# Confirmation (webhook) --------------------------------------------------------------------
+
+
+def card_payment_confirmed(
+    *, payment_request_id: int, intent_id: str, amount: Decimal
+) -> Payment | None:
+    """Record the confirmed card payment once: one billing payment ("CB en ligne",
+    gateway_reference = the PaymentIntent id), the request marked paid, the order's history
+    "Paiement Click & Pay reçu". A confirmation already recorded returns the existing payment;
+    concurrent deliveries wait on the invoice's row lock, and the unique gateway_reference
+    settles any other race. Returns None when the payment cannot be recorded (logged and
+    written in the order's history for staff to refund)."""
+    try:
+        with transaction.atomic():
+            request = (
+                PaymentRequest.objects.select_for_update()
+                .select_related("document__order")
+                .get(pk=payment_request_id)
+            )
+            document = Document.objects.select_for_update().get(pk=request.document_id)
+            existing = Payment.objects.filter(gateway_reference=intent_id).first()
+            if existing is not None:
+                return existing
+            try:
+                with transaction.atomic():
+                    payment = payment_record(
+                        document=document,
+                        data=PaymentData(
+                            kind=Payment.Kind.PAYMENT,
+                            method=Payment.Method.ONLINE_CARD,
+                            amount=amount,
+                            reference=_("Click & Pay"),
+                            gateway_reference=intent_id,
+                        ),
+                        actor=GATEWAY_ACTOR,
+                    )
+            except BillingError as exc:
+                logger.error(
+                    "card payment %s on %s could not be recorded: %s", intent_id, document, exc
+                )
+                sales._event(
+                    order=request.document.order,
+                    actor=GATEWAY_ACTOR,
+                    action="payment_request_error",
+                    message=_(
+                        "Paiement en ligne de %(amount)s € reçu sur %(number)s mais non "
+                        "enregistré : %(reason)s Remboursez-le depuis Stripe."
+                    )
+                    % {"amount": amount, "number": document.number, "reason": str(exc)},
+                    data={"document": document.number, "gateway_reference": intent_id},
+                )
+                return None
+            request.state = PaymentRequest.State.PAID
+            request.payment = payment
+            request.paid_at = timezone.now()
+            request.save(update_fields=["state", "payment", "paid_at"])
+            sales._event(
+                order=request.document.order,
+                actor=GATEWAY_ACTOR,
+                action="payment_request_paid",
+                message=_("Paiement Click & Pay reçu : %(amount)s € sur %(number)s.")
+                % {"amount": amount, "number": document.number},
+                data={
+                    "document": document.number,
+                    "payment_request": request.pk,
+                    "payment": payment.pk,
+                    "gateway_reference": intent_id,
+                },
+            )
+            return payment
+    except IntegrityError:
+        # Recorded meanwhile by another delivery (unique gateway_reference).
+        return Payment.objects.get(gateway_reference=intent_id)
+
+
+def stripe_webhook_handle(*, payload: bytes, signature: str) -> str:
+    """The structure's Stripe webhook: verify the signature with ITS webhook secret, then
+    record a `payment_intent.succeeded`. Returns what was done (for the response and logs);
+    raises WebhookError for a bad signature or content."""
+    account = StripeAccount.objects.first()
+    if account is None or not account.configured:
+        raise WebhookError("Stripe is not configured for this structure")
+    event = gateway_for_current_structure().verify_webhook(payload, signature)
+    if event.get("type") != "payment_intent.succeeded":
+        return "ignored"
+    intent = (event.get("data") or {}).get("object") or {}
+    intent_id = intent.get("id") or ""
+    metadata = intent.get("metadata") or {}
+    if not intent_id.startswith("pi_") or not str(metadata.get("payment_request", "")).isdigit():
+        return "ignored"
+    if metadata.get("schema") not in (None, connection.schema_name):
+        raise WebhookError("event of another structure")
+    if (intent.get("currency") or "").lower() != CURRENCY:
+        raise WebhookError("unexpected currency")
+    received = intent.get("amount_received") or intent.get("amount")
+    if not isinstance(received, int) or received <= 0:
+        raise WebhookError("no amount")
+    request = PaymentRequest.objects.filter(pk=int(metadata["payment_request"])).first()
+    if request is None or request.document.number != metadata.get("document"):
+        return "unknown request"
+    payment = card_payment_confirmed(
+        payment_request_id=request.pk, intent_id=intent_id, amount=from_cents(received)
+    )
+    return "recorded" if payment is not None else "not recorded"
