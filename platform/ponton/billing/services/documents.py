@@ -195,29 +195,38 @@ def _locked_lines(*, order: Order, line_ids: list[int]) -> list[OrderLine]:
     return lines
 
 
-@transaction.atomic
-def invoice_issue(
-    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
+@dataclass(frozen=True)
+class _LinesDocument:
+    """What differs between an invoice and a purchase receipt of ordered lines: their kind,
+    their refusals and their history line."""
+
+    kind: str
+    refuse_quote: str
+    refuse_empty: str
+    refuse_state: str  # with %(label)s and %(state)s
+    action: str
+    message: str  # with %(number)s and %(total)s
+
+
+def issue_for_lines(
+    *, spec: _LinesDocument, structure, order: Order, line_ids: list[int], actor: Actor, note: str
 ) -> Document:
-    """OR-3 "Facturer/Payer": one invoice for the selected lines, still "commandé"."""
+    """One document for the selected lines, still "commandé", which become "facturé"; the
+    order's row is locked: every document of an order is issued under that lock."""
     order = Order.objects.select_for_update().select_related("payer").get(pk=order.pk)
     if order.status != Order.Status.ORDER:
-        raise BillingError(_("Un devis ne se facture pas : commandez-le d'abord."))
+        raise BillingError(spec.refuse_quote)
     if not line_ids:
-        raise BillingError(_("Sélectionnez au moins une ligne à facturer."))
+        raise BillingError(spec.refuse_empty)
     lines = _locked_lines(order=order, line_ids=line_ids)
     for line in lines:
         if line.state != OrderLine.State.ORDERED:
             raise BillingError(
-                _(
-                    "« %(label)s » est à l'état « %(state)s » : seules les lignes commandées "
-                    "se facturent."
-                )
-                % {"label": line.label, "state": line.get_state_display()}
+                spec.refuse_state % {"label": line.label, "state": line.get_state_display()}
             )
-    invoice = _issue(
+    document = _issue(
         structure=structure,
-        kind=Document.Kind.INVOICE,
+        kind=spec.kind,
         order=order,
         lines=[_from_order_line(line) for line in lines],
         actor=actor,
@@ -229,13 +238,32 @@ def invoice_issue(
     sales._event(
         order=order,
         actor=actor,
-        action="invoiced",
-        message=_("Facture %(number)s émise (%(total)s €).")
-        % {"number": invoice.number, "total": invoice.total},
+        action=spec.action,
+        message=spec.message % {"number": document.number, "total": document.total},
         note=note,
-        data={"document": invoice.number},
+        data={"document": document.number},
     )
-    return invoice
+    return document
+
+
+@transaction.atomic
+def invoice_issue(
+    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
+) -> Document:
+    """OR-3 "Facturer/Payer": one invoice for the selected lines, still "commandé"."""
+    spec = _LinesDocument(
+        kind=Document.Kind.INVOICE,
+        refuse_quote=_("Un devis ne se facture pas : commandez-le d'abord."),
+        refuse_empty=_("Sélectionnez au moins une ligne à facturer."),
+        refuse_state=_(
+            "« %(label)s » est à l'état « %(state)s » : seules les lignes commandées se facturent."
+        ),
+        action="invoiced",
+        message=_("Facture %(number)s émise (%(total)s €)."),
+    )
+    return issue_for_lines(
+        spec=spec, structure=structure, order=order, line_ids=line_ids, actor=actor, note=note
+    )
 
 
 def _invoice_of(line: OrderLine) -> Document | None:

@@ -29,12 +29,11 @@ from ponton.billing.numbering import next_number
 from ponton.billing.services.documents import (
     PAYMENT_TERMS_DAYS,
     BillingError,
-    _from_order_line,
-    _issue,
     _ledger_payload,
     _Line,
-    _locked_lines,
+    _LinesDocument,
     customer_of,
+    issue_for_lines,
     seller_of,
 )
 from ponton.ledger.services import ledger_append
@@ -48,42 +47,20 @@ def receipt_issue(
     *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
 ) -> Document:
     """A purchase receipt (RE-…) for the selected "commandé" lines: a sale, in the ledger."""
-    order = Order.objects.select_for_update().select_related("payer").get(pk=order.pk)
-    if order.status != Order.Status.ORDER:
-        raise BillingError(_("Un devis n'a pas de justificatif d'achat : commandez-le d'abord."))
-    if not line_ids:
-        raise BillingError(_("Sélectionnez au moins une ligne."))
-    lines = _locked_lines(order=order, line_ids=line_ids)
-    for line in lines:
-        if line.state != OrderLine.State.ORDERED:
-            raise BillingError(
-                _(
-                    "« %(label)s » est à l'état « %(state)s » : seules les lignes commandées "
-                    "reçoivent un justificatif d'achat."
-                )
-                % {"label": line.label, "state": line.get_state_display()}
-            )
-    receipt = _issue(
-        structure=structure,
+    spec = _LinesDocument(
         kind=Document.Kind.RECEIPT,
-        order=order,
-        lines=[_from_order_line(line) for line in lines],
-        actor=actor,
-        note=note,
-    )
-    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
-        state=OrderLine.State.INVOICED
-    )
-    sales._event(
-        order=order,
-        actor=actor,
+        refuse_quote=_("Un devis n'a pas de justificatif d'achat : commandez-le d'abord."),
+        refuse_empty=_("Sélectionnez au moins une ligne."),
+        refuse_state=_(
+            "« %(label)s » est à l'état « %(state)s » : seules les lignes commandées "
+            "reçoivent un justificatif d'achat."
+        ),
         action="receipt",
-        message=_("Justificatif d'achat %(number)s émis (%(total)s €).")
-        % {"number": receipt.number, "total": receipt.total},
-        note=note,
-        data={"document": receipt.number},
+        message=_("Justificatif d'achat %(number)s émis (%(total)s €)."),
     )
-    return receipt
+    return issue_for_lines(
+        spec=spec, structure=structure, order=order, line_ids=line_ids, actor=actor, note=note
+    )
 
 
 @transaction.atomic
