@@ -19,28 +19,10 @@ from ponton.ledger.selectors import ledger_verify
 from ponton.planning.models import Session
 from ponton.sales.models import OrderLine
 from ponton.sales.services import LineRequest, order_create
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.manager_pages import log_in, open_order
 from tests.support.sales import STAFF, make_shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, site, structure, owner):
-    page.goto(site.url(structure, "/manager/"))
-    page.get_by_label("Adresse email").fill(owner.email)
-    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("heading", name="Tableau de bord").wait_for()
-
-
-def _open_order(page, number: str):
-    """Gérer > Commandes, then the order's number."""
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Gérer", exact=True
-    ).click()
-    page.get_by_role("main").get_by_role("link", name=re.compile(r"^Commandes\b")).click()
-    page.get_by_role("link", name=number, exact=True).click()
-    page.get_by_role("heading", name=f"Commande {number}").wait_for()
 
 
 def _free_seats_on_the_planning(page, session_id: int) -> str:
@@ -85,10 +67,10 @@ def test_cancel_an_invoiced_line_then_refund_its_credit_note(make_structure, sit
         shop, order, line, invoice = _invoiced_and_paid_order(structure)
         assert Session.objects.get(pk=shop.session.pk).sold == 1
     page = new_page()
-    _log_in(page, site, structure, owner)
+    log_in(page, site, structure, owner)
     assert _free_seats_on_the_planning(page, shop.session.pk) == "9"
 
-    _open_order(page, order.number)
+    open_order(page, order.number)
     box = page.locator("[data-box=documents]")
     assert page.locator("[data-order-balance]").inner_text() == "0,00 €"
     assert page.locator(f"tr[data-line='{line.pk}'] .badge").inner_text() == "Facturé"

@@ -24,28 +24,10 @@ from ponton.ledger.selectors import ledger_verify
 from ponton.planning.models import Session
 from ponton.sales.models import OrderLine
 from ponton.sales.services import LineRequest, order_create
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.manager_pages import log_in, open_order
 from tests.support.sales import STAFF, make_shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, site, structure, owner):
-    page.goto(site.url(structure, "/manager/"))
-    page.get_by_label("Adresse email").fill(owner.email)
-    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("heading", name="Tableau de bord").wait_for()
-
-
-def _open_order(page, number: str):
-    """Gérer > Commandes, then the order's number."""
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Gérer", exact=True
-    ).click()
-    page.get_by_role("main").get_by_role("link", name=re.compile(r"^Commandes\b")).click()
-    page.get_by_role("link", name=number, exact=True).click()
-    page.get_by_role("heading", name=f"Commande {number}").wait_for()
 
 
 def _free_seats_on_the_planning(page, *session_ids: int) -> list[str]:
@@ -102,14 +84,14 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
         )
     later_start = timezone.localtime(shop.later_session.starts_at)
     page = new_page()
-    _log_in(page, site, structure, owner)
+    log_in(page, site, structure, owner)
     assert _free_seats_on_the_planning(page, shop.session.pk, shop.later_session.pk) == [
         "9",
         "10",
     ]
 
     # "sélectionnez la ligne du produit à remplacer et cliquez sur « Remplacer »".
-    _open_order(page, order.number)
+    open_order(page, order.number)
     page.get_by_label(re.compile("Stage catamaran")).check()
     page.get_by_role("button", name="Remplacer", exact=True).click()
     page.get_by_role("heading", name=re.compile(r"^Remplacer – Stage catamaran")).wait_for()
