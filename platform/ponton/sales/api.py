@@ -75,6 +75,12 @@ class LineInSerializer(serializers.Serializer):
         max_digits=4, decimal_places=2, required=False, allow_null=True
     )
     accounting_code = serializers.CharField(required=False, allow_blank=True, default="")
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="Réponses aux champs personnalisés du produit, par libellé du champ.",
+    )
 
 
 class OrderInSerializer(serializers.Serializer):

@@ -302,7 +302,29 @@ def check_basket(
     for index, line in enumerate(lines):
         _check_line(index, line, channel=channel, now=now)
     _check_min_quantities(lines)
+    _check_required_answers(lines)
     return lines
+
+
+def _check_required_answers(lines: list[LineRequest]) -> None:
+    """CA-7: every required custom field of a product is answered on its line (answers are
+    keyed by the field's label). Lines added as mandatory associated products are not asked."""
+    from ponton.catalogue.models import CustomField
+
+    asked = [line for line in lines if line.product is not None and not line.added_as_mandatory]
+    if not asked:
+        return
+    required: dict[int, list[str]] = {}
+    for product_id, label in CustomField.objects.filter(
+        required=True, products__in=[line.product.pk for line in asked]
+    ).values_list("products", "label"):
+        required.setdefault(product_id, []).append(label)
+    for index, line in enumerate(lines):
+        if line.product is None or line.added_as_mandatory:
+            continue
+        for label in required.get(line.product.pk, []):
+            if not str(line.answers.get(label, "")).strip():
+                raise SaleError(_("Répondez à « %(label)s ».") % {"label": label}, line=index)
 
 
 @transaction.atomic

@@ -151,3 +151,26 @@ def test_access(api, club, shop, make_member, structure_b):
         .json()
     )
     assert api(structure_b[0], other_owner).get(f"/api/v1/orders/{order['id']}/").status_code == 404
+
+
+def test_custom_field_answers_through_the_api(api, club, shop):
+    """CA-7, OR-1: a required custom field is answered by its label; unanswered, 400."""
+    from ponton.catalogue.models import CustomField
+
+    structure, owner = club
+    with schema_context(structure.schema_name):
+        field = CustomField.objects.create(
+            label="Taille", kind=CustomField.Kind.TEXT, required=True
+        )
+        field.products.add(shop.shirt)
+    client = api(structure, owner)
+    refused = client.post(
+        "/api/v1/orders/", {"payer": shop.payer.pk, "lines": [{"product": shop.shirt.pk}]}
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"lines": {"0": ["Répondez à « Taille »."]}}
+    created = client.post(
+        "/api/v1/orders/",
+        {"payer": shop.payer.pk, "lines": [{"product": shop.shirt.pk, "answers": {"Taille": "M"}}]},
+    )
+    assert created.status_code == 201, created.content

@@ -270,3 +270,25 @@ def test_200_buyers_for_the_last_10_seats(make_structure):
         assert Order.objects.count() == 10
         numbers = sorted(Order.objects.values_list("number", flat=True))
         assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 11))
+
+
+def test_required_custom_fields_are_answered(shop):
+    """CA-7, OR-1: a product's required custom field must be answered on its line, whoever
+    orders (the basket page or the API); answered, the order keeps the answer."""
+    from ponton.catalogue.models import CustomField
+
+    field = CustomField.objects.create(label="Taille", kind=CustomField.Kind.TEXT, required=True)
+    field.products.add(shop.shirt)
+    before = state()
+    with pytest.raises(SaleError, match="Répondez à « Taille »") as refused:
+        services.order_create(
+            payer=shop.payer, lines=[LineRequest(product=shop.shirt)], actor=STAFF
+        )
+    assert refused.value.line == 0
+    assert state() == before
+    order = services.order_create(
+        payer=shop.payer,
+        lines=[LineRequest(product=shop.shirt, answers={"Taille": "M"})],
+        actor=STAFF,
+    )
+    assert order.lines.get().answers == {"Taille": "M"}
