@@ -9,6 +9,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_tenants.utils import tenant_context
 
+from realtime.groups import access_group
+
 
 def _header(scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
@@ -46,9 +48,10 @@ class StructureConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4403)
             return
+        groups = [*groups, access_group(structure.id, user.id)]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined = list(groups)
+        self.groups_joined = groups
         await self.accept()
 
     async def disconnect(self, code):
@@ -69,6 +72,11 @@ class StructureConsumer(AsyncJsonWebsocketConsumer):
 
     async def ponton_event(self, message):
         await self.send_json({"type": message["event"], "payload": message["payload"]})
+
+    async def ponton_access_closed(self, message):
+        """The person lost their access to this structure: the socket closes at once (new
+        connections are refused by `authorize`)."""
+        await self.close(code=4403)
 
 
 class NotificationConsumer(StructureConsumer):

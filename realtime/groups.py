@@ -11,3 +11,9 @@ def staff_group(structure_id: int) -> str:
 
 def conversation_group(structure_id: int, conversation_id: int) -> str:
     return f"t{structure_id}.conv{conversation_id}"
+
+
+def access_group(structure_id: int, user_id: int) -> str:
+    """Every socket a person opens on a structure joins it: closing their access there (a
+    membership deactivated) closes their open sockets through it."""
+    return f"t{structure_id}.u{user_id}.access"

@@ -6,6 +6,8 @@ caller on another schema (a task, a consumer, the public schema) cannot write to
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -16,6 +18,8 @@ from realtime.groups import user_group
 from realtime.models import Notification
 from realtime.selectors import notification_data, unread_counts
 from realtime.selectors import unread_count as unread_count  # kept importable from here
+
+log = logging.getLogger("ponton.realtime")
 
 register_event(
     "notification.created",
@@ -116,3 +120,25 @@ def notification_mark_all_read(*, structure, user_id: int) -> list[int]:
     with schema_context(structure.schema_name):
         unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True)
         return _mark_read(structure=structure, user_id=user_id, ids_query=unread)
+
+
+def access_close(*, structure_id: int, user_id: int) -> None:
+    """Close every open socket of this person on this structure once the current transaction
+    commits (a control message to the sockets, not an event shown to anyone)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from realtime.groups import access_group
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(
+                access_group(structure_id, user_id), {"type": "ponton.access_closed"}
+            )
+        except Exception:  # noqa: BLE001 - new connections are refused anyway
+            log.exception("could not close the sockets of user %s", user_id)
+
+    transaction.on_commit(send)

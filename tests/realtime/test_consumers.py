@@ -399,3 +399,33 @@ def test_deactivated_members_and_the_platform_host_are_refused_4403(make_structu
         assert (accepted, code) == (False, 4403)
 
     run(scenario)
+
+
+def test_an_open_socket_closes_when_the_member_is_deactivated(make_structure, make_member):
+    """NO-1 security: deactivating a member closes the sockets they already hold on that
+    structure (4403) once the change commits; a colleague's socket stays open."""
+    from ponton.accounts.services import membership_deactivate
+
+    structure, owner = make_structure(name="Club A")
+    leaving = make_member(structure, Role.STAFF)
+    staying = make_member(structure, Role.STAFF)
+
+    async def scenario():
+        gone = await connect_as(structure, leaving)
+        kept = await connect_as(structure, staying)
+
+        def deactivate():
+            membership = Membership.objects.get(user=leaving, structure=structure)
+            by = Membership.objects.get(user=owner, structure=structure)
+            membership_deactivate(membership=membership, by=by)
+
+        await db(deactivate)
+        closed = await gone.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": 4403}
+        assert await kept.receive_nothing(timeout=0.3)
+        row = await db(notify, structure, staying, title="Toujours là")
+        message = await receive_event(kept)
+        assert message["payload"]["id"] == row.id
+        await kept.disconnect()
+
+    run(scenario)

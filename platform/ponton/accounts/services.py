@@ -161,6 +161,9 @@ def membership_deactivate(*, membership: Membership, by: Membership | None = Non
     _refuse_if_last_owner(membership=membership, owners=owners)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    from realtime.services import access_close  # realtime builds on accounts
+
+    access_close(structure_id=membership.structure_id, user_id=membership.user_id)
 
 
 @transaction.atomic
