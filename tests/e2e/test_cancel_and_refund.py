@@ -83,7 +83,7 @@ def test_cancel_an_invoiced_line_then_refund_its_credit_note(make_structure, sit
     page.get_by_label("Note (facultatif)").fill("Annulation demandée par téléphone")
     page.get_by_role("button", name="Ok").click()
     page.get_by_role("listitem").filter(
-        has_text=re.compile(r"annulé\. Avoir AV-\d{4}-\d{5} émis \(150\.00 €\)\.")
+        has_text=re.compile(r"annulé\. Avoir AV-\d{4}-\d{5} émis \(150,00 €\)\.")
     ).wait_for()
     assert page.locator(f"tr[data-line='{line.pk}'] .badge").inner_text() == "Annulé"
 
@@ -108,7 +108,7 @@ def test_cancel_an_invoiced_line_then_refund_its_credit_note(make_structure, sit
     assert page.get_by_label("Montant (€)").input_value() == "150.00"
     page.get_by_label("Montant (€)").fill("150.00")
     page.get_by_role("button", name="Ok").click()
-    page.get_by_text("Remboursement de 150.00 € (Carte bancaire) enregistré.").wait_for()
+    page.get_by_text("Remboursement de 150,00 € (Carte bancaire) enregistré.").wait_for()
     assert page.locator("[data-due]").inner_text() == "0,00 €"
 
     # Back on the order: "le reste dû de votre commande est de 0 €".

@@ -113,7 +113,7 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
     assert re.search(r"Nouveau total\s+135,00 €", recap), recap
     page.get_by_label("Note (facultatif)").fill("Le client préfère le lendemain")
     page.get_by_role("button", name="Ok").click()
-    _flash(page, r"remplacé par .* Avoir AV-\d{4}-\d{5} émis \(150\.00 €\)\.")
+    _flash(page, r"remplacé par .* Avoir AV-\d{4}-\d{5} émis \(150,00 €\)\.")
     new_line_row = page.locator("tr[data-line]").filter(has_text="Commandé")
     assert "Geste commercial" in new_line_row.inner_text()
     assert "135,00 €" in new_line_row.inner_text()
@@ -124,7 +124,7 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
     page.get_by_role("button", name="Facturer/Payer").click()
     page.get_by_role("button", name="Confirmer").click()
     page.get_by_role("button", name="Facturer", exact=True).click()
-    _flash(page, r"Facture FA-\d{4}-\d{5} émise \(135\.00 €\)\.")
+    _flash(page, r"Facture FA-\d{4}-\d{5} émise \(135,00 €\)\.")
 
     # The orange box: the initial invoice, its credit note and the new invoice.
     box = page.locator("[data-box=documents]")
@@ -144,7 +144,7 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
         kind="Remboursement",
         method="Avoir",
         amount="135.00",
-        expected="Remboursement de 135.00 € (Avoir) enregistré.",
+        expected="Remboursement de 135,00 € (Avoir) enregistré.",
     )
     assert page.locator("[data-due]").inner_text() == "15,00 €"
 
@@ -161,7 +161,7 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
         kind="Paiement",
         method="Avoir",
         amount="135.00",
-        expected="Paiement de 135.00 € (Avoir) enregistré.",
+        expected="Paiement de 135,00 € (Avoir) enregistré.",
     )
     assert page.locator("[data-due]").inner_text() == "0,00 €"
 
@@ -177,7 +177,7 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
         kind="Remboursement",
         method="Carte bancaire",
         amount="15.00",
-        expected="Remboursement de 15.00 € (Carte bancaire) enregistré.",
+        expected="Remboursement de 15,00 € (Carte bancaire) enregistré.",
     )
     assert page.locator("[data-due]").inner_text() == "0,00 €"
 

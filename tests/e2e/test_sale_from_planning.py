@@ -39,7 +39,7 @@ def test_sale_from_the_planning_invoiced_and_paid_in_two_methods(make_structure,
     page.get_by_role("link", name="Semaine suivante").click()
     row = page.locator("tr", has_text="Stage catamaran").first
     row.get_by_role("link", name="Ajout panier").click()
-    page.get_by_label("Tarif").select_option(label="Enfant (150.00 €)")
+    page.get_by_label("Tarif").select_option(label="Enfant (150,00 €)")
     page.get_by_role("button", name="Valider").click()
     page.get_by_text("ajouté au panier").wait_for()
 
@@ -57,7 +57,7 @@ def test_sale_from_the_planning_invoiced_and_paid_in_two_methods(make_structure,
     page.get_by_role("button", name="Facturer/Payer").click()
     page.get_by_role("button", name="Confirmer").click()
     page.get_by_role("button", name="Facturer", exact=True).click()
-    page.get_by_text(re.compile(r"Facture FA-\d{4}-\d{5} émise \(150\.00 €\)")).first.wait_for()
+    page.get_by_text(re.compile(r"Facture FA-\d{4}-\d{5} émise \(150,00 €\)")).first.wait_for()
     box = page.locator("[data-box=documents]")
     assert "150,00 €" in box.inner_text()
 
@@ -71,14 +71,14 @@ def test_sale_from_the_planning_invoiced_and_paid_in_two_methods(make_structure,
     page.get_by_label("Numéro du chèque").fill("0012345")
     page.get_by_label("Émetteur").fill("Claire Le Goff")
     page.get_by_role("button", name="Ok").click()
-    page.get_by_text("Paiement de 100.00 € (Chèque) enregistré.").wait_for()
+    page.get_by_text("Paiement de 100,00 € (Chèque) enregistré.").wait_for()
     assert page.locator("[data-due]").inner_text() == "50,00 €"
 
     page.get_by_role("link", name="Ajouter un paiement").click()
     page.get_by_label("Mode de paiement").select_option(label="Espèces")
     assert page.get_by_label("Montant (€)").input_value() == "50.00"
     page.get_by_role("button", name="Ok").click()
-    page.get_by_text("Paiement de 50.00 € (Espèces) enregistré.").wait_for()
+    page.get_by_text("Paiement de 50,00 € (Espèces) enregistré.").wait_for()
     assert page.locator("[data-due]").inner_text() == "0,00 €"
 
     page.get_by_role("link", name="Retour à la commande").click()

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -43,3 +45,9 @@ def vat_breakdown(lines: Iterable[tuple[Decimal, Decimal]]) -> list[VatLine]:
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
     return cents(amount * percent / 100)
+
+
+def money(value: Decimal) -> str:
+    """An amount for a message, in the reader's language: "1 234,50" in French (the "€" is
+    in the message itself)."""
+    return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)

@@ -13,6 +13,7 @@ from ponton.accounts.access import staff_view
 from ponton.billing import selectors
 from ponton.billing.forms import PaymentForm
 from ponton.billing.models import Document, Payment
+from ponton.billing.money import money
 from ponton.billing.services import BillingError, PaymentData, payment_record
 from ponton.sales.views_basket import actor_of
 
@@ -81,7 +82,7 @@ def payment_add(request, document_id: int):
                 message = _("Paiement de %(amount)s € (%(method)s) enregistré.")
             else:
                 message = _("Remboursement de %(amount)s € (%(method)s) enregistré.")
-            messages.success(request, message % {"amount": payment.amount, "method": method})
+            messages.success(request, message % {"amount": money(payment.amount), "method": method})
             return redirect("manager:document", document_id=document.pk)
     return render(
         request,

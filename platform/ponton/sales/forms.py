@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ponton.billing.money import money
 from ponton.catalogue.models import VAT_RATES, CustomField, Product, Rate
 from ponton.planning.models import Session
 
@@ -27,7 +28,7 @@ class SearchForm(forms.Form):
 
 class RateChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Rate) -> str:
-        return f"{obj.name} ({obj.amount} €)"
+        return f"{obj.name} ({money(obj.amount)} €)"
 
 
 class SessionSaleForm(forms.Form):
@@ -130,7 +131,7 @@ class SessionChoiceField(forms.ModelChoiceField):
 
 
 def _rate_with_product(rate: Rate) -> str:
-    return f"{rate.product.name} – {rate.name} ({rate.amount} €)"
+    return f"{rate.product.name} – {rate.name} ({money(rate.amount)} €)"
 
 
 class ReplaceForm(NoteForm):

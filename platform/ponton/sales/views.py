@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts.access import staff_view
 from ponton.billing import selectors as billing_selectors
+from ponton.billing.money import money
 from ponton.billing.services import BillingError, FreeDiscount, invoice_issue, line_cancel
 from ponton.billing.services import line_replace as billing_line_replace
 from ponton.sales import selectors, services
@@ -124,7 +125,7 @@ def order_invoice(request, order_id: int):
         messages.success(
             request,
             _("Facture %(number)s émise (%(total)s €).")
-            % {"number": invoice.number, "total": invoice.total},
+            % {"number": invoice.number, "total": money(invoice.total)},
         )
         return redirect("manager:order", order_id=order.pk)
     if not line_ids:
@@ -203,7 +204,7 @@ def order_line_cancel(request, order_id: int, line_id: int):
             if credit_note is not None:
                 message += " " + _("Avoir %(number)s émis (%(total)s €).") % {
                     "number": credit_note.number,
-                    "total": credit_note.total,
+                    "total": money(credit_note.total),
                 }
             messages.success(request, message)
             return redirect("manager:order", order_id=order.pk)
@@ -286,7 +287,7 @@ def order_line_replace(request, order_id: int, line_id: int):
                     if credit_note is not None:
                         message += " " + _("Avoir %(number)s émis (%(total)s €).") % {
                             "number": credit_note.number,
-                            "total": credit_note.total,
+                            "total": money(credit_note.total),
                         }
                     messages.success(request, message)
                     return redirect("manager:order", order_id=order.pk)

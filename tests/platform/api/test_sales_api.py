@@ -84,7 +84,7 @@ def test_refusals_carry_the_french_message_and_write_nothing(api, club, shop):
         f"/api/v1/documents/{invoice['id']}/payments/", {"method": "cash", "amount": "150.01"}
     )
     assert response.status_code == 400
-    assert response.json() == {"amount": ["Le paiement (150.01 €) dépasse le reste dû (150.00 €)."]}
+    assert response.json() == {"amount": ["Le paiement (150,01 €) dépasse le reste dû (150,00 €)."]}
 
 
 def test_complete_sale_in_one_call_and_cancel(api, club, shop):

@@ -99,7 +99,7 @@ def test_invoice_selected_lines_then_the_rest(shop):
     with pytest.raises(BillingError, match="seules les lignes commandées"):
         invoice(shop, order, [shirt_line])
     messages = list(OrderEvent.objects.filter(order=order).values_list("message", flat=True))
-    assert messages[1] == f"Facture {first.number} émise (180.00 €)."
+    assert messages[1] == f"Facture {first.number} émise (180,00 €)."
 
 
 def test_payments_in_two_methods_and_refusals(shop):
@@ -118,7 +118,7 @@ def test_payments_in_two_methods_and_refusals(shop):
         cheque_issuer="Claire Le Goff",
     )
     assert (cheque.cheque_bank, cheque.cheque_number) == ("Crédit Maritime", "0001234")
-    with pytest.raises(BillingError, match=r"dépasse le reste dû \(80.00 €\)"):
+    with pytest.raises(BillingError, match=r"dépasse le reste dû \(80,00 €\)"):
         pay(bill, "80.01", "card")
     with pytest.raises(BillingError, match="CB en ligne"):
         pay(bill, "80.00", "online_card")

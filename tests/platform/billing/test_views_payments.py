@@ -145,7 +145,7 @@ def test_cheque_then_cash_settle_the_invoice(client, shop):
     assert "Crédit Maritime n° 1234567 – Claire Le Goff" in page
     card = text(client.get(f"/manager/commandes/{shop.order.pk}/"))
     assert "<span data-order-balance>0,00 €</span>" in card
-    assert f"Paiement de 150.00 € (Chèque) sur {shop.invoice.number}." in card
+    assert f"Paiement de 150,00 € (Chèque) sur {shop.invoice.number}." in card
 
 
 def test_cheque_without_its_details_refused_next_to_the_field(client, shop):
@@ -163,7 +163,7 @@ def test_overpayment_refused_next_to_the_amount(client, shop):
     """OR-6: paying more than the balance due is refused with a clear message."""
     response = post(client, shop.invoice, method="cash", amount="200.01")
     assert response.status_code == 400
-    assert "Le paiement (200.01 €) dépasse le reste dû (200.00 €)." in field_block(
+    assert "Le paiement (200,01 €) dépasse le reste dû (200,00 €)." in field_block(
         text(response), "amount"
     )
     assert payments(shop) == []
@@ -176,8 +176,8 @@ def test_refund_more_than_paid_in_that_method_refused(client, shop):
     refused = post(client, shop.invoice, kind="refund", method="cash", amount="200.00")
     assert refused.status_code == 400
     assert (
-        "Le remboursement (200.00 €) dépasse ce qui a été payé sur cette facture en Espèces "
-        "(0.00 €)." in text(refused)
+        "Le remboursement (200,00 €) dépasse ce qui a été payé sur cette facture en Espèces "
+        "(0,00 €)." in text(refused)
     )
     fixed = post(client, shop.invoice, kind="refund", method="card", amount="200.00")
     assert fixed.status_code == 302
@@ -247,7 +247,7 @@ def test_credit_note_refunded_as_credit_then_spent_on_the_new_invoice(client, sh
     assert post(client, invoice, method="credit", amount="20.00").status_code == 302
     again = post(client, invoice, method="credit", amount="0.01")
     assert again.status_code == 400
-    assert "Le paiement (0.01 €) dépasse le reste dû (0.00 €)." in text(again)
+    assert "Le paiement (0,01 €) dépasse le reste dû (0,00 €)." in text(again)
     assert "<strong data-due>0,00 €</strong>" in text(
         client.get(f"/manager/factures/{invoice.pk}/")
     )

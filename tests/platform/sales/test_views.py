@@ -185,7 +185,7 @@ def test_sale_from_the_planning_with_consumer_then_commander(client, shop):
     assert f"/manager/commandes/panier/seance/{shop.session.pk}/" in planning
     assert "Ajout panier" in planning
     session_page = text(client.get(f"{BASKET}seance/{shop.session.pk}/"))
-    assert "Enfant (150.00 €)" in session_page and "Valider" in session_page
+    assert "Enfant (150,00 €)" in session_page and "Valider" in session_page
     assert add_session(client, shop, rate=shop.child).status_code == 302
     choose_payer(client, shop)
 
@@ -469,7 +469,7 @@ def test_facturer_payer_confirmer_then_facturer(client, shop):
     assert invoice.number in box and "180,00 €" in box
     assert "Reste dû de la commande : <span data-order-balance>180,00 €</span>" in card
     assert '<span class="badge green">Facturé</span>' in card
-    assert f"Facture {invoice.number} émise (180.00 €)." in card and "Sur place" in card
+    assert f"Facture {invoice.number} émise (180,00 €)." in card and "Sur place" in card
 
 
 def test_facturer_without_lines_refused(client, shop):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponton.billing.models import Document, DocumentLine
-from ponton.billing.money import ZERO, cents, percent_of, vat_breakdown
+from ponton.billing.money import ZERO, cents, money, percent_of, vat_breakdown
 from ponton.billing.numbering import next_number
 from ponton.customers.models import Customer
 from ponton.ledger.services import ledger_append
@@ -239,7 +239,7 @@ def issue_for_lines(
         order=order,
         actor=actor,
         action=spec.action,
-        message=spec.message % {"number": document.number, "total": document.total},
+        message=spec.message % {"number": document.number, "total": money(document.total)},
         note=note,
         data={"document": document.number},
     )
@@ -314,7 +314,7 @@ def line_cancel(*, structure, line: OrderLine, actor: Actor, note: str = "") -> 
     if credit_note is not None:
         message += " " + _("Avoir %(number)s émis (%(total)s €).") % {
             "number": credit_note.number,
-            "total": credit_note.total,
+            "total": money(credit_note.total),
         }
     sales._event(order=order, actor=actor, action="cancelled", message=message, note=note)
     return credit_note

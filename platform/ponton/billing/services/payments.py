@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ponton.billing import selectors
 from ponton.billing.models import Document, Payment
-from ponton.billing.money import ZERO, cents
+from ponton.billing.money import ZERO, cents, money
 from ponton.billing.services.documents import BillingError
 from ponton.customers.models import Customer
 from ponton.ledger.models import LedgerEntry
@@ -76,7 +76,7 @@ def _check_payment(document: Document, data: PaymentData) -> None:
         if amount > balance.due:
             raise BillingError(
                 _("Le remboursement (%(amount)s €) dépasse le reste à rembourser (%(due)s €).")
-                % {"amount": amount, "due": balance.due},
+                % {"amount": money(amount), "due": money(balance.due)},
                 field="amount",
             )
         return
@@ -84,7 +84,7 @@ def _check_payment(document: Document, data: PaymentData) -> None:
         if amount > balance.due:
             raise BillingError(
                 _("Le paiement (%(amount)s €) dépasse le reste dû (%(due)s €).")
-                % {"amount": amount, "due": balance.due},
+                % {"amount": money(amount), "due": money(balance.due)},
                 field="amount",
             )
         if data.method == Payment.Method.CREDIT:
@@ -92,7 +92,7 @@ def _check_payment(document: Document, data: PaymentData) -> None:
             if amount > available:
                 raise BillingError(
                     _("Le client n'a que %(available)s € d'avoir disponible.")
-                    % {"available": available},
+                    % {"available": money(available)},
                     field="amount",
                 )
         return
@@ -104,9 +104,9 @@ def _check_payment(document: Document, data: PaymentData) -> None:
                 "en %(method)s (%(paid)s €)."
             )
             % {
-                "amount": amount,
+                "amount": money(amount),
                 "method": Payment.Method(data.method).label,
-                "paid": paid_by_method,
+                "paid": money(paid_by_method),
             },
             field="amount",
         )
@@ -166,7 +166,8 @@ def payment_record(*, document: Document, data: PaymentData, actor: Actor) -> Pa
         order=document.order,
         actor=actor,
         action=data.kind,
-        message=message % {"amount": data.amount, "method": label, "number": document.number},
+        message=message
+        % {"amount": money(data.amount), "method": label, "number": document.number},
         data={"document": document.number, "payment": payment.pk},
     )
     return payment

@@ -9,12 +9,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document
-from ponton.billing.money import ZERO
+from ponton.billing.money import ZERO, money
 from ponton.sales.services import Actor
 
 logger = logging.getLogger("ponton.payments")
@@ -77,7 +76,7 @@ def _send_sms_after_commit(*, structure, to: str, body: str) -> None:
 
 
 def _default_message(*, structure, document: Document, amount: Decimal, link: str):
-    amount = number_format(amount, decimal_pos=2)  # the customer's French: "180,00"
+    amount = money(amount)  # the customer's French: "180,00"
     subject = _("%(structure)s : demande de paiement de la facture %(number)s") % {
         "structure": structure.display_title,
         "number": document.number,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponton.billing.models import Document, Payment
+from ponton.billing.money import money
 from ponton.billing.services import BillingError, PaymentData, payment_record
 from ponton.customers.models import Customer
 from ponton.payments.gateway import (
@@ -159,7 +160,7 @@ def card_payment_confirmed(
                         "Paiement en ligne de %(amount)s € reçu sur %(number)s mais non "
                         "enregistré : %(reason)s Remboursez-le depuis Stripe."
                     )
-                    % {"amount": amount, "number": document.number, "reason": str(exc)},
+                    % {"amount": money(amount), "number": document.number, "reason": str(exc)},
                     data={"document": document.number, "gateway_reference": intent_id},
                 )
                 return None
@@ -172,7 +173,7 @@ def card_payment_confirmed(
                 actor=GATEWAY_ACTOR,
                 action="payment_request_paid",
                 message=_("Paiement Click & Pay reçu : %(amount)s € sur %(number)s.")
-                % {"amount": amount, "number": document.number},
+                % {"amount": money(amount), "number": document.number},
                 data={
                     "document": document.number,
                     "payment_request": request.pk,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, Payment
-from ponton.billing.money import ZERO, cents
+from ponton.billing.money import ZERO, cents, money
 from ponton.billing.services import BillingError, PaymentData, payment_record
 from ponton.payments.gateway import (
     TEST_PREFIX,
@@ -65,7 +65,7 @@ def online_refund(*, document: Document, payment: Payment, amount: Decimal, acto
                     "Le remboursement (%(amount)s €) dépasse ce qui reste remboursable sur ce "
                     "paiement en ligne (%(left)s €)."
                 )
-                % {"amount": amount, "left": left},
+                % {"amount": money(amount), "left": money(left)},
                 field="amount",
             )
         document = Document.objects.get(pk=document.pk)
@@ -77,7 +77,7 @@ def online_refund(*, document: Document, payment: Payment, amount: Decimal, acto
         if amount > limit:
             raise PaymentsError(
                 _("Le remboursement (%(amount)s €) dépasse le reste à rembourser (%(left)s €).")
-                % {"amount": amount, "left": limit},
+                % {"amount": money(amount), "left": money(limit)},
                 field="amount",
             )
         try:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, DocumentLine
-from ponton.billing.money import ZERO
+from ponton.billing.money import ZERO, money
 from ponton.customers.models import Customer
 from ponton.payments.models import PaymentRequest
 from ponton.payments.services.common import (
@@ -99,7 +99,7 @@ def payment_request_create(
         order=document.order,
         actor=actor,
         action="payment_request",
-        message=message % {"to": to, "number": document.number, "amount": due},
+        message=message % {"to": to, "number": document.number, "amount": money(due)},
         data={"document": document.number, "payment_request": request.pk, "channel": channel},
     )
     return request
