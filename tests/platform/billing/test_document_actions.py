@@ -115,3 +115,16 @@ def test_session_page_sells_and_participants_page_reminds(shop, client_for, make
     with schema_context(shop.structure.schema_name):
         assert PaymentRequest.objects.count() == 1
     assert viewer.get(session_url).status_code in (200, 403)
+
+
+def test_product_page_sells_and_opens_its_planning(shop, client_for, make_member):
+    """OR-1 "Vendre" from the catalogue; PL-3 an activity's dedicated planning from its page.
+    An accountant does not open the offer at all."""
+    owner = client_for(shop.structure, shop.owner)
+    page = text(owner.get(f"/manager/offre/{shop.activity.pk}/"))
+    assert f"/manager/commandes/panier/produit/{shop.activity.pk}/" in page
+    assert f"/manager/planning/activite/{shop.activity.pk}/" in page
+    sold = owner.get(f"/manager/commandes/panier/produit/{shop.activity.pk}/")
+    assert sold.status_code == 302 and f"activite={shop.activity.pk}" in sold["Location"]
+    accountant = client_for(shop.structure, make_member(shop.structure, role=Role.ACCOUNTANT))
+    assert accountant.get(f"/manager/offre/{shop.shirt.pk}/").status_code == 403
