@@ -37,8 +37,9 @@ def _published(kind: str, data: ProductData, rates: list[tuple[str, str]] = ()) 
     return product_publish(product=product)
 
 
-def fill_demo_structure(*, today: dt.date | None = None) -> dict[str, int]:
-    """Create the demo catalogue, planning and customers; returns what was created, by kind."""
+def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str, int]:
+    """Create the demo catalogue, planning, customers and a few sales; returns what was
+    created, by kind."""
     today = today or timezone.localdate()
     site = Site.objects.order_by("pk").first()
     voile = _category("Sport", "Voile")
@@ -144,10 +145,62 @@ def fill_demo_structure(*, today: dt.date | None = None) -> dict[str, int]:
     for first_name, birth in (("Louis", dt.date(2014, 7, 3)), ("Jeanne", dt.date(2016, 2, 21))):
         child = customer_create(first_name=first_name, last_name="Le Goff", birth_date=birth)
         customer_set_payer(customer=child, payer=parent)
-    customer_create(
+    yann = customer_create(
         first_name="Yann",
         last_name="Kerbrat",
         email="yann.kerbrat@demo.ponton.test",
         mobile="+33698765432",
     )
-    return {"products": Product.objects.count(), "sessions": sessions, "customers": 4}
+    orders = _demo_sales(structure=structure, stage=stage, paddle=paddle, parent=parent, yann=yann)
+    return {
+        "products": Product.objects.count(),
+        "sessions": sessions,
+        "customers": 4,
+        "orders": orders,
+    }
+
+
+def _demo_sales(*, structure, stage, paddle, parent, yann) -> int:
+    """An order for two children, invoiced and half paid by cheque (its balance and the
+    "Demande de C & P" are there to try), and a quote for two paddle outings."""
+    from ponton.billing.services import PaymentData, invoice_issue, payment_record
+    from ponton.sales.services import Actor, LineRequest, order_create
+
+    actor = Actor(account_id=None, name="Démonstration")
+    soon = timezone.now() + dt.timedelta(days=1)
+    stage_session = stage.sessions.filter(starts_at__gt=soon).order_by("starts_at").first()
+    paddle_sessions = list(paddle.sessions.filter(starts_at__gt=soon).order_by("starts_at")[:2])
+    child_rate = stage.rates.get(name__startswith="Enfant")
+    order = order_create(
+        payer=parent,
+        lines=[
+            LineRequest(product=stage, session=stage_session, rate=child_rate, consumer=child)
+            for child in parent.consumers.order_by("first_name")
+        ],
+        actor=actor,
+    )
+    invoice = invoice_issue(
+        structure=structure,
+        order=order,
+        line_ids=list(order.lines.values_list("pk", flat=True)),
+        actor=actor,
+    )
+    payment_record(
+        document=invoice,
+        data=PaymentData(
+            kind="payment",
+            method="cheque",
+            amount=Decimal("150.00"),
+            cheque_bank="Crédit Maritime",
+            cheque_number="0004512",
+            cheque_issuer="Claire Le Goff",
+        ),
+        actor=actor,
+    )
+    order_create(
+        payer=yann,
+        lines=[LineRequest(product=paddle, session=s) for s in paddle_sessions],
+        actor=actor,
+        quote=True,
+    )
+    return 2

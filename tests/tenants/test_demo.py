@@ -32,9 +32,26 @@ def test_demo_structure_has_a_catalogue_a_planning_and_customers(demo):
         )
         assert kinds == set(Product.Kind.values)
         assert Session.objects.count() > 50
-        assert Session.objects.filter(sold=0).count() == Session.objects.count()
+        assert Session.objects.filter(sold__gt=0).count() == 1  # the demo order's session
         payer = Customer.objects.get(email="claire.legoff@demo.ponton.test")
         assert sorted(payer.consumers.values_list("first_name", flat=True)) == ["Jeanne", "Louis"]
+
+
+def test_demo_structure_has_an_invoiced_order_and_a_quote(demo):
+    """OR-1, OR-2, OR-3, OR-6: something to see under Gérer: an order for two children,
+    invoiced and half paid by cheque, and a quote; the ledger holds them and verifies."""
+    from ponton.billing.models import Document
+    from ponton.billing.selectors import order_balance
+    from ponton.ledger.selectors import ledger_verify
+    from ponton.sales.models import Order
+
+    with schema_context(demo.schema_name):
+        order = Order.objects.get(status=Order.Status.ORDER)
+        assert order.lines.count() == 2
+        invoice = Document.objects.get(kind=Document.Kind.INVOICE)
+        assert invoice.total == 300 and order_balance(order_id=order.pk) == 150
+        assert Order.objects.filter(status=Order.Status.QUOTE).count() == 1
+        assert ledger_verify().ok
 
 
 def test_seed_demo_twice_changes_nothing(demo):

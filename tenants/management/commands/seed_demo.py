@@ -78,7 +78,7 @@ class Command(BaseCommand):
                         postal_code="29200",
                         city="Brest",
                     )
-                    fill_demo_structure()
+                    fill_demo_structure(structure=demo)
         self.stdout.write(
             "\n"
             "  Ponton est prêt.\n"
