@@ -7,6 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,15 +95,40 @@ class BasketLineForm(forms.Form):
                 )
             elif field.kind == CustomField.Kind.TEXT:
                 self.fields[name] = forms.CharField(label=label, required=False, max_length=500)
+            elif field.kind == CustomField.Kind.FILE:
+                self.fields[name] = forms.FileField(
+                    label=label, required=False, validators=[validate_answer_file]
+                )
 
     def answers(self) -> dict[str, str]:
-        """The answers by custom field id, as kept in the basket."""
+        """The typed answers by custom field id, as kept in the basket (files apart)."""
         result = {}
         for field in self.custom_fields:
             name = custom_field_name(field)
+            if field.kind == CustomField.Kind.FILE:
+                continue
             if name in self.cleaned_data and self.cleaned_data[name] not in (None, ""):
                 result[str(field.pk)] = str(self.cleaned_data[name])
         return result
+
+    def uploads(self) -> dict[str, UploadedFile]:
+        """The files sent for "file" custom fields, by custom field id."""
+        return {
+            str(field.pk): self.cleaned_data[custom_field_name(field)]
+            for field in self.custom_fields
+            if field.kind == CustomField.Kind.FILE
+            and self.cleaned_data.get(custom_field_name(field))
+        }
+
+
+def validate_answer_file(upload) -> None:
+    """A file answer (a medical certificate, a licence…) within the upload size limit."""
+    limit = settings.MAX_PDF_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("Le fichier dépasse la taille maximale de %(max)s Mo.")
+            % {"max": limit // (1024 * 1024)}
+        )
 
 
 class FreeLineForm(forms.Form):

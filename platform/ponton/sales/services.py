@@ -439,3 +439,15 @@ def replace_request(line: OrderLine, **changes) -> LineRequest:
         answers=line.answers,
     )
     return replace(base, **changes)
+
+
+def answer_file_store(*, upload) -> str:
+    """CA-7: keep a file given as a custom field's answer in the structure's storage; the
+    answer is the stored file's name."""
+    from uuid import uuid4
+
+    from django.core.files.storage import default_storage
+    from django.utils.text import get_valid_filename
+
+    name = get_valid_filename(upload.name or "fichier")[:80] or "fichier"
+    return default_storage.save(f"orders/answers/{uuid4().hex}/{name}", upload)

@@ -125,7 +125,7 @@ class _Loaded:
         product = self.product(line)
         if product is None:
             return []
-        return [f for f in product.custom_fields.all() if f.kind != CustomField.Kind.FILE]
+        return list(product.custom_fields.all())
 
 
 def _decimal(value) -> Decimal | None:
@@ -360,6 +360,7 @@ def basket_line_edit(request, line_id: int):
         return redirect("manager:basket")
     form = BasketLineForm(
         data=request.POST,
+        files=request.FILES,
         prefix=f"l{line_id}",
         product=product,
         rates=list(product.rates.all()),
@@ -370,7 +371,16 @@ def basket_line_edit(request, line_id: int):
     line["quantity"] = form.cleaned_data["quantity"]
     if "rate" in form.cleaned_data and form.cleaned_data["rate"] is not None:
         line["rate"] = form.cleaned_data["rate"].pk
-    line["answers"] = form.answers()
+    # A file already given stays until another one is sent.
+    kept_files = {
+        str(f.pk): line["answers"][str(f.pk)]
+        for f in loaded.custom_fields(line)
+        if f.kind == CustomField.Kind.FILE and str(f.pk) in line.get("answers", {})
+    }
+    stored = {
+        key: services.answer_file_store(upload=upload) for key, upload in form.uploads().items()
+    }
+    line["answers"] = {**form.answers(), **kept_files, **stored}
     basket_save(request, basket)
     messages.success(request, _("Ligne enregistrée."))
     return redirect("manager:basket")

@@ -370,6 +370,59 @@ def test_custom_field_answers_asked_and_stored(client, shop):
     assert line.answers == {"Taille": "M", "Sait nager": "oui"}
 
 
+def test_file_custom_field_answered_with_an_upload(client, shop, settings, tmp_path):
+    """CA-7, OR-1: a "file" custom field (a medical certificate) is asked on the line as an
+    upload; required and missing, the order is refused and nothing is written; too big, the
+    line says so; sent, the file is kept in the structure's storage and named in the answer."""
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MAX_PDF_BYTES = 1024 * 1024
+
+    def field():
+        certificate = CustomField.objects.create(
+            label="Certificat médical", kind="file", asked_for="consumer", required=True
+        )
+        certificate.products.add(shop.activity)
+        return certificate
+
+    certificate = in_schema(shop, field)
+    add_session(client, shop)
+    choose_payer(client, shop)
+    client.post(f"{BASKET}lignes/1/consommateur/", {"customer": shop.child_customer.pk})
+    page = text(client.get(BASKET))
+    assert 'type="file"' in page and "Certificat médical (consommateur)" in page
+    refused = client.post(BASKET + "valider/", {"action": "order"})
+    assert refused.status_code == 400 and "Répondez à « Certificat médical »." in text(refused)
+    assert counts(shop) == (0, 0, 0, 0)
+    name = f"l1-cf_{certificate.pk}"
+    too_big = client.post(
+        f"{BASKET}lignes/1/",
+        {
+            "l1-quantity": 1,
+            "l1-rate": shop.adult.pk,
+            name: SimpleUploadedFile("certificat.pdf", b"%PDF-" + b"x" * (1024 * 1024)),
+        },
+    )
+    assert too_big.status_code == 400
+    assert "Le fichier dépasse la taille maximale de 1 Mo." in text(too_big)
+    client.post(
+        f"{BASKET}lignes/1/",
+        {
+            "l1-quantity": 1,
+            "l1-rate": shop.adult.pk,
+            name: SimpleUploadedFile("certificat.pdf", b"%PDF-1.4 certificat"),
+        },
+    )
+    client.post(f"{BASKET}lignes/1/", {"l1-quantity": 1, "l1-rate": shop.adult.pk})  # kept
+    assert client.post(BASKET + "valider/", {"action": "order"}).status_code == 302
+    answer = in_schema(shop, lambda: OrderLine.objects.get().answers["Certificat médical"])
+    assert answer.startswith("orders/answers/") and answer.endswith("/certificat.pdf")
+    stored = in_schema(shop, lambda: default_storage.open(answer).read())
+    assert stored == b"%PDF-1.4 certificat"
+
+
 def test_the_basket_is_kept_server_side_per_structure(client, shop):
     """OR-1: the basket lives in the session, under the structure's key."""
     add_session(client, shop, quantity=2)
