@@ -136,7 +136,12 @@ def _issue(
     actor: Actor,
     corrects: Document | None = None,
     note: str = "",
+    ledger_extra: dict | None = None,
+    counts_as_sale: bool = True,
 ) -> Document:
+    """Number and write a document with its lines and VAT, and append it to the ledger. An
+    invoice issued from a purchase receipt (`counts_as_sale=False`) records the document but
+    not a second sale."""
     issued_at = timezone.now()
     breakdown = vat_breakdown((line.total, line.vat_rate) for line in lines)
     total = sum((v.total for v in breakdown), ZERO)
@@ -177,8 +182,8 @@ def _issue(
     ledger_append(
         kind=kind,
         reference=document.number,
-        payload=_ledger_payload(document, lines),
-        sales_amount=sign * total,
+        payload={**_ledger_payload(document, lines), **(ledger_extra or {})},
+        sales_amount=sign * total if counts_as_sale else ZERO,
     )
     return document
 

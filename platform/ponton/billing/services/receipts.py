@@ -17,26 +17,19 @@ receipt with a cancelled line is not (its credit note already corrects it)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ponton.billing import selectors
-from ponton.billing.models import Document, DocumentLine
-from ponton.billing.numbering import next_number
+from ponton.billing.models import Document
 from ponton.billing.services.documents import (
-    PAYMENT_TERMS_DAYS,
     BillingError,
-    _ledger_payload,
+    _issue,
     _Line,
     _LinesDocument,
-    customer_of,
     issue_for_lines,
-    seller_of,
 )
-from ponton.ledger.services import ledger_append
 from ponton.sales import services as sales
 from ponton.sales.models import Order, OrderLine
 from ponton.sales.services import Actor
@@ -101,46 +94,23 @@ def receipt_to_invoice(*, structure, receipt: Document, actor: Actor, note: str 
         )
         for line in receipt_lines
     ]
-    issued_at = timezone.now()
     if not note:
         with translation.override("fr"):  # the document's own words stay French
             note = _("Facture établie d'après le justificatif d'achat %(number)s du %(day)s.") % {
                 "number": receipt.number,
                 "day": timezone.localdate(receipt.issued_at).strftime("%d/%m/%Y"),
             }
-    invoice = Document.objects.create(
-        kind=Document.Kind.INVOICE,
-        number=next_number(series=Document.Kind.INVOICE, year=timezone.localdate(issued_at).year),
-        order=order,
-        payer_id=receipt.payer_id,
-        seller=seller_of(structure),
-        customer=customer_of(order.payer),
-        issued_at=issued_at,
-        due_on=timezone.localdate(issued_at) + dt.timedelta(days=PAYMENT_TERMS_DAYS),
-        total=receipt.total,
-        vat=receipt.vat,
-        note=note,
-        actor_id=actor.account_id,
-    )
-    DocumentLine.objects.bulk_create(
-        DocumentLine(
-            document=invoice,
-            order_line=line.order_line,
-            position=position,
-            label=line.label,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            total=line.total,
-            vat_rate=line.vat_rate,
-            accounting_code=line.accounting_code,
-        )
-        for position, line in enumerate(lines, start=1)
-    )
-    payload = _ledger_payload(invoice, lines)
-    payload["receipt"] = receipt.number
     # The sale was counted by the receipt: this entry records the invoice, not a new sale.
-    ledger_append(kind=Document.Kind.INVOICE, reference=invoice.number, payload=payload)
+    invoice = _issue(
+        structure=structure,
+        kind=Document.Kind.INVOICE,
+        order=order,
+        lines=lines,
+        actor=actor,
+        note=note,
+        ledger_extra={"receipt": receipt.number},
+        counts_as_sale=False,
+    )
     sales._event(
         order=order,
         actor=actor,
