@@ -185,40 +185,51 @@ def product_status(request, product_id: int, action: str):
     return redirect("manager:product_edit", product_id=product.pk)
 
 
+def _save_part(request, product, *, form, name: str, save, done: str):
+    """A part of the product page (rates, seasons, photos, promotions, associations, stock):
+    the service's refusals go on the form, which comes back with the page; a refusal of the
+    whole product (archived) is a message."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        except services.ProductError as e:
+            messages.error(request, str(e))
+            return redirect("manager:product_edit", product_id=product.pk)
+        else:
+            messages.success(request, done)
+            return redirect("manager:product_edit", product_id=product.pk)
+    return _edit_page(request, product, **{name: form})
+
+
 @staff_view("catalogue.manage")
 @require_POST
 def stock_set(request, product_id: int):
     """CA-3: « Stock »: none, dedicated with its quantity, or a shared stock."""
     product = selectors.access_product(product_id=product_id)
-    stock_form = StockForm(data=request.POST, prefix="stock", product=product)
-    if stock_form.is_valid():
-        try:
-            services.product_set_stock(product=product, **stock_form.cleaned_data)
-        except ValidationError as e:
-            stock_form.add_error(None, e)
-        except services.ProductError as e:
-            messages.error(request, str(e))
-            return redirect("manager:product_edit", product_id=product.pk)
-        else:
-            messages.success(request, _("Le stock a été enregistré."))
-            return redirect("manager:product_edit", product_id=product.pk)
-    return _edit_page(request, product, stock_form=stock_form)
+    return _save_part(
+        request,
+        product,
+        form=StockForm(data=request.POST, prefix="stock", product=product),
+        name="stock_form",
+        save=lambda data: services.product_set_stock(product=product, **data),
+        done=_("Le stock a été enregistré."),
+    )
 
 
 @staff_view("catalogue.manage")
 @require_POST
 def rate_add(request, product_id: int):
     product = selectors.access_product(product_id=product_id)
-    rate_form = RateForm(data=request.POST, prefix="rate", product=product)
-    if rate_form.is_valid():
-        try:
-            services.rate_add(product=product, **rate_form.cleaned_data)
-        except ValidationError as e:
-            rate_form.add_error(None, e)
-        else:
-            messages.success(request, _("Le tarif a été ajouté."))
-            return redirect("manager:product_edit", product_id=product.pk)
-    return _edit_page(request, product, rate_form=rate_form)
+    return _save_part(
+        request,
+        product,
+        form=RateForm(data=request.POST, prefix="rate", product=product),
+        name="rate_form",
+        save=lambda data: services.rate_add(product=product, **data),
+        done=_("Le tarif a été ajouté."),
+    )
 
 
 @staff_view("catalogue.manage")
@@ -255,16 +266,14 @@ def product_preview(request, product_id: int):
 @require_POST
 def photo_add(request, product_id: int):
     product = selectors.access_product(product_id=product_id)
-    photo_form = PhotoForm(data=request.POST, files=request.FILES, prefix="photo")
-    if photo_form.is_valid():
-        try:
-            services.photo_add(product=product, upload=photo_form.cleaned_data["image"])
-        except ValidationError as e:
-            photo_form.add_error(None, e)
-        else:
-            messages.success(request, _("La photo a été ajoutée."))
-            return redirect("manager:product_edit", product_id=product.pk)
-    return _edit_page(request, product, photo_form=photo_form)
+    return _save_part(
+        request,
+        product,
+        form=PhotoForm(data=request.POST, files=request.FILES, prefix="photo"),
+        name="photo_form",
+        save=lambda data: services.photo_add(product=product, upload=data["image"]),
+        done=_("La photo a été ajoutée."),
+    )
 
 
 @staff_view("catalogue.manage")
@@ -280,18 +289,16 @@ def photo_remove(request, product_id: int, photo_id: int):
 @require_POST
 def promotion_add(request, product_id: int):
     product = selectors.access_product(product_id=product_id)
-    promotion_form = PromotionForm(data=request.POST, prefix="promo")
-    if promotion_form.is_valid():
-        try:
-            services.promotion_add(
-                product=product, data=services.PromotionData(**promotion_form.cleaned_data)
-            )
-        except ValidationError as e:
-            promotion_form.add_error(None, e)
-        else:
-            messages.success(request, _("La promotion a été ajoutée."))
-            return redirect("manager:product_edit", product_id=product.pk)
-    return _edit_page(request, product, promotion_form=promotion_form)
+    return _save_part(
+        request,
+        product,
+        form=PromotionForm(data=request.POST, prefix="promo"),
+        name="promotion_form",
+        save=lambda data: services.promotion_add(
+            product=product, data=services.PromotionData(**data)
+        ),
+        done=_("La promotion a été ajoutée."),
+    )
 
 
 @staff_view("catalogue.manage")
@@ -309,16 +316,14 @@ def promotion_remove(request, product_id: int, promotion_id: int):
 @require_POST
 def season_add(request, product_id: int):
     product = selectors.access_product(product_id=product_id)
-    season_form = SeasonForm(data=request.POST, prefix="season")
-    if season_form.is_valid():
-        try:
-            services.season_add(product=product, **season_form.cleaned_data)
-        except ValidationError as e:
-            season_form.add_error(None, e)
-        else:
-            messages.success(request, _("La saison a été ajoutée."))
-            return redirect("manager:product_edit", product_id=product.pk)
-    return _edit_page(request, product, season_form=season_form)
+    return _save_part(
+        request,
+        product,
+        form=SeasonForm(data=request.POST, prefix="season"),
+        name="season_form",
+        save=lambda data: services.season_add(product=product, **data),
+        done=_("La saison a été ajoutée."),
+    )
 
 
 @staff_view("catalogue.manage")
@@ -334,16 +339,14 @@ def season_remove(request, product_id: int, season_id: int):
 @require_POST
 def association_add(request, product_id: int):
     product = selectors.access_product(product_id=product_id)
-    association_form = AssociationForm(data=request.POST, prefix="assoc", product=product)
-    if association_form.is_valid():
-        try:
-            services.association_add(product=product, **association_form.cleaned_data)
-        except ValidationError as e:
-            association_form.add_error(None, e)
-        else:
-            messages.success(request, _("Le produit associé a été ajouté."))
-            return redirect("manager:product_edit", product_id=product.pk)
-    return _edit_page(request, product, association_form=association_form)
+    return _save_part(
+        request,
+        product,
+        form=AssociationForm(data=request.POST, prefix="assoc", product=product),
+        name="association_form",
+        save=lambda data: services.association_add(product=product, **data),
+        done=_("Le produit associé a été ajouté."),
+    )
 
 
 @staff_view("catalogue.manage")
