@@ -74,8 +74,6 @@ class OrderLine(models.Model):
     replaces = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
     )
-    # Whether the line holds seats or stock right now (a quote line does not).
-    holds = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["order", "position", "id"]
@@ -91,6 +89,12 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} · {self.label}"
+
+    @property
+    def holds(self) -> bool:
+        """Whether the line holds seats or stock: ordered or invoiced (not a quote's line,
+        not a cancelled one)."""
+        return self.state in (self.State.ORDERED, self.State.INVOICED)
 
     @property
     def total(self):

@@ -240,8 +240,6 @@ def _hold(lines: list[OrderLine]) -> None:
     for pool_id in sorted(stock):
         if not stock_take(pool=StockPool(pk=pool_id), quantity=stock[pool_id]):
             raise SoldOutError(_("Stock épuisé pour « %(name)s ».") % {"name": names[pool_id]})
-    for line in lines:
-        line.holds = True
 
 
 def release(*, line: OrderLine) -> None:
@@ -252,7 +250,6 @@ def release(*, line: OrderLine) -> None:
         seats_release(session_id=line.session_id, quantity=line.quantity)
     elif line.product is not None and line.product.stock_pool_id is not None:
         stock_release(pool_id=line.product.stock_pool_id, quantity=line.quantity)
-    line.holds = False
 
 
 def _build_lines(*, order: Order, requests: list[LineRequest], state: str) -> list[OrderLine]:
@@ -411,7 +408,7 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
     _hold(lines)
     for line in lines:
         line.state = OrderLine.State.ORDERED
-    OrderLine.objects.bulk_update(lines, ["state", "holds"])
+    OrderLine.objects.bulk_update(lines, ["state"])
     order.quote_number = order.number
     order.number = next_number(series=Order.Status.ORDER, year=timezone.localdate().year)
     order.status = Order.Status.ORDER

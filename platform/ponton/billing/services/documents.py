@@ -304,7 +304,7 @@ def _cancel(*, structure, line: OrderLine, actor: Actor, note: str) -> Document 
         )
     sales.release(line=line)
     line.state = OrderLine.State.CANCELLED
-    line.save(update_fields=["state", "holds"])
+    line.save(update_fields=["state"])
     return credit_note
 
 

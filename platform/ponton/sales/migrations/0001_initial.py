@@ -65,7 +65,6 @@ class Migration(migrations.Migration):
                 ('vat_rate', models.DecimalField(decimal_places=2, max_digits=4, verbose_name='taux de TVA')),
                 ('accounting_code', models.CharField(blank=True, max_length=20, verbose_name='code comptable')),
                 ('answers', models.JSONField(blank=True, default=dict, verbose_name='champs personnalisés')),
-                ('holds', models.BooleanField(default=False)),
                 ('consumer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consumed_lines', to='customers.customer', verbose_name='consommateur')),
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='sales.order')),
                 ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='catalogue.product')),
