@@ -18,6 +18,19 @@ class Balance:
     due: Decimal  # invoices: left to pay; credit notes: left to refund
     paid_by_method: dict[str, Decimal] = field(default_factory=dict)
 
+    @classmethod
+    def unpaid(cls, document: Document) -> Balance:
+        """The balance of a document just issued: nothing paid yet."""
+        return cls(total=document.total, paid=ZERO, due=document.total)
+
+    def after(self, payment: Payment) -> Balance:
+        """The balance of an invoice or receipt once `payment` (or refund) is recorded."""
+        sign = 1 if payment.kind == Payment.Kind.PAYMENT else -1
+        by_method = dict(self.paid_by_method)
+        by_method[payment.method] = by_method.get(payment.method, ZERO) + sign * payment.amount
+        paid = sum(by_method.values(), ZERO)
+        return Balance(total=self.total, paid=paid, due=self.total - paid, paid_by_method=by_method)
+
 
 _TWIN_KINDS = {
     Document.Kind.RECEIPT: Document.Kind.INVOICE,

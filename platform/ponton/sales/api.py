@@ -160,8 +160,12 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_due(self, document: Document) -> str:
-        """Invoices: left to pay; credit notes: left to refund."""
-        return str(billing_selectors.document_balance(document=document).due)
+        """Invoices: left to pay; credit notes: left to refund (from the balances the view
+        already knows, if it gives them in the context)."""
+        balance = self.context.get("balances", {}).get(document.pk)
+        if balance is None:
+            balance = billing_selectors.document_balance(document=document)
+        return str(balance.due)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -425,10 +429,15 @@ class SaleView(SalesView):
             )
         except (SaleError, BillingError) as exc:
             raise _refused(exc) from exc
+        balance = billing_selectors.Balance.unpaid(invoice)
+        for payment in payments:
+            balance = balance.after(payment)
         return Response(
             {
                 "order": OrderSerializer(order).data,
-                "invoice": DocumentSerializer(invoice).data,
+                "invoice": DocumentSerializer(
+                    invoice, context={"balances": {invoice.pk: balance}}
+                ).data,
                 "payments": PaymentSerializer(payments, many=True).data,
             },
             status=status.HTTP_201_CREATED,

@@ -252,7 +252,9 @@ def release(*, line: OrderLine) -> None:
         stock_release(pool_id=line.product.stock_pool_id, quantity=line.quantity)
 
 
-def _build_lines(*, order: Order, requests: list[LineRequest], state: str) -> list[OrderLine]:
+def _build_lines(
+    *, order: Order | None, requests: list[LineRequest], state: str
+) -> list[OrderLine]:
     built = []
     for position, request in enumerate(requests, start=1):
         label, rate_name, unit_price, vat_rate, code = _price(request)
@@ -324,6 +326,16 @@ def _check_required_answers(lines: list[LineRequest]) -> None:
                 raise SaleError(_("Répondez à « %(label)s ».") % {"label": label}, line=index)
 
 
+@dataclass(frozen=True)
+class Placed:
+    """What `order_write` wrote: the order, its lines (as written), and whether a minimum
+    participants threshold was looked at (OR-10), which may have invoiced lines already."""
+
+    order: Order
+    lines: list[OrderLine]
+    threshold_checked: bool
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -336,48 +348,68 @@ def order_create(
 ) -> Order:
     """OR-1: "Commander" (an order, seats and stock taken) or "Devis" (a quote, nothing
     taken). Whole or not at all."""
+    return order_write(
+        payer=payer, lines=lines, actor=actor, quote=quote, channel=channel, note=note
+    ).order
+
+
+def order_write(
+    *,
+    payer: Customer | None,
+    lines: list[LineRequest],
+    actor: Actor,
+    quote: bool = False,
+    channel: str = MANAGER,
+    note: str = "",
+) -> Placed:
+    """The body of `order_create`, inside the caller's transaction (a complete sale writes
+    its invoice and payments in the same one). Seats and stock are taken before the order's
+    number: the counter row stays locked until commit, so it is taken as late as possible."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order_write runs inside the caller's transaction")
     lines = check_basket(payer=payer, lines=lines, channel=channel)
-    year = timezone.localdate().year
-    series = Order.Status.QUOTE if quote else Order.Status.ORDER
-    order = Order.objects.create(
-        number=next_number(series=series, year=year),
-        status=series,
-        payer=payer,
-        created_by_id=actor.account_id,
-        ordered_at=None if quote else timezone.now(),
-    )
     built = _build_lines(
-        order=order,
+        order=None,
         requests=lines,
         state=OrderLine.State.QUOTED if quote else OrderLine.State.ORDERED,
     )
     if not quote:
         _hold(built)
+    series = Order.Status.QUOTE if quote else Order.Status.ORDER
+    order = Order.objects.create(
+        number=next_number(series=series, year=timezone.localdate().year),
+        status=series,
+        payer=payer,
+        created_by_id=actor.account_id,
+        ordered_at=None if quote else timezone.now(),
+    )
+    for line in built:
+        line.order = order
     OrderLine.objects.bulk_create(built)
     if quote:
         message = _("Devis %(number)s créé.") % {"number": order.number}
     else:
         message = _("Commande %(number)s créée.") % {"number": order.number}
     _event(order=order, actor=actor, action="created", message=message, note=note)
-    if not quote:
-        _after_order(order=order, lines=built, actor=actor)
-    return order
+    threshold_checked = False if quote else _after_order(order=order, lines=built, actor=actor)
+    return Placed(order=order, lines=built, threshold_checked=threshold_checked)
 
 
-def _after_order(*, order: Order, lines: list[OrderLine], actor: Actor) -> None:
+def _after_order(*, order: Order, lines: list[OrderLine], actor: Actor) -> bool:
     """OR-10: the minimum participants threshold of the sessions booked (payments app;
     imported here because payments depends on sales, not the reverse). Nothing to read when
-    no line is on a session of a product with a threshold (the common case)."""
+    no line is on a session of a product with a threshold (the common case): False."""
     if not any(
         line.session_id is not None
         and line.product is not None
         and (line.product.min_participants or 0) > 0
         for line in lines
     ):
-        return
+        return False
     from ponton.payments.threshold import min_participants_after_order
 
     min_participants_after_order(order=order, actor=actor)
+    return True
 
 
 @transaction.atomic

@@ -121,6 +121,70 @@ def test_complete_sale_in_one_call_and_cancel(api, club, shop):
         assert ledger_verify().ok
 
 
+def test_complete_sale_in_two_methods_checks_each_payment_against_what_is_left(api, club, shop):
+    """OR-6 in a complete sale: each payment is checked against what the invoice and the
+    payments before it leave due; an overpayment refuses the whole sale."""
+    structure, owner = club
+    client = api(structure, owner)
+    refused = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [activity_line(shop)],
+            "payments": [
+                {"method": "cash", "amount": "100.00"},
+                {"method": "card", "amount": "60.00"},
+            ],
+        },
+    )
+    assert refused.status_code == 400
+    assert "dépasse le reste dû (50,00 €)" in str(refused.json())
+    sale = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [activity_line(shop, quantity=2)],
+            "payments": [
+                {"method": "cash", "amount": "100.00"},
+                {"method": "card", "amount": "150.00"},
+                {"kind": "refund", "method": "cash", "amount": "20.00"},
+            ],
+        },
+    ).json()
+    assert sale["invoice"]["total"] == "300.00" and sale["invoice"]["due"] == "70.00"
+    assert [line["state"] for line in sale["order"]["lines"]] == ["invoiced"]
+    detail = client.get(f"/api/v1/orders/{sale['order']['id']}/").json()
+    assert detail["balance"] == "70.00"
+    assert [e["action"] for e in detail["history"]] == [
+        "created",
+        "invoiced",
+        "payment",
+        "payment",
+        "refund",
+    ]
+    with schema_context(structure.schema_name):
+        assert Order.objects.count() == 1 and Session.objects.get(pk=shop.session.pk).sold == 2
+        assert ledger_verify().ok
+
+
+def test_complete_sale_reads_back_nothing_it_wrote(api, club, shop, django_assert_max_num_queries):
+    """A complete sale is one transaction that does not read again what it has just written
+    (order, lines, invoice, balances): its statements stay within a fixed budget, from the
+    structure and token lookups to the answer (sales_per_s in `make bench`)."""
+    structure, owner = club
+    client = api(structure, owner)
+    body = {
+        "payer": shop.payer.pk,
+        "lines": [activity_line(shop)],
+        "payments": [{"method": "card", "amount": "150.00"}],
+    }
+    assert client.post("/api/v1/sales/", body).status_code == 201
+    # 31 statements, and the savepoint pair the test's own transaction adds around the sale's.
+    with django_assert_max_num_queries(33):
+        response = client.post("/api/v1/sales/", body)
+    assert response.status_code == 201 and response.json()["invoice"]["due"] == "0.00"
+
+
 def test_quote_then_order(api, club, shop):
     """OR-2: a quote takes nothing; "Commander" through the API."""
     structure, owner = club

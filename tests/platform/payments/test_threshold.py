@@ -96,3 +96,29 @@ def test_products_without_threshold_are_not_invoiced_at_order_time(shop):
     Product.objects.filter(pk=shop.activity.pk).update(min_participants=None)
     book(shop, shop.payer, quantity=5)
     assert Document.objects.count() == 0
+
+
+def test_complete_sale_that_reaches_the_threshold(shop, structure_a):
+    """OR-10 with a complete sale (API "sales/", till): the sale that reaches the threshold is
+    invoiced at order time with the others and its payment lands on that invoice."""
+    from decimal import Decimal
+
+    from ponton.billing.services import PaymentData
+    from ponton.billing.services.complete import sale_complete
+
+    book(shop, shop.payer, quantity=2)
+    order, invoice, (payment,) = sale_complete(
+        structure=structure_a[0],
+        payer=shop.payer,
+        lines=[
+            LineRequest(
+                product=shop.activity, session=shop.session, rate=shop.adult, consumer=shop.payer
+            )
+        ],
+        payments=[PaymentData(kind="payment", method="cash", amount=shop.adult.amount)],
+        actor=STAFF,
+    )
+    assert invoice.order == order and payment.document == invoice
+    assert Document.objects.filter(kind=Document.Kind.INVOICE).count() == 2
+    assert invoice.total == shop.adult.amount == Decimal(payment.amount)
+    assert set(OrderLine.objects.values_list("state", flat=True)) == {OrderLine.State.INVOICED}

@@ -1,16 +1,26 @@
 """A complete back-office sale in one transaction: order, invoice of all its lines, payments
-(the till and integrations sell this way; the Club Manager does the same in three steps)."""
+(the till and integrations sell this way; the Club Manager does the same in three steps).
+
+The same rules as the three steps, written without reading back what this transaction has
+just written: the order's lines are invoiced as they were written (no other transaction can
+see them, let alone lock them, before commit), and each payment is checked against the
+balance known from the invoice and the payments before it."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from ponton.billing.models import Document, Payment
-from ponton.billing.services.documents import invoice_issue
-from ponton.billing.services.payments import PaymentData, payment_record
+from ponton.billing.selectors import Balance
+from ponton.billing.services.documents import (
+    invoice_issue,
+    invoice_spec,
+    issue_for_checked_lines,
+)
+from ponton.billing.services.payments import PaymentData, payment_record, payment_write
 from ponton.customers.models import Customer
 from ponton.sales.models import Order, OrderLine
-from ponton.sales.services import Actor, LineRequest, order_create
+from ponton.sales.services import Actor, LineRequest, order_write
 
 
 @transaction.atomic
@@ -25,7 +35,33 @@ def sale_complete(
 ) -> tuple[Order, Document, list[Payment]]:
     """OR-1 + OR-3 + OR-6 at once: whole or not at all (a refused payment cancels the order
     and frees its seats, by rolling the transaction back)."""
-    order = order_create(payer=payer, lines=lines, actor=actor, note=note)
+    placed = order_write(payer=payer, lines=lines, actor=actor, note=note)
+    order = placed.order
+    if placed.threshold_checked:
+        # OR-10 may have invoiced lines at order time: read back what is left to invoice.
+        return _sale_after_threshold(
+            structure=structure, order=order, payments=payments, actor=actor
+        )
+    invoice = issue_for_checked_lines(
+        spec=invoice_spec(),
+        structure=structure,
+        order=order,
+        lines=placed.lines,
+        actor=actor,
+        note="",
+    )
+    balance = Balance.unpaid(invoice)
+    recorded = []
+    for data in payments:
+        payment = payment_write(document=invoice, data=data, actor=actor, balance=balance)
+        balance = balance.after(payment)
+        recorded.append(payment)
+    # The answer shows the lines as written, without reading them again.
+    order._prefetched_objects_cache = {"lines": placed.lines}
+    return order, invoice, recorded
+
+
+def _sale_after_threshold(*, structure, order: Order, payments: list[PaymentData], actor: Actor):
     ordered = list(order.lines.filter(state=OrderLine.State.ORDERED).values_list("pk", flat=True))
     if ordered:
         invoice = invoice_issue(structure=structure, order=order, line_ids=ordered, actor=actor)

@@ -229,6 +229,22 @@ def issue_for_lines(
             raise BillingError(
                 spec.refuse_state % {"label": line.label, "state": line.get_state_display()}
             )
+    return issue_for_checked_lines(
+        spec=spec, structure=structure, order=order, lines=lines, actor=actor, note=note
+    )
+
+
+def issue_for_checked_lines(
+    *,
+    spec: _LinesDocument,
+    structure,
+    order: Order,
+    lines: list[OrderLine],
+    actor: Actor,
+    note: str,
+) -> Document:
+    """The writes of `issue_for_lines`, for lines the caller checked ("commandé", of
+    `order`) and holds: locked, or written by its own transaction (a complete sale)."""
     document = _issue(
         structure=structure,
         kind=spec.kind,
@@ -240,6 +256,8 @@ def issue_for_lines(
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
         state=OrderLine.State.INVOICED
     )
+    for line in lines:
+        line.state = OrderLine.State.INVOICED
     sales._event(
         order=order,
         actor=actor,
@@ -251,12 +269,9 @@ def issue_for_lines(
     return document
 
 
-@transaction.atomic
-def invoice_issue(
-    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
-) -> Document:
-    """OR-3 "Facturer/Payer": one invoice for the selected lines, still "commandé"."""
-    spec = _LinesDocument(
+def invoice_spec() -> _LinesDocument:
+    """An invoice of ordered lines (its messages in the active language)."""
+    return _LinesDocument(
         kind=Document.Kind.INVOICE,
         refuse_quote=_("Un devis ne se facture pas : commandez-le d'abord."),
         refuse_empty=_("Sélectionnez au moins une ligne à facturer."),
@@ -266,8 +281,20 @@ def invoice_issue(
         action="invoiced",
         message=_("Facture %(number)s émise (%(total)s €)."),
     )
+
+
+@transaction.atomic
+def invoice_issue(
+    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
+) -> Document:
+    """OR-3 "Facturer/Payer": one invoice for the selected lines, still "commandé"."""
     return issue_for_lines(
-        spec=spec, structure=structure, order=order, line_ids=line_ids, actor=actor, note=note
+        spec=invoice_spec(),
+        structure=structure,
+        order=order,
+        line_ids=line_ids,
+        actor=actor,
+        note=note,
     )
 
 

@@ -35,7 +35,7 @@ class PaymentData:
     gateway_reference: str = ""
 
 
-def _check_payment(document: Document, data: PaymentData) -> None:
+def _check_payment(document: Document, data: PaymentData, balance: selectors.Balance) -> None:
     amount = data.amount
     if data.kind not in Payment.Kind.values:
         raise BillingError(_("Choisissez paiement ou remboursement."), field="kind")
@@ -67,7 +67,6 @@ def _check_payment(document: Document, data: PaymentData) -> None:
             raise BillingError(
                 _("Indiquez la banque, le numéro et l'émetteur du chèque."), field=missing[0]
             )
-    balance = selectors.document_balance(document=document)
     if document.kind == Document.Kind.CREDIT_NOTE:
         if data.kind == Payment.Kind.PAYMENT:
             raise BillingError(
@@ -117,10 +116,23 @@ def payment_record(*, document: Document, data: PaymentData, actor: Actor) -> Pa
     """OR-6 "Ajouter un paiement" / "Ajouter un remboursement". Overpaying an invoice,
     refunding more than was paid, or using more credit than the customer holds is refused."""
     document = Document.objects.select_for_update().select_related("order").get(pk=document.pk)
+    return payment_write(
+        document=document,
+        data=data,
+        actor=actor,
+        balance=selectors.document_balance(document=document),
+    )
+
+
+def payment_write(
+    *, document: Document, data: PaymentData, actor: Actor, balance: selectors.Balance
+) -> Payment:
+    """The checks and writes of `payment_record`, inside the caller's transaction, for a
+    document it holds (locked, or issued by this very transaction) whose `balance` it knows."""
     if data.method == Payment.Method.CREDIT:
         # Credit is the payer's, across documents: one use or creation at a time.
         Customer.objects.select_for_update().filter(pk=document.payer_id).first()
-    _check_payment(document, data)
+    _check_payment(document, data, balance)
     received_on = data.received_on or timezone.localdate()
     payment = Payment.objects.create(
         document=document,

@@ -1,0 +1,125 @@
+"""The production HTTP tier (docs/adr/0007): gunicorn serving `ponton.config.wsgi` answers the
+API of a structure chosen by its host, with the same rules as everywhere, on a real socket."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from ponton.accounts.services import api_token_issue
+from ponton.billing.models import Document
+from ponton.ledger.selectors import ledger_verify
+from tests.conftest import free_port, host_of
+from tests.support.sales import make_shop
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def gunicorn(transactional_db, platform):
+    """One gunicorn with two sync workers on the test database (what the test commits is
+    what it serves)."""
+    port = free_port()
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="ponton.config.settings.test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        DB_CONN_MAX_AGE="60",
+    )
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "--workers", "2"),
+            *("--bind", f"127.0.0.1:{port}", "ponton.config.wsgi:application"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.2)
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _post(port: int, host: str, path: str, body: dict, token: str | None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Host": host, "Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    conn.request("POST", path, body=json.dumps(body), headers=headers)
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"null")
+
+
+def test_gunicorn_serves_a_complete_sale(gunicorn, make_structure):
+    """OR-1 + OR-3 + OR-6 through gunicorn: the sale is written in the structure of the host,
+    a refusal comes back in French, a missing token is a 401."""
+    structure, owner = make_structure(name="Club du guichet")
+    with schema_context(structure.schema_name):
+        shop = make_shop(capacity=1)
+    token = api_token_issue(user=owner)
+    host = host_of(structure)
+    line = {
+        "product": shop.activity.pk,
+        "session": shop.session.pk,
+        "rate": shop.adult.pk,
+        "consumer": shop.payer.pk,
+    }
+    body = {
+        "payer": shop.payer.pk,
+        "lines": [line],
+        "payments": [{"method": "cash", "amount": str(shop.adult.amount)}],
+    }
+    status, sale = _post(gunicorn, host, "/api/v1/sales/", body, token)
+    assert status == 201, sale
+    assert sale["invoice"]["number"].startswith("FA-") and sale["invoice"]["due"] == "0.00"
+    status, refused = _post(gunicorn, host, "/api/v1/sales/", body, token)
+    assert status == 400 and "Complet" in str(refused)
+    assert _post(gunicorn, host, "/api/v1/sales/", body, None)[0] == 401
+    with schema_context(structure.schema_name):
+        assert Document.objects.get().number == sale["invoice"]["number"]
+        assert ledger_verify().ok
+
+
+def test_behind_proxy_takes_the_address_the_proxy_appended():
+    """Login rate limits count per client address: behind the load balancer it is the last
+    X-Forwarded-For entry (the one the proxy added), not what the client claims before it."""
+    from ponton.config.wsgi import behind_proxy
+
+    seen = {}
+
+    def app(environ, start_response):
+        seen["addr"] = environ["REMOTE_ADDR"]
+        return []
+
+    wrapped = behind_proxy(app)
+    wrapped({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"}, None)
+    assert seen["addr"] == "203.0.113.9"
+    wrapped({"REMOTE_ADDR": "10.0.0.2"}, None)
+    assert seen["addr"] == "10.0.0.2"
