@@ -234,3 +234,50 @@ def test_refund_goes_back_to_the_card_through_stripe(live_shop):
         with pytest.raises(PaymentsError, match="CB en ligne"):
             cash = Payment(method="cash", kind="payment", amount=Decimal("1.00"))
             services.online_refund(document=bill, payment=cash, amount=Decimal("1.00"), actor=STAFF)
+
+
+def test_card_payment_on_an_invoice_paid_meanwhile_goes_back_to_the_card(live_shop):
+    """OR-9, OR-6: the customer opened the payment page, staff meanwhile took the whole
+    amount in cash; the card payment Stripe then confirms is not recorded (nothing is due)
+    and is refunded to the card at once, once however often the webhook arrives; the order's
+    history says so."""
+    shop = live_shop
+    client = stripe_client(shop.localstripe)
+    with schema_context(shop.structure.schema_name):
+        bill = invoice_for(shop)
+        request = services.payment_request_create(document=bill, actor=STAFF)
+        intent_id, due = services.payment_intent_prepare(token=request.token)
+        billing.payment_record(
+            document=bill,
+            data=billing.PaymentData(kind="payment", method="cash", amount=due),
+            actor=STAFF,
+        )
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }
+    )
+    client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
+    assert client.v1.payment_intents.confirm(intent_id).status == "succeeded"
+    with schema_context(shop.structure.schema_name):
+        refunded = OrderEvent.objects.filter(
+            order_id=bill.order_id, action="payment_request_refunded"
+        )
+        deadline = time.monotonic() + 15
+        while not refunded.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [event] = refunded
+        assert "remboursé sur la carte" in event.message and "200,00 €" in event.message
+    refunds = client.v1.refunds.list(params={"payment_intent": intent_id}).data
+    assert [(r.id, r.amount) for r in refunds] == [(event.data["refund_reference"], 20000)]
+
+    payload = event_for(shop.localstripe, intent_id)
+    assert post_webhook(shop.webhook_url, payload, sign_payload(payload, WEBHOOK_SECRET)) == 200
+    assert len(client.v1.refunds.list(params={"payment_intent": intent_id}).data) == 1
+    with schema_context(shop.structure.schema_name):
+        assert refunded.count() == 1
+        assert not Payment.objects.filter(method="online_card").exists()
+        request.refresh_from_db()
+        assert request.state != PaymentRequest.State.PAID
+        assert ledger_verify().ok

@@ -17,6 +17,7 @@ from ponton.customers.models import Customer
 from ponton.payments.gateway import (
     TEST_PREFIX,
     GatewayError,
+    TestGateway,
     WebhookError,
     from_cents,
     gateway_for_current_structure,
@@ -122,8 +123,9 @@ def card_payment_confirmed(
     gateway_reference = the PaymentIntent id), the request marked paid, the order's history
     "Paiement Click & Pay reçu". A confirmation already recorded returns the existing payment;
     concurrent deliveries wait on the invoice's row lock, and the unique gateway_reference
-    settles any other race. Returns None when the payment cannot be recorded (logged and
-    written in the order's history for staff to refund)."""
+    settles any other race. Returns None when the payment cannot be recorded (the invoice
+    was paid meanwhile by other means, say): the money goes back to the card at once, once
+    for all deliveries, and the order's history says so (`_refund_unrecorded`)."""
     try:
         with transaction.atomic():
             request = (
@@ -149,19 +151,8 @@ def card_payment_confirmed(
                         actor=GATEWAY_ACTOR,
                     )
             except BillingError as exc:
-                logger.error(
-                    "card payment %s on %s could not be recorded: %s", intent_id, document, exc
-                )
-                sales._event(
-                    order=request.document.order,
-                    actor=GATEWAY_ACTOR,
-                    action="payment_request_error",
-                    message=_(
-                        "Paiement en ligne de %(amount)s € reçu sur %(number)s mais non "
-                        "enregistré : %(reason)s Remboursez-le depuis Stripe."
-                    )
-                    % {"amount": money(amount), "number": document.number, "reason": str(exc)},
-                    data={"document": document.number, "gateway_reference": intent_id},
+                _refund_unrecorded(
+                    request=request, document=document, intent_id=intent_id, amount=amount, exc=exc
                 )
                 return None
             request.state = PaymentRequest.State.PAID
@@ -185,6 +176,78 @@ def card_payment_confirmed(
     except IntegrityError:
         # Recorded meanwhile by another delivery (unique gateway_reference).
         return Payment.objects.get(gateway_reference=intent_id)
+
+
+def _refund_unrecorded(
+    *,
+    request: PaymentRequest,
+    document: Document,
+    intent_id: str,
+    amount: Decimal,
+    exc: BillingError,
+) -> None:
+    """A card payment confirmed but refused by billing (nothing left due, say): nothing is
+    recorded in the books, so the whole amount goes back to the card through the gateway,
+    once (the request's row lock serialises deliveries; the history event marks it done).
+    If the gateway refuses, the history asks staff to refund it from Stripe."""
+    from ponton.sales.models import OrderEvent
+
+    order = request.document.order
+    done = OrderEvent.objects.filter(
+        order=order,
+        action__in=("payment_request_refunded", "payment_request_error"),
+        data__gateway_reference=intent_id,
+    )
+    if done.exists():
+        return
+    gateway = (
+        TestGateway() if intent_id.startswith(TEST_PREFIX) else gateway_for_current_structure()
+    )
+    facts = {"amount": money(amount), "number": document.number, "reason": str(exc)}
+    try:
+        refund_id = gateway.refund(intent_id, amount)
+    except GatewayError as refused:
+        logger.error(
+            "card payment %s on %s: not recorded (%s), not refunded (%s)",
+            intent_id,
+            document,
+            exc,
+            refused,
+        )
+        sales._event(
+            order=order,
+            actor=GATEWAY_ACTOR,
+            action="payment_request_error",
+            message=_(
+                "Paiement en ligne de %(amount)s € reçu sur %(number)s mais non enregistré : "
+                "%(reason)s Le remboursement automatique a échoué : remboursez-le depuis Stripe."
+            )
+            % facts,
+            data={"document": document.number, "gateway_reference": intent_id},
+        )
+        return
+    logger.warning(
+        "card payment %s on %s not recorded (%s): refunded as %s",
+        intent_id,
+        document,
+        exc,
+        refund_id,
+    )
+    sales._event(
+        order=order,
+        actor=GATEWAY_ACTOR,
+        action="payment_request_refunded",
+        message=_(
+            "Paiement en ligne de %(amount)s € reçu sur %(number)s mais non enregistré : "
+            "%(reason)s Il a été remboursé sur la carte."
+        )
+        % facts,
+        data={
+            "document": document.number,
+            "gateway_reference": intent_id,
+            "refund_reference": refund_id,
+        },
+    )
 
 
 def stripe_webhook_handle(*, payload: bytes, signature: str) -> str:
