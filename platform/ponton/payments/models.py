@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ponton.billing.models import Document, Payment
+from ponton.web.sealed import SealedTextField
 
 
 def new_token() -> str:
@@ -23,13 +24,13 @@ def new_token() -> str:
 
 class StripeAccount(models.Model):
     """The structure's own Stripe account (one row per schema). Without keys, the embedded
-    test gateway is used. Secret values are never shown back in full."""
+    test gateway is used. Secret values are sealed in the database and never shown back in
+    full."""
 
     publishable_key = models.CharField(_("clé publiable"), max_length=255, blank=True)
-    secret_key = models.CharField(_("clé secrète"), max_length=255, blank=True)
-    webhook_secret = models.CharField(
-        _("secret de signature des webhooks"), max_length=255, blank=True
-    )
+    # Sealed in the database (ponton.web.sealed): a dump or backup does not give them away.
+    secret_key = SealedTextField(_("clé secrète"), blank=True)
+    webhook_secret = SealedTextField(_("secret de signature des webhooks"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by_id = models.PositiveBigIntegerField(null=True, blank=True)
 
