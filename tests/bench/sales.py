@@ -206,6 +206,16 @@ def _catalogue(structure) -> dict:
     }
 
 
+def cpu_calibration_s() -> float:
+    """Seconds for 10 million additions in a Python loop: how fast this machine runs Python,
+    so that figures from different machines can be compared (the sales are CPU-bound)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - started, 2)
+
+
 def bench_sales(*, env: dict[str, str], emit) -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -301,6 +311,7 @@ def bench_sales(*, env: dict[str, str], emit) -> None:
         clients=CLIENTS,
         duration_s=DURATION_S,
         errors=0,
+        cpu_calibration_s=cpu_calibration_s(),
     )
     emit(
         f"sale{suffix}_p95_ms",

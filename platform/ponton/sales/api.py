@@ -50,22 +50,24 @@ def _refused(exc: Exception):
 # --- Serializers ------------------------------------------------------------------------------
 
 
+class RelatedId(serializers.IntegerField):
+    """The id of a `model` row of the structure. The basket's serializer turns every id of a
+    basket into its row with one query per model, whatever the number of lines
+    (`BasketInSerializer.validate`)."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+
 class LineInSerializer(serializers.Serializer):
     """A product line (`product`, with `session` and `rate` for an activity) or a free line
     (`label`, `unit_price`, `vat_rate`, `accounting_code`, no product)."""
 
-    product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.all(), required=False, allow_null=True
-    )
-    session = serializers.PrimaryKeyRelatedField(
-        queryset=Session.objects.all(), required=False, allow_null=True
-    )
-    rate = serializers.PrimaryKeyRelatedField(
-        queryset=Rate.objects.all(), required=False, allow_null=True
-    )
-    consumer = serializers.PrimaryKeyRelatedField(
-        queryset=Customer.objects.all(), required=False, allow_null=True
-    )
+    product = RelatedId(Product, required=False, allow_null=True)
+    session = RelatedId(Session, required=False, allow_null=True)
+    rate = RelatedId(Rate, required=False, allow_null=True)
+    consumer = RelatedId(Customer, required=False, allow_null=True)
     quantity = serializers.IntegerField(default=1)
     label = serializers.CharField(required=False, allow_blank=True, default="")
     unit_price = serializers.DecimalField(
@@ -83,9 +85,50 @@ class LineInSerializer(serializers.Serializer):
     )
 
 
-class OrderInSerializer(serializers.Serializer):
-    payer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+class BasketInSerializer(serializers.Serializer):
+    """A payer and lines; their ids become rows of the structure, one query per model."""
+
+    payer = RelatedId(Customer)
     lines = LineInSerializer(many=True)
+
+    LINE_IDS = {
+        name: field.model
+        for name, field in LineInSerializer._declared_fields.items()
+        if isinstance(field, RelatedId)
+    }
+
+    def validate(self, attrs):
+        wanted: dict[type, set[int]] = {Customer: {attrs["payer"]}}
+        for line in attrs["lines"]:
+            for name, model in self.LINE_IDS.items():
+                if line.get(name) is not None:
+                    wanted.setdefault(model, set()).add(line[name])
+        found = {model: model.objects.in_bulk(ids) for model, ids in wanted.items()}
+        missing = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+        errors: dict = {}
+        payer = found[Customer].get(attrs["payer"])
+        if payer is None:
+            errors["payer"] = [missing.format(pk_value=attrs["payer"])]
+        attrs["payer"] = payer
+        line_errors = []
+        for line in attrs["lines"]:
+            problems = {}
+            for name, model in self.LINE_IDS.items():
+                if line.get(name) is None:
+                    continue
+                row = found[model].get(line[name])
+                if row is None:
+                    problems[name] = [missing.format(pk_value=line[name])]
+                line[name] = row
+            line_errors.append(problems)
+        if any(line_errors):
+            errors["lines"] = line_errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class OrderInSerializer(BasketInSerializer):
     quote = serializers.BooleanField(default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -101,9 +144,7 @@ class PaymentInSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SaleInSerializer(serializers.Serializer):
-    payer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    lines = LineInSerializer(many=True)
+class SaleInSerializer(BasketInSerializer):
     payments = PaymentInSerializer(many=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -179,10 +179,44 @@ def test_complete_sale_reads_back_nothing_it_wrote(api, club, shop, django_asser
         "payments": [{"method": "card", "amount": "150.00"}],
     }
     assert client.post("/api/v1/sales/", body).status_code == 201
-    # 31 statements, and the savepoint pair the test's own transaction adds around the sale's.
-    with django_assert_max_num_queries(33):
+    # 30 statements, and the savepoint pair the test's own transaction adds around the sale's.
+    with django_assert_max_num_queries(32):
         response = client.post("/api/v1/sales/", body)
     assert response.status_code == 201 and response.json()["invoice"]["due"] == "0.00"
+
+
+def test_basket_ids_become_rows_with_one_query_per_model(api, club, shop):
+    """OR-1 through the API: whatever the number of lines, the payer's and lines' ids are read
+    with one query per model; an unknown id is refused on its line, nothing written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    structure, owner = club
+    client = api(structure, owner)
+    lines = [
+        activity_line(shop),
+        activity_line(shop, consumer=shop.payer.pk, rate=shop.adult.pk),
+        {"product": shop.shirt.pk},
+        {"product": shop.shirt.pk, "quantity": 2},
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/orders/", {"payer": shop.payer.pk, "lines": lines})
+    assert response.status_code == 201, response.content
+    assert len(response.json()["lines"]) == 4
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    for table in ("catalogue_product", "customers_customer", "catalogue_rate", "planning_session"):
+        assert sum(f'FROM "{table}" WHERE' in sql for sql in reads) == 1, table
+    refused = client.post(
+        "/api/v1/orders/",
+        {"payer": shop.payer.pk, "lines": [{"product": shop.shirt.pk}, {"product": 999999}]},
+    )
+    assert refused.status_code == 400
+    first, second = refused.json()["lines"]
+    assert first == {} and "999999" in second["product"][0]
+    unknown_payer = client.post("/api/v1/orders/", {"payer": 999999, "lines": lines})
+    assert unknown_payer.status_code == 400 and "999999" in unknown_payer.json()["payer"][0]
+    with schema_context(structure.schema_name):
+        assert Order.objects.count() == 1
 
 
 def test_quote_then_order(api, club, shop):
