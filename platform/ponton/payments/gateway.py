@@ -57,6 +57,7 @@ def stripe_js_url() -> str:
 
 class StripeGateway:
     is_test = False
+    is_available = True
 
     def __init__(self, *, publishable_key: str, secret_key: str, webhook_secret: str):
         self.publishable_key = publishable_key
@@ -145,6 +146,7 @@ class TestGateway:
 
     __test__ = False  # not a pytest class
     is_test = True
+    is_available = True
     publishable_key = ""
 
     def create_payment_intent(
@@ -168,17 +170,43 @@ class TestGateway:
         raise WebhookError("the test gateway receives no webhook")
 
 
-def gateway_for_account(account) -> StripeGateway | TestGateway:
+class UnavailableGateway:
+    """Production, structure without Stripe keys: no online payment at all (the test gateway
+    would let anyone holding a link mark an invoice paid without paying)."""
+
+    is_test = False
+    is_available = False
+    publishable_key = ""
+
+    def _refuse(self, *args, **kwargs):
+        raise GatewayError(
+            "Le paiement en ligne n'est pas configuré pour cette structure : aucun paiement "
+            "par carte n'est possible."
+        )
+
+    create_payment_intent = confirm_with_card_token = refund = _refuse
+
+    def verify_webhook(self, payload: bytes, signature: str) -> dict:
+        raise WebhookError("online payment is not configured")
+
+
+def gateway_for_account(account) -> StripeGateway | TestGateway | UnavailableGateway:
+    """The structure's Stripe account; without keys, the test gateway where it is allowed
+    (`PAYMENTS_TEST_GATEWAY`: the embedded default, development, tests), else none."""
+    from django.conf import settings
+
     if account is not None and account.configured:
         return StripeGateway(
             publishable_key=account.publishable_key,
             secret_key=account.secret_key,
             webhook_secret=account.webhook_secret,
         )
-    return TestGateway()
+    if settings.PAYMENTS_TEST_GATEWAY:
+        return TestGateway()
+    return UnavailableGateway()
 
 
-def gateway_for_current_structure() -> StripeGateway | TestGateway:
+def gateway_for_current_structure() -> StripeGateway | TestGateway | UnavailableGateway:
     """The gateway of the structure whose schema the connection is on."""
     from ponton.payments.models import StripeAccount
 

@@ -63,6 +63,7 @@ def pay_page(request, token: str):
         "paid": payment_request.state == PaymentRequest.State.PAID,
         "payable": payment_request.state == PaymentRequest.State.ACTIVE and balance.due > 0,
         "test_gateway": gateway.is_test,
+        "online_available": gateway.is_available,
         "publishable_key": gateway.publishable_key,
         "stripe_js_url": stripe_js_url(),
     }

@@ -265,6 +265,34 @@ def test_test_gateway_pays_the_invoice(shop, client_for):
     assert "déjà été réglée" in response.content.decode()
 
 
+def test_production_without_stripe_keys_takes_no_online_payment(shop, client_for, settings):
+    """OR-9 in production (PAYMENTS_TEST_GATEWAY off) without Stripe keys: no Click & Pay is
+    sent (the staff are told to enter the keys), a link sent earlier says online payment is
+    unavailable, and the test gateway's button records nothing — otherwise anyone holding a
+    link could mark an invoice paid without paying."""
+    bill = invoice_for(shop)
+    earlier = services.payment_request_create(document=bill, actor=STAFF)
+    settings.PAYMENTS_TEST_GATEWAY = False
+    other = invoice_for(shop)
+    with pytest.raises(PaymentsError, match="compte Stripe"):
+        services.payment_request_create(document=other, actor=STAFF)
+    assert not PaymentRequest.objects.filter(document=other).exists()
+    anonymous = client_for(shop.structure)
+    page = anonymous.get(f"/payer/{earlier.token}/").content.decode()
+    assert "paiement en ligne n'est pas disponible" in page
+    assert "Simuler" not in page and "js.stripe.com" not in page
+    anonymous.post(f"/payer/{earlier.token}/test/", follow=True)
+    with schema_context(shop.structure.schema_name):
+        assert not Payment.objects.exists()
+        earlier.refresh_from_db()
+        assert earlier.state == PaymentRequest.State.ACTIVE
+        _configure_stripe()
+    # With its keys entered, the structure sends Click & Pay again (Stripe's card form).
+    request = services.payment_request_create(document=other, actor=STAFF)
+    page = anonymous.get(f"/payer/{request.token}/").content.decode()
+    assert "Payer par carte bancaire" in page and "pas disponible" not in page
+
+
 def test_unknown_token_is_404(shop, client_for):
     """OR-9: a payment page exists only for a real token."""
     assert client_for(shop.structure).get("/payer/inconnu/").status_code == 404

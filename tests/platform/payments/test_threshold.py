@@ -122,3 +122,14 @@ def test_complete_sale_that_reaches_the_threshold(shop, structure_a):
     assert Document.objects.filter(kind=Document.Kind.INVOICE).count() == 2
     assert invoice.total == shop.adult.amount == Decimal(payment.amount)
     assert set(OrderLine.objects.values_list("state", flat=True)) == {OrderLine.State.INVOICED}
+
+
+def test_threshold_reached_without_online_payment_still_invoices(shop, settings):
+    """OR-10 in production without Stripe keys: the booking that reaches the threshold still
+    invoices every participant; the order's history says why no Click & Pay left."""
+    settings.PAYMENTS_TEST_GATEWAY = False
+    order = book(shop, shop.payer, quantity=3)
+    assert Document.objects.get().order == order
+    assert not PaymentRequest.objects.exists()
+    refused = OrderEvent.objects.get(order=order, action="payment_request_refused")
+    assert "compte Stripe" in refused.message

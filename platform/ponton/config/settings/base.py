@@ -242,6 +242,10 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 
 SERVE_MEDIA = False
 SHOW_OUTBOX = False
+# Click & Pay without Stripe keys: the clearly marked test gateway (embedded default,
+# development, tests). Production turns it off (prod.py): no online payment until the
+# structure enters its keys.
+PAYMENTS_TEST_GATEWAY = True
 
 LOGGING = {
     "version": 1,

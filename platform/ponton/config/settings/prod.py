@@ -8,6 +8,10 @@ DEBUG = False
 SECRET_KEY = os.environ["SECRET_KEY"]
 ALLOWED_HOSTS = os.environ["ALLOWED_HOSTS"].split(",")
 
+# A structure without Stripe keys has no online payment (never the test gateway), unless a
+# demonstration deployment asks for it.
+PAYMENTS_TEST_GATEWAY = os.environ.get("PAYMENTS_TEST_GATEWAY") == "1"
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True

@@ -12,6 +12,7 @@ from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, DocumentLine
 from ponton.billing.money import ZERO, money
 from ponton.customers.models import Customer
+from ponton.payments.gateway import gateway_for_current_structure
 from ponton.payments.models import PaymentRequest
 from ponton.payments.services.common import (
     PaymentsError,
@@ -43,6 +44,13 @@ def payment_request_create(
     payment page; the invoice then shows "Demande active" and the order's history a line.
     `subject`/`body` replace the default email (the participants list's own message)."""
     document = Document.objects.select_for_update().select_related("order").get(pk=document.pk)
+    if not gateway_for_current_structure().is_available:
+        raise PaymentsError(
+            _(
+                "Le paiement en ligne n'est pas configuré : renseignez le compte Stripe de la "
+                "structure (Paramètres > Paiement en ligne) avant d'envoyer un Click & Pay."
+            )
+        )
     if channel not in PaymentRequest.Channel.values:
         raise PaymentsError(_("Choisissez l'envoi par email ou par SMS."), field="channel")
     due = _check_payable(document)
