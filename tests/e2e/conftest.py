@@ -80,56 +80,18 @@ def site(live_server, settings, platform):
 def asgi_site(transactional_db, platform, settings, smtp_server):
     """The product served by a real daphne process (HTTP and websockets) on the test database,
     sending its emails to the test SMTP server. Data the test commits is what it serves."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
+    from tests.conftest import free_port
+    from tests.support.servers import ROOT, database_env, serving
 
-    from django.db import connection
-
-    root = Path(__file__).resolve().parents[2]
-    (root / ".data").mkdir(exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="ponton.config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    port = free_port()
+    env = database_env(
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_server.port),
         PUBLIC_PORT_SUFFIX=f":{port}",
-        PYTHONPATH=f"{root / 'platform'}:{root}",
     )
     settings.PUBLIC_PORT_SUFFIX = f":{port}"
-    log = open(root / ".data" / f"daphne-e2e-{port}.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "ponton.config.asgi:application",
-        ],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(Path(log.name).read_text()) from None
-            time.sleep(0.2)
+    daphne = ["daphne", "-b", "127.0.0.1", "-p", str(port), "ponton.config.asgi:application"]
+    log = ROOT / ".data" / f"daphne-e2e-{port}.log"
 
     class _Site:
         def url(self, structure=None, path: str = "/") -> str:
@@ -140,12 +102,5 @@ def asgi_site(transactional_db, platform, settings, smtp_server):
             )
             return f"http://{host}:{port}{path}"
 
-    try:
+    with serving(daphne, port=port, env=env, log=log):
         yield _Site()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

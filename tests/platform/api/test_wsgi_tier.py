@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from ponton.accounts.services import api_token_issue
@@ -21,8 +14,7 @@ from ponton.billing.models import Document
 from ponton.ledger.selectors import ledger_verify
 from tests.conftest import free_port, host_of
 from tests.support.sales import make_shop
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.servers import ROOT, database_env, serving
 
 
 @pytest.fixture
@@ -30,41 +22,14 @@ def gunicorn(transactional_db, platform):
     """One gunicorn with two sync workers on the test database (what the test commits is
     what it serves)."""
     port = free_port()
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="ponton.config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        DB_CONN_MAX_AGE="60",
-    )
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "--workers", "2"),
-            *("--bind", f"127.0.0.1:{port}", "ponton.config.wsgi:application"),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            time.sleep(0.2)
-    try:
+    args = ["gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    with serving(
+        [*args, "ponton.config.wsgi:application"],
+        port=port,
+        env=database_env(DB_CONN_MAX_AGE="60"),
+        log=ROOT / ".data" / f"gunicorn-test-{port}.log",
+    ):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _post(port: int, host: str, path: str, body: dict, token: str | None):

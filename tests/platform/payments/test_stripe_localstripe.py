@@ -80,6 +80,18 @@ def invoice_for(shop):
     )
 
 
+def pay_by_card(client: stripe.StripeClient, intent_id: str) -> None:
+    """The customer's card (PaymentMethod 4242…) confirms the PaymentIntent at localstripe."""
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }
+    )
+    client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
+    assert client.v1.payment_intents.confirm(intent_id).status == "succeeded"
+
+
 def wait_for_payment(intent_id: str, timeout: float = 15.0) -> Payment:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -189,14 +201,7 @@ def test_refund_goes_back_to_the_card_through_stripe(live_shop):
         request = services.payment_request_create(document=bill, actor=STAFF)
         intent_id, due = services.payment_intent_prepare(token=request.token)
         assert due == Decimal("200.00")
-    method = client.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-        }
-    )
-    client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
-    assert client.v1.payment_intents.confirm(intent_id).status == "succeeded"
+    pay_by_card(client, intent_id)
     with schema_context(shop.structure.schema_name):
         payment = wait_for_payment(intent_id)
         refund = services.online_refund(
@@ -252,14 +257,7 @@ def test_card_payment_on_an_invoice_paid_meanwhile_goes_back_to_the_card(live_sh
             data=billing.PaymentData(kind="payment", method="cash", amount=due),
             actor=STAFF,
         )
-    method = client.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-        }
-    )
-    client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
-    assert client.v1.payment_intents.confirm(intent_id).status == "succeeded"
+    pay_by_card(client, intent_id)
     with schema_context(shop.structure.schema_name):
         refunded = OrderEvent.objects.filter(
             order_id=bill.order_id, action="payment_request_refunded"
