@@ -90,7 +90,7 @@ def asgi_site(transactional_db, platform, settings, smtp_server):
         PUBLIC_PORT_SUFFIX=f":{port}",
     )
     settings.PUBLIC_PORT_SUFFIX = f":{port}"
-    daphne = ["daphne", "-b", "127.0.0.1", "-p", str(port), "ponton.config.asgi:application"]
+    daphne = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ponton.config.asgi:application"]
     log = ROOT / ".data" / f"daphne-e2e-{port}.log"
 
     class _Site:

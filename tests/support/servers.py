@@ -31,13 +31,13 @@ def database_env(**extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(args: list[str], *, port: int, env: dict[str, str], log: Path) -> Iterator[int]:
-    """Run `python -m <args>` listening on `port` (its output in `log`) until the block ends."""
+def serving(
+    args: list[str], *, port: int, log: Path, env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """Run `python <args>` listening on `port` (its output in `log`) until the block ends."""
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *args], env=env, cwd=ROOT, stdout=out, stderr=out
-        )
+        proc = subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=out, stderr=out)
         try:
             deadline = time.monotonic() + 60
             while True:

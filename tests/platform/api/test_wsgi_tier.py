@@ -22,7 +22,7 @@ def gunicorn(transactional_db, platform):
     """One gunicorn with two sync workers on the test database (what the test commits is
     what it serves)."""
     port = free_port()
-    args = ["gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    args = ["-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     with serving(
         [*args, "ponton.config.wsgi:application"],
         port=port,

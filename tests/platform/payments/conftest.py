@@ -3,9 +3,6 @@ helpers to point a structure at it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -13,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.support.servers import serving
 
 RUNNER = Path(__file__).with_name("localstripe_server.py")
 
@@ -36,31 +34,9 @@ class LocalStripe:
 def localstripe(tmp_path_factory):
     """`localstripe` (PyPI) serving on 127.0.0.1:<free port> until the end of the session."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, str(RUNNER), str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1):  # noqa: S310
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"localstripe did not start: {log_path.read_text()}")
-            time.sleep(0.1)
-    try:
-        yield LocalStripe(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with serving([str(RUNNER), str(port)], port=port, log=log):
+        yield LocalStripe(f"http://127.0.0.1:{port}")
 
 
 @pytest.fixture
