@@ -28,7 +28,7 @@ from ponton.planning.models import Session
 from ponton.sales import selectors
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.sales.services import Actor, LineRequest, SaleError, order_create, quote_order
-from ponton.web.api import ApiPagination, field_error
+from ponton.web.api import ApiPagination, FieldsBuiltOnce, field_error
 
 
 def actor_of(request) -> Actor:
@@ -149,7 +149,7 @@ class SaleInSerializer(BasketInSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
 
     class Meta:
@@ -174,7 +174,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Payment
         fields = [
@@ -191,7 +191,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     due = serializers.SerializerMethodField()
     corrects = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
@@ -209,14 +209,14 @@ class DocumentSerializer(serializers.ModelSerializer):
         return str(balance.due)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = OrderEvent
         fields = ["at", "actor_name", "action", "message", "note"]
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     payer_name = serializers.CharField(source="payer.full_name", read_only=True)
 

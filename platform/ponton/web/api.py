@@ -8,6 +8,8 @@ the same French message as the page: a Django `ValidationError` with fields beco
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +24,20 @@ class ApiPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+
+
+class FieldsBuiltOnce:
+    """For a ModelSerializer whose fields depend on its class only: DRF builds them again for
+    every instance by introspecting the model; here they are built once per class and each
+    instance gets copies (as DRF does with declared fields)."""
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)
 
 
 class Refused(APIException):

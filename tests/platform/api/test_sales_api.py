@@ -274,3 +274,14 @@ def test_custom_field_answers_through_the_api(api, club, shop):
         {"payer": shop.payer.pk, "lines": [{"product": shop.shirt.pk, "answers": {"Taille": "M"}}]},
     )
     assert created.status_code == 201, created.content
+
+
+def test_serializer_fields_are_built_once_per_class_and_copied_per_instance():
+    """FieldsBuiltOnce: each instance gets its own bound fields; a subclass its own set."""
+    from ponton.sales.api import OrderDetailSerializer, OrderSerializer
+
+    first, second = OrderSerializer(), OrderSerializer()
+    assert first.fields["number"] is not second.fields["number"]
+    assert first.fields["number"].parent is first and second.fields["number"].parent is second
+    assert "history" in OrderDetailSerializer().fields and "history" not in OrderSerializer().fields
+    assert OrderSerializer._fields_built_once is not OrderDetailSerializer._fields_built_once
