@@ -34,6 +34,14 @@ def reduce(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not allowed in ledger content")
 
 
+def _exactly(kind: type, value: Any) -> Any:
+    """The columns of an entry hold these types (reduced as `reduce` would: a str enum,
+    Django's TextChoices, becomes its plain string)."""
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise TypeError(f"{type(value).__name__} where the ledger expects {kind.__name__}")
+    return str(value) if kind is str else value
+
+
 def text(value: Any) -> str:
     return json.dumps(reduce(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -51,18 +59,52 @@ def entry_hash(
     payments_total: Decimal,
     previous_hash: str,
 ) -> str:
-    content = text(
+    """The SHA-256 of an entry's canonical content."""
+    return stored_entry_hash(
+        position=position,
+        recorded_at=recorded_at,
+        kind=kind,
+        reference=reference,
+        payload=reduce(payload),
+        sales_amount=sales_amount,
+        payments_amount=payments_amount,
+        sales_total=sales_total,
+        payments_total=payments_total,
+        previous_hash=previous_hash,
+    )
+
+
+def stored_entry_hash(
+    *,
+    position: int,
+    recorded_at: dt.datetime,
+    kind: str,
+    reference: str,
+    payload: Any,
+    sales_amount: Decimal,
+    payments_amount: Decimal,
+    sales_total: Decimal,
+    payments_total: Decimal,
+    previous_hash: str,
+) -> str:
+    """`entry_hash` of an entry read back: its payload was reduced before it was stored, so
+    the JSON value read is already canonical and is hashed as it is (a value altered in the
+    table into anything else, a float say, simply gives another hash)."""
+    content = json.dumps(
         {
-            "position": position,
-            "recorded_at": recorded_at,
-            "kind": kind,
-            "reference": reference,
+            "position": _exactly(int, position),
+            "recorded_at": reduce(recorded_at),
+            "kind": _exactly(str, kind),
+            "reference": _exactly(str, reference),
             "payload": payload,
-            "sales_amount": sales_amount,
-            "payments_amount": payments_amount,
-            "sales_total": sales_total,
-            "payments_total": payments_total,
-            "previous_hash": previous_hash,
-        }
+            "sales_amount": str(_exactly(Decimal, sales_amount)),
+            "payments_amount": str(_exactly(Decimal, payments_amount)),
+            "sales_total": str(_exactly(Decimal, sales_total)),
+            "payments_total": str(_exactly(Decimal, payments_total)),
+            "previous_hash": _exactly(str, previous_hash),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(content.encode()).hexdigest()

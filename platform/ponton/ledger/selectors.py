@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ponton.ledger import canonical
@@ -37,6 +39,22 @@ class Verification:
         return self.broken_position is None and not self.reason
 
 
+def _stored_entries():
+    """Every entry in chain order, as stored: read through a server-side cursor in chunks
+    (a long chain is never held in memory at once), without the ORM's per-row conversions;
+    the payload is decoded from its JSON text."""
+    table = connection.ops.quote_name(LedgerEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in FIELDS)
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY position")  # noqa: S608
+        while rows := cursor.fetchmany(CHUNK):
+            for row in rows:
+                entry = dict(zip(FIELDS, row, strict=True))
+                if isinstance(entry["payload"], str):
+                    entry["payload"] = json.loads(entry["payload"])
+                yield entry
+
+
 def ledger_verify() -> Verification:
     """Recompute the chain of the current structure from the first entry: positions without
     gaps, each entry's previous hash, its own hash over its canonical content, the perpetual
@@ -44,10 +62,8 @@ def ledger_verify() -> Verification:
     expected_position = 1
     previous = GENESIS_HASH
     sales_total = payments_total = Decimal("0.00")
-    rows = LedgerEntry.objects.order_by("position").values_list(*FIELDS)
     count = 0
-    for row in rows.iterator(chunk_size=CHUNK):
-        entry = dict(zip(FIELDS, row, strict=True))
+    for entry in _stored_entries():
         position = entry["position"]
 
         def broken(reason: str, position=position, count=count) -> Verification:
@@ -64,12 +80,10 @@ def ledger_verify() -> Verification:
         payments_total += entry["payments_amount"]
         if entry["sales_total"] != sales_total or entry["payments_total"] != payments_total:
             return broken(_("les totaux perpétuels ne correspondent pas aux montants"))
-        recomputed = canonical.entry_hash(
-            **{k: v for k, v in entry.items() if k != "hash"},
-        )
-        if recomputed != entry["hash"]:
+        stored_hash = entry.pop("hash")
+        if canonical.stored_entry_hash(**entry) != stored_hash:
             return broken(_("l'empreinte ne correspond pas au contenu"))
-        previous = entry["hash"]
+        previous = stored_hash
         expected_position += 1
         count += 1
     head = LedgerHead.objects.get(pk=True)
