@@ -42,8 +42,13 @@ def _exactly(kind: type, value: Any) -> Any:
     return str(value) if kind is str else value
 
 
+# json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False), the encoder
+# built once (json.dumps builds one per call when given arguments).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def text(value: Any) -> str:
-    return json.dumps(reduce(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(reduce(value))
 
 
 def entry_hash(
@@ -90,7 +95,7 @@ def stored_entry_hash(
     """`entry_hash` of an entry read back: its payload was reduced before it was stored, so
     the JSON value read is already canonical and is hashed as it is (a value altered in the
     table into anything else, a float say, simply gives another hash)."""
-    content = json.dumps(
+    content = _ENCODER.encode(
         {
             "position": _exactly(int, position),
             "recorded_at": reduce(recorded_at),
@@ -102,9 +107,6 @@ def stored_entry_hash(
             "sales_total": str(_exactly(Decimal, sales_total)),
             "payments_total": str(_exactly(Decimal, payments_total)),
             "previous_hash": _exactly(str, previous_hash),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        }
     )
     return hashlib.sha256(content.encode()).hexdigest()
