@@ -47,6 +47,13 @@ def _exactly(kind: type, value: Any) -> Any:
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _utc_iso(value: Any) -> str:
+    """`reduce` of a datetime, for the one column that holds one."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise TypeError("the ledger expects an aware datetime")
+    return value.astimezone(dt.UTC).isoformat()
+
+
 def text(value: Any) -> str:
     return _ENCODER.encode(reduce(value))
 
@@ -98,7 +105,7 @@ def stored_entry_hash(
     content = _ENCODER.encode(
         {
             "position": _exactly(int, position),
-            "recorded_at": reduce(recorded_at),
+            "recorded_at": _utc_iso(recorded_at),
             "kind": _exactly(str, kind),
             "reference": _exactly(str, reference),
             "payload": payload,

@@ -39,20 +39,16 @@ class Verification:
         return self.broken_position is None and not self.reason
 
 
-def _stored_entries():
-    """Every entry in chain order, as stored: read through a server-side cursor in chunks
-    (a long chain is never held in memory at once), without the ORM's per-row conversions;
-    the payload is decoded from its JSON text."""
+def _stored_rows():
+    """Every entry in chain order, as stored (FIELDS): read through a server-side cursor in
+    chunks (a long chain is never held in memory at once), without the ORM's per-row
+    conversions."""
     table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in FIELDS)
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {table} ORDER BY position")  # noqa: S608
         while rows := cursor.fetchmany(CHUNK):
-            for row in rows:
-                entry = dict(zip(FIELDS, row, strict=True))
-                if isinstance(entry["payload"], str):
-                    entry["payload"] = json.loads(entry["payload"])
-                yield entry
+            yield from rows
 
 
 def ledger_verify() -> Verification:
@@ -63,26 +59,49 @@ def ledger_verify() -> Verification:
     previous = GENESIS_HASH
     sales_total = payments_total = Decimal("0.00")
     count = 0
-    for entry in _stored_entries():
-        position = entry["position"]
-
-        def broken(reason: str, position=position, count=count) -> Verification:
-            return Verification(entries=count, broken_position=position, reason=reason)
-
+    for row in _stored_rows():
+        (
+            position,
+            recorded_at,
+            kind,
+            reference,
+            payload,
+            sales_amount,
+            payments_amount,
+            entry_sales_total,
+            entry_payments_total,
+            previous_hash,
+            stored_hash,
+        ) = row
         if position != expected_position:
-            return broken(
+            return _broken(
+                count,
+                position,
                 _("écriture n° %(expected)s manquante (suivante trouvée : n° %(found)s)")
-                % {"expected": expected_position, "found": position}
+                % {"expected": expected_position, "found": position},
             )
-        if entry["previous_hash"] != previous:
-            return broken(_("le chaînage avec l'écriture précédente est rompu"))
-        sales_total += entry["sales_amount"]
-        payments_total += entry["payments_amount"]
-        if entry["sales_total"] != sales_total or entry["payments_total"] != payments_total:
-            return broken(_("les totaux perpétuels ne correspondent pas aux montants"))
-        stored_hash = entry.pop("hash")
-        if canonical.stored_entry_hash(**entry) != stored_hash:
-            return broken(_("l'empreinte ne correspond pas au contenu"))
+        if previous_hash != previous:
+            return _broken(count, position, _("le chaînage avec l'écriture précédente est rompu"))
+        sales_total += sales_amount
+        payments_total += payments_amount
+        if entry_sales_total != sales_total or entry_payments_total != payments_total:
+            return _broken(
+                count, position, _("les totaux perpétuels ne correspondent pas aux montants")
+            )
+        recomputed = canonical.stored_entry_hash(
+            position=position,
+            recorded_at=recorded_at,
+            kind=kind,
+            reference=reference,
+            payload=json.loads(payload) if isinstance(payload, str) else payload,
+            sales_amount=sales_amount,
+            payments_amount=payments_amount,
+            sales_total=entry_sales_total,
+            payments_total=entry_payments_total,
+            previous_hash=previous_hash,
+        )
+        if recomputed != stored_hash:
+            return _broken(count, position, _("l'empreinte ne correspond pas au contenu"))
         previous = stored_hash
         expected_position += 1
         count += 1
@@ -97,6 +116,10 @@ def ledger_verify() -> Verification:
             % {"position": head.position},
         )
     return Verification(entries=count)
+
+
+def _broken(count: int, position: int, reason: str) -> Verification:
+    return Verification(entries=count, broken_position=position, reason=reason)
 
 
 def ledger_entries(*, limit: int = 100):
