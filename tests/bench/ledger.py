@@ -86,6 +86,7 @@ def bench_verify_ledger_100k_s(*, env: dict[str, str], emit) -> None:
 
     from ponton.ledger.models import LedgerEntry, LedgerHead
     from tenants.services import StructureData, structure_create
+    from tests.bench.sales import cpu_calibration_s
 
     stamp = int(time.time())
     structure, _owner = structure_create(
@@ -128,4 +129,5 @@ def bench_verify_ledger_100k_s(*, env: dict[str, str], emit) -> None:
         max=round(max(times), 2),
         entries=ENTRIES,
         runs=RUNS,
+        cpu_calibration_s=cpu_calibration_s(),
     )
