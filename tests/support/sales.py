@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from ponton.catalogue.models import Category, Product, Rate
 from ponton.catalogue.services import (
@@ -71,3 +73,14 @@ def make_shop(*, capacity: int = 10, stock: int = 5) -> Shop:
     payer = customer_create(first_name="Claire", last_name="Le Goff", email="claire@exemple.fr")
     child_customer = customer_create(first_name="Louis", last_name="Le Goff")
     return Shop(activity, adult, child, session, later_session, shirt, payer, child_customer)
+
+
+def text(response) -> str:
+    """A page's HTML with its entities decoded (French quotes, apostrophes)."""
+    return html.unescape(response.content.decode())
+
+
+def in_schema(shop, fn):
+    """fn() on the schema of the shop's structure."""
+    with schema_context(shop.structure.schema_name):
+        return fn()

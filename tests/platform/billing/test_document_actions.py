@@ -4,8 +4,6 @@ document page (OR-9), a receipt turned into an invoice (OR-7), "Ajout panier" on
 
 from __future__ import annotations
 
-import html
-
 import pytest
 from django_tenants.utils import schema_context
 
@@ -15,11 +13,7 @@ from ponton.billing.models import Document
 from ponton.payments.models import PaymentRequest
 from ponton.sales import services as sales
 from ponton.sales.services import LineRequest
-from tests.support.sales import STAFF, make_shop
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
+from tests.support.sales import STAFF, make_shop, text
 
 
 @pytest.fixture

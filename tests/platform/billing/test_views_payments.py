@@ -4,7 +4,6 @@ next to the field and record nothing."""
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 
 import pytest
@@ -16,13 +15,9 @@ from ponton.billing.models import Document, Payment
 from ponton.ledger.models import LedgerEntry
 from ponton.sales import services as sales
 from ponton.sales.services import LineRequest
-from tests.support.sales import STAFF, make_shop
+from tests.support.sales import STAFF, in_schema, make_shop, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def field_block(page: str, name: str) -> str:
@@ -66,11 +61,6 @@ def shop(structure_a):
 @pytest.fixture
 def client(shop, client_for):
     return client_for(shop.structure, shop.owner)
-
-
-def in_schema(shop, fn):
-    with schema_context(shop.structure.schema_name):
-        return fn()
 
 
 def payments(shop) -> list[tuple]:

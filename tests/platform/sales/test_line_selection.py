@@ -5,43 +5,16 @@ page. No line, or several, is refused with a French message on the card and chan
 
 from __future__ import annotations
 
-import html
-
 import pytest
-from django_tenants.utils import schema_context
 
 from ponton.billing import services as billing
 from ponton.billing.models import Document
 from ponton.sales import services as sales
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.sales.services import LineRequest
-from tests.support.sales import STAFF, make_shop
+from tests.support.sales import STAFF, in_schema, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def shop(structure_a):
-    structure, owner = structure_a
-    with schema_context(structure.schema_name):
-        shop = make_shop()
-    shop.structure = structure
-    shop.owner = owner
-    return shop
-
-
-@pytest.fixture
-def client(shop, client_for):
-    return client_for(shop.structure, shop.owner)
-
-
-def in_schema(shop, fn):
-    with schema_context(shop.structure.schema_name):
-        return fn()
 
 
 def order_with_an_invoiced_and_an_ordered_line(shop) -> tuple[Order, OrderLine, OrderLine]:

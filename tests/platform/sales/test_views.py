@@ -6,13 +6,11 @@ Each refusal shows the service's French message where it belongs and saves nothi
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import schema_context
 
 from ponton.accounts.models import Role
 from ponton.billing import services as billing
@@ -23,35 +21,11 @@ from ponton.planning.models import Session
 from ponton.sales import services as sales
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.sales.services import LineRequest
-from tests.support.sales import STAFF, make_shop
+from tests.support.sales import STAFF, in_schema, text
 
 pytestmark = pytest.mark.django_db
 
 BASKET = "/manager/commandes/panier/"
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def shop(structure_a):
-    structure, owner = structure_a
-    with schema_context(structure.schema_name):
-        shop = make_shop()
-    shop.structure = structure
-    shop.owner = owner
-    return shop
-
-
-@pytest.fixture
-def client(shop, client_for):
-    return client_for(shop.structure, shop.owner)
-
-
-def in_schema(shop, fn):
-    with schema_context(shop.structure.schema_name):
-        return fn()
 
 
 def counts(shop) -> tuple[int, int, int, int]:
