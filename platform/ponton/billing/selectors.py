@@ -23,13 +23,23 @@ class Balance:
         """The balance of a document just issued: nothing paid yet."""
         return cls(total=document.total, paid=ZERO, due=document.total)
 
+    @classmethod
+    def of_sale(cls, total: Decimal, by_method: dict[str, Decimal]) -> Balance:
+        """An invoice's or receipt's balance from what was paid net, by method."""
+        paid = sum(by_method.values(), ZERO)
+        return cls(total=total, paid=paid, due=total - paid, paid_by_method=by_method)
+
     def after(self, payment: Payment) -> Balance:
         """The balance of an invoice or receipt once `payment` (or refund) is recorded."""
-        sign = 1 if payment.kind == Payment.Kind.PAYMENT else -1
         by_method = dict(self.paid_by_method)
-        by_method[payment.method] = by_method.get(payment.method, ZERO) + sign * payment.amount
-        paid = sum(by_method.values(), ZERO)
-        return Balance(total=self.total, paid=paid, due=self.total - paid, paid_by_method=by_method)
+        by_method[payment.method] = by_method.get(payment.method, ZERO) + _signed(
+            payment.kind, payment.amount
+        )
+        return Balance.of_sale(self.total, by_method)
+
+
+def _signed(kind: str, amount: Decimal) -> Decimal:
+    return amount if kind == Payment.Kind.PAYMENT else -amount
 
 
 _TWIN_KINDS = {
@@ -66,15 +76,11 @@ def document_balance(*, document: Document) -> Balance:
     for method, kind, amount in (
         payments.values_list("method", "kind").annotate(s=Sum("amount")).order_by()
     ):
-        sign = 1 if kind == Payment.Kind.PAYMENT else -1
-        by_method[method] = by_method.get(method, ZERO) + sign * amount
+        by_method[method] = by_method.get(method, ZERO) + _signed(kind, amount)
     if document.kind == Document.Kind.CREDIT_NOTE:
         refunded = -sum(by_method.values(), ZERO)
         return Balance(total=document.total, paid=refunded, due=document.total - refunded)
-    paid = sum(by_method.values(), ZERO)
-    return Balance(
-        total=document.total, paid=paid, due=document.total - paid, paid_by_method=by_method
-    )
+    return Balance.of_sale(document.total, by_method)
 
 
 def order_balance(*, order_id: int) -> Decimal:

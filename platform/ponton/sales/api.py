@@ -460,7 +460,7 @@ class SaleView(SalesView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            order, invoice, payments = sale_complete(
+            sale = sale_complete(
                 structure=request.tenant,
                 payer=data["payer"],
                 lines=_lines(data["lines"]),
@@ -470,16 +470,13 @@ class SaleView(SalesView):
             )
         except (SaleError, BillingError) as exc:
             raise _refused(exc) from exc
-        balance = billing_selectors.Balance.unpaid(invoice)
-        for payment in payments:
-            balance = balance.after(payment)
         return Response(
             {
-                "order": OrderSerializer(order).data,
+                "order": OrderSerializer(sale.order).data,
                 "invoice": DocumentSerializer(
-                    invoice, context={"balances": {invoice.pk: balance}}
+                    sale.invoice, context={"balances": {sale.invoice.pk: sale.balance}}
                 ).data,
-                "payments": PaymentSerializer(payments, many=True).data,
+                "payments": PaymentSerializer(sale.payments, many=True).data,
             },
             status=status.HTTP_201_CREATED,
         )

@@ -107,7 +107,7 @@ def test_complete_sale_that_reaches_the_threshold(shop, structure_a):
     from ponton.billing.services.complete import sale_complete
 
     book(shop, shop.payer, quantity=2)
-    order, invoice, (payment,) = sale_complete(
+    order, invoice, (payment,), _balance = sale_complete(
         structure=structure_a[0],
         payer=shop.payer,
         lines=[

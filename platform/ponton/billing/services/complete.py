@@ -8,10 +8,12 @@ balance known from the invoice and the payments before it."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import transaction
 
 from ponton.billing.models import Document, Payment
-from ponton.billing.selectors import Balance
+from ponton.billing.selectors import Balance, document_balance
 from ponton.billing.services.documents import (
     invoice_issue,
     invoice_spec,
@@ -23,6 +25,13 @@ from ponton.sales.models import Order, OrderLine
 from ponton.sales.services import Actor, LineRequest, order_write
 
 
+class CompletedSale(NamedTuple):
+    order: Order
+    invoice: Document
+    payments: list[Payment]
+    balance: Balance  # the invoice's, once the payments are recorded
+
+
 @transaction.atomic
 def sale_complete(
     *,
@@ -32,7 +41,7 @@ def sale_complete(
     payments: list[PaymentData],
     actor: Actor,
     note: str = "",
-) -> tuple[Order, Document, list[Payment]]:
+) -> CompletedSale:
     """OR-1 + OR-3 + OR-6 at once: whole or not at all (a refused payment cancels the order
     and frees its seats, by rolling the transaction back)."""
     placed = order_write(payer=payer, lines=lines, actor=actor, note=note)
@@ -58,7 +67,7 @@ def sale_complete(
         recorded.append(payment)
     # The answer shows the lines as written, without reading them again.
     order._prefetched_objects_cache = {"lines": placed.lines}
-    return order, invoice, recorded
+    return CompletedSale(order, invoice, recorded, balance)
 
 
 def _sale_after_threshold(*, structure, order: Order, payments: list[PaymentData], actor: Actor):
@@ -68,4 +77,4 @@ def _sale_after_threshold(*, structure, order: Order, payments: list[PaymentData
     else:  # already invoiced at order time (a minimum participants threshold reached)
         invoice = Document.objects.filter(order=order, kind=Document.Kind.INVOICE).latest("pk")
     recorded = [payment_record(document=invoice, data=data, actor=actor) for data in payments]
-    return order, invoice, recorded
+    return CompletedSale(order, invoice, recorded, document_balance(document=invoice))

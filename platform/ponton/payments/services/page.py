@@ -30,6 +30,7 @@ from ponton.payments.services.common import (
     _check_payable,
 )
 from ponton.sales import services as sales
+from ponton.sales.models import OrderEvent
 
 logger = logging.getLogger("ponton.payments")
 
@@ -190,8 +191,6 @@ def _refund_unrecorded(
     recorded in the books, so the whole amount goes back to the card through the gateway,
     once (the request's row lock serialises deliveries; the history event marks it done).
     If the gateway refuses, the history asks staff to refund it from Stripe."""
-    from ponton.sales.models import OrderEvent
-
     order = request.document.order
     done = OrderEvent.objects.filter(
         order=order,
