@@ -58,32 +58,10 @@ def text(value: Any) -> str:
     return _ENCODER.encode(reduce(value))
 
 
-def entry_hash(
-    *,
-    position: int,
-    recorded_at: dt.datetime,
-    kind: str,
-    reference: str,
-    payload: Any,
-    sales_amount: Decimal,
-    payments_amount: Decimal,
-    sales_total: Decimal,
-    payments_total: Decimal,
-    previous_hash: str,
-) -> str:
-    """The SHA-256 of an entry's canonical content."""
-    return stored_entry_hash(
-        position=position,
-        recorded_at=recorded_at,
-        kind=kind,
-        reference=reference,
-        payload=reduce(payload),
-        sales_amount=sales_amount,
-        payments_amount=payments_amount,
-        sales_total=sales_total,
-        payments_total=payments_total,
-        previous_hash=previous_hash,
-    )
+def entry_hash(*, payload: Any, **columns: Any) -> str:
+    """The SHA-256 of an entry's canonical content (`stored_entry_hash` of its reduced
+    payload and its other columns)."""
+    return stored_entry_hash(payload=reduce(payload), **columns)
 
 
 def stored_entry_hash(
