@@ -10,13 +10,13 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ponton.accounts import ratelimit, services
+from ponton.accounts.api_permissions import MemberTokenAuthentication
 from ponton.accounts.forms import LoginForm
 from ponton.accounts.selectors import membership_for
 
@@ -50,7 +50,7 @@ class TokenSerializer(serializers.Serializer):
 class TokenView(APIView):
     """POST: the API token of an active staff member of this structure. DELETE: revoke it."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [MemberTokenAuthentication]
     throttle_scope = "login"
 
     def get_permissions(self):

@@ -1,8 +1,9 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 
 from ponton.catalogue.models import (
     Category,
@@ -15,6 +16,28 @@ from ponton.catalogue.models import (
     Season,
     Site,
 )
+
+
+def mandatory_associations(*, today: date):
+    """Associations that add their product to the basket by themselves on `today` (CA-6)."""
+    return ProductAssociation.objects.filter(mandatory=True, starts_on__lte=today).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+
+
+def products_for_basket(ids) -> dict[int, Product]:
+    """Products of basket lines by id, each knowing whether it has mandatory associated
+    products today (`has_mandatory_associations`) and required custom fields
+    (`has_required_fields`): the basket's checks read those only for products that have some
+    (OR-1, CA-6, CA-7)."""
+    return Product.objects.annotate(
+        has_mandatory_associations=Exists(
+            mandatory_associations(today=timezone.localdate()).filter(product=OuterRef("pk"))
+        ),
+        has_required_fields=Exists(
+            CustomField.objects.filter(required=True, products=OuterRef("pk"))
+        ),
+    ).in_bulk(ids)
 
 
 def site_list():

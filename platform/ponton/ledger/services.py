@@ -2,12 +2,15 @@
 
 `ledger_append` must run inside the transaction that creates the financial document or
 payment it records: both are saved, or neither. It locks the head row, so entries of one
-structure are appended one at a time, in order, without gaps."""
+structure are appended one at a time, in order, without gaps. Inside `ledger_batch()` (a
+complete sale) the events are queued and appended together at the end of the block, under one
+lock of the head (docs/adr/0008)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ponton.ledger import canonical
 from ponton.ledger.models import LedgerEntry, LedgerHead
+from ponton.web.batches import TransactionBatch
 
 CENT = Decimal("0.01")
 CLOSINGS = {
@@ -36,6 +40,15 @@ def _amount(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
 
+@dataclass(frozen=True)
+class _Event:
+    kind: str
+    reference: str
+    payload: dict[str, Any]
+    sales_amount: Decimal
+    payments_amount: Decimal
+
+
 def ledger_append(
     *,
     kind: str,
@@ -43,27 +56,81 @@ def ledger_append(
     payload: dict[str, Any],
     sales_amount: Decimal = Decimal("0"),
     payments_amount: Decimal = Decimal("0"),
-) -> LedgerEntry:
+) -> LedgerEntry | None:
     """Append one financial event. `sales_amount` is its effect on the perpetual total of
     sales documents (an invoice +, a credit note −), `payments_amount` on money received (a
     payment +, a refund −). The first entry of a new day is preceded by the closings of the
-    periods that ended since the previous entry."""
+    periods that ended since the previous entry. Inside `ledger_batch()` the event is queued
+    (None is returned) and appended at the end of the batch."""
     if kind not in LedgerEntry.Kind.values or kind in CLOSINGS.values():
         raise ValueError(f"not an event kind: {kind!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_append runs inside the transaction of what it records")
+    event = _Event(kind, reference, payload, _amount(sales_amount), _amount(payments_amount))
+    if ledger_batch.queue(event):
+        return None
+    return _append_events([event])[0]
+
+
+def _append_events(events: list[_Event]) -> list[LedgerEntry]:
+    """Lock the head, record the closings due, append `events` in order (one INSERT) and move
+    the head (one UPDATE)."""
     head = LedgerHead.objects.select_for_update().get(pk=True)
     today = timezone.localdate()
     if head.last_day is not None and head.last_day < today:
         _close_due(head=head, today=today)
-    return _append(
-        head=head,
+    entries = []
+    for event in events:
+        entry = _next_entry(
+            head=head,
+            kind=event.kind,
+            reference=event.reference,
+            payload=event.payload,
+            sales_amount=event.sales_amount,
+            payments_amount=event.payments_amount,
+        )
+        _move_head(head, entry)
+        entries.append(entry)
+    LedgerEntry.objects.bulk_create(entries)
+    head.save()
+    return entries
+
+
+ledger_batch = TransactionBatch("ledger_batch", _append_events)
+"""`with ledger_batch():` — the events of the block are appended at its end, together."""
+
+
+def _next_entry(
+    *,
+    head: LedgerHead,
+    kind: str,
+    reference: str,
+    payload: dict[str, Any],
+    sales_amount: Decimal = Decimal("0"),
+    payments_amount: Decimal = Decimal("0"),
+) -> LedgerEntry:
+    """The entry after `head` (not saved), with its hash."""
+    sales_amount, payments_amount = _amount(sales_amount), _amount(payments_amount)
+    entry = LedgerEntry(
+        position=head.position + 1,
+        recorded_at=timezone.now(),
         kind=kind,
         reference=reference,
-        payload=payload,
+        payload=canonical.reduce(payload),
         sales_amount=sales_amount,
         payments_amount=payments_amount,
+        sales_total=_amount(head.sales_total + sales_amount),
+        payments_total=_amount(head.payments_total + payments_amount),
+        previous_hash=head.hash,
     )
+    entry.hash = hash_of(entry)
+    return entry
+
+
+def _move_head(head: LedgerHead, entry: LedgerEntry) -> None:
+    head.position, head.hash = entry.position, entry.hash
+    head.sales_total, head.payments_total = entry.sales_total, entry.payments_total
+    head.last_day = timezone.localdate(entry.recorded_at)
 
 
 def _append(
@@ -75,26 +142,17 @@ def _append(
     sales_amount: Decimal = Decimal("0"),
     payments_amount: Decimal = Decimal("0"),
 ) -> LedgerEntry:
-    """Append after `head`, which the caller holds locked, and move the head."""
-    stored_payload = canonical.reduce(payload)
-    sales_amount, payments_amount = _amount(sales_amount), _amount(payments_amount)
-    entry = LedgerEntry(
-        position=head.position + 1,
-        recorded_at=timezone.now(),
+    """Append one entry after `head`, which the caller holds locked, and move the head."""
+    entry = _next_entry(
+        head=head,
         kind=kind,
         reference=reference,
-        payload=stored_payload,
+        payload=payload,
         sales_amount=sales_amount,
         payments_amount=payments_amount,
-        sales_total=_amount(head.sales_total + sales_amount),
-        payments_total=_amount(head.payments_total + payments_amount),
-        previous_hash=head.hash,
     )
-    entry.hash = hash_of(entry)
     entry.save(force_insert=True)
-    head.position, head.hash = entry.position, entry.hash
-    head.sales_total, head.payments_total = entry.sales_total, entry.payments_total
-    head.last_day = timezone.localdate(entry.recorded_at)
+    _move_head(head, entry)
     head.save()
     return entry
 

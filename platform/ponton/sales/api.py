@@ -23,6 +23,7 @@ from ponton.billing.services import (
 )
 from ponton.billing.services.complete import sale_complete
 from ponton.catalogue.models import Product, Rate
+from ponton.catalogue.selectors import products_for_basket
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
 from ponton.sales import selectors
@@ -103,7 +104,10 @@ class BasketInSerializer(serializers.Serializer):
             for name, model in self.LINE_IDS.items():
                 if line.get(name) is not None:
                     wanted.setdefault(model, set()).add(line[name])
-        found = {model: model.objects.in_bulk(ids) for model, ids in wanted.items()}
+        found = {
+            model: products_for_basket(ids) if model is Product else model.objects.in_bulk(ids)
+            for model, ids in wanted.items()
+        }
         missing = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
         errors: dict = {}
         payer = found[Customer].get(attrs["payer"])

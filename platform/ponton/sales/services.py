@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from ponton.catalogue.services import stock_take
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
 from ponton.sales.models import Order, OrderEvent, OrderLine
+from ponton.web.batches import TransactionBatch
 
 
 class SaleError(Exception):
@@ -73,7 +74,8 @@ MANAGER = "manager"
 
 
 def _event(*, order: Order, actor: Actor, action: str, message: str, note: str = "", data=None):
-    OrderEvent.objects.create(
+    """A line of the order's history (OR-3); inside `history_batch()`, written at its end."""
+    event = OrderEvent(
         order=order,
         actor_id=actor.account_id,
         actor_name=actor.name,
@@ -82,6 +84,13 @@ def _event(*, order: Order, actor: Actor, action: str, message: str, note: str =
         note=note,
         data=data or {},
     )
+    if not history_batch.queue(event):
+        event.save(force_insert=True)
+
+
+history_batch = TransactionBatch("history_batch", OrderEvent.objects.bulk_create)
+"""`with history_batch():` — the history lines of the block are written at its end, in one
+INSERT."""
 
 
 def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime) -> None:
@@ -142,19 +151,26 @@ def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime
         )
 
 
+def _may_have(product: Product | None, flag: str) -> bool:
+    """Whether the basket's checks must look up `flag` (mandatory associations, required
+    custom fields) for `product`: unless it was read knowing it has none
+    (`catalogue.selectors.products_for_basket`)."""
+    return product is not None and getattr(product, flag, True)
+
+
 def _with_mandatory(lines: list[LineRequest], today: dt.date) -> list[LineRequest]:
     """Add the mandatory associated products of each line that does not already hold them."""
-    from ponton.catalogue.models import ProductAssociation
+    from ponton.catalogue.selectors import mandatory_associations
 
     present = {line.product.pk for line in lines if line.product is not None}
     result = list(lines)
-    product_ids = [line.product.pk for line in lines if line.product is not None]
-    associations = (
-        ProductAssociation.objects.filter(product_id__in=product_ids, mandatory=True)
-        .filter(starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .select_related("associated")
-    )
+    product_ids = [
+        line.product.pk for line in lines if _may_have(line.product, "has_mandatory_associations")
+    ]
+    if not product_ids:
+        return result
+    associations = mandatory_associations(today=today).filter(product_id__in=product_ids)
+    associations = associations.select_related("associated")
     by_product: dict[int, list] = {}
     for association in associations:
         by_product.setdefault(association.product_id, []).append(association.associated)
@@ -310,7 +326,11 @@ def _check_required_answers(lines: list[LineRequest]) -> None:
     keyed by the field's label). Lines added as mandatory associated products are not asked."""
     from ponton.catalogue.models import CustomField
 
-    asked = [line for line in lines if line.product is not None and not line.added_as_mandatory]
+    asked = [
+        line
+        for line in lines
+        if not line.added_as_mandatory and _may_have(line.product, "has_required_fields")
+    ]
     if not asked:
         return
     required: dict[int, list[str]] = {}
@@ -361,18 +381,23 @@ def order_write(
     quote: bool = False,
     channel: str = MANAGER,
     note: str = "",
+    invoiced_at_once: bool = False,
 ) -> Placed:
     """The body of `order_create`, inside the caller's transaction (a complete sale writes
     its invoice and payments in the same one). Seats and stock are taken before the order's
-    number: the counter row stays locked until commit, so it is taken as late as possible."""
+    number: the counter row stays locked until commit, so it is taken as late as possible.
+    `invoiced_at_once`: the caller invoices every line in this same transaction, so they are
+    written "facturé" at once (not on sessions with a minimum participants threshold)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("order_write runs inside the caller's transaction")
     lines = check_basket(payer=payer, lines=lines, channel=channel)
-    built = _build_lines(
-        order=None,
-        requests=lines,
-        state=OrderLine.State.QUOTED if quote else OrderLine.State.ORDERED,
-    )
+    if invoiced_at_once and (quote or on_threshold_sessions(lines)):
+        raise ValueError("only the lines of an order without a threshold are invoiced at once")
+    if quote:
+        state = OrderLine.State.QUOTED
+    else:
+        state = OrderLine.State.INVOICED if invoiced_at_once else OrderLine.State.ORDERED
+    built = _build_lines(order=None, requests=lines, state=state)
     if not quote:
         _hold(built)
     series = Order.Status.QUOTE if quote else Order.Status.ORDER
@@ -395,16 +420,22 @@ def order_write(
     return Placed(order=order, lines=built, threshold_checked=threshold_checked)
 
 
+def on_threshold_sessions(lines: list[OrderLine] | list[LineRequest]) -> bool:
+    """Whether a line books a session of a product with a minimum participants threshold
+    (OR-10), for order lines or basket lines (added associated products have no session)."""
+    return any(
+        line.product is not None
+        and (line.product.min_participants or 0) > 0
+        and line.session is not None
+        for line in lines
+    )
+
+
 def _after_order(*, order: Order, lines: list[OrderLine], actor: Actor) -> bool:
     """OR-10: the minimum participants threshold of the sessions booked (payments app;
     imported here because payments depends on sales, not the reverse). Nothing to read when
     no line is on a session of a product with a threshold (the common case): False."""
-    if not any(
-        line.session_id is not None
-        and line.product is not None
-        and (line.product.min_participants or 0) > 0
-        for line in lines
-    ):
+    if not on_threshold_sessions(lines):
         return False
     from ponton.payments.threshold import min_participants_after_order
 

@@ -92,3 +92,27 @@ def test_rows_of_b_are_not_found_from_a(club, structure_b, api, in_schema):
     assert on_a.post(f"/api/v1/products/{product_b.pk}/publish/").status_code == 404
     assert on_a.get(f"/api/v1/customers/{customer_b.pk}/").status_code == 404
     assert on_a.get("/api/v1/products/").json()["results"] == []
+
+
+def test_a_token_answers_with_the_membership_it_holds_now(club, api, make_member):
+    """Security: the token's query also reads the membership (one query for both): a member
+    whose access is removed is refused at once (403), a deactivated account is not
+    authenticated any more (401); the role read with the token is the one checked."""
+    from ponton.accounts.models import Membership, Role
+    from ponton.accounts.services import membership_deactivate
+
+    structure, _owner = club
+    member = make_member(structure, role=Role.STAFF)
+    client = api(structure, member)
+    assert client.get("/api/v1/orders/").status_code == 200
+    membership = Membership.objects.get(user=member, structure=structure)
+    membership_deactivate(membership=membership)
+    assert client.get("/api/v1/orders/").status_code == 403
+    Membership.objects.filter(pk=membership.pk).update(is_active=True, role=Role.CASHIER)
+    assert client.get("/api/v1/orders/").status_code == 200
+    new_product = {"kind": "ticket", "name": "Entrée", "price": "5.00"}
+    assert client.post("/api/v1/products/", new_product).status_code == 403  # cashier
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    refused = client.get("/api/v1/orders/")
+    assert refused.status_code == 401 and refused.json()["detail"]

@@ -11,7 +11,7 @@ from ponton.billing.models import Document, Payment
 from ponton.ledger.selectors import ledger_verify
 from ponton.planning.models import Session
 from ponton.sales.models import Order
-from tests.support.sales import make_shop
+from tests.support.sales import make_shop, published
 
 
 @pytest.fixture
@@ -167,24 +167,54 @@ def test_complete_sale_in_two_methods_checks_each_payment_against_what_is_left(a
         assert ledger_verify().ok
 
 
-def test_complete_sale_reads_back_nothing_it_wrote(api, club, shop, django_assert_max_num_queries):
+def test_complete_sale_reads_back_nothing_it_wrote(api, club, shop):
     """A complete sale is one transaction that does not read again what it has just written
-    (order, lines, invoice, balances): its statements stay within a fixed budget, from the
-    structure and token lookups to the answer (sales_per_s in `make bench`)."""
+    (order, lines, invoice, balances) and writes its ledger entries and history lines together
+    at the end: its statements stay within a fixed budget, from the structure and token lookups
+    to the answer (sales_per_s in `make bench`, docs/adr/0008)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     structure, owner = club
     client = api(structure, owner)
     body = {
         "payer": shop.payer.pk,
         "lines": [activity_line(shop)],
-        "payments": [{"method": "card", "amount": "150.00"}],
+        "payments": [{"method": "card", "amount": "100.00"}, {"method": "cash", "amount": "50.00"}],
     }
     assert client.post("/api/v1/sales/", body).status_code == 201
-    # 30 statements (28 on a server that served the same structure last: the test client
-    # puts the connection back on the public schema after each request, hence two SETs),
-    # and the savepoint pair the test's own transaction adds around the sale's.
-    with django_assert_max_num_queries(32):
+    with CaptureQueriesContext(connection) as queries:
         response = client.post("/api/v1/sales/", body)
     assert response.status_code == 201 and response.json()["invoice"]["due"] == "0.00"
+    statements = [q["sql"] for q in queries.captured_queries]
+
+    def count(start: str) -> int:
+        return sum(sql.startswith(start) for sql in statements)
+
+    # Token and membership in one query; no association nor custom field to look up.
+    assert count('SELECT "accounts_membership"') == 0
+    assert count('SELECT "catalogue_productassociation"') == 0
+    assert count('SELECT "catalogue_customfield') == 0
+    # Lines written "facturé"; the history's three lines and the ledger's three entries
+    # (invoice, two payments) each in one INSERT, under one lock of the ledger head.
+    assert count('UPDATE "sales_orderline"') == 0
+    assert count('INSERT INTO "sales_orderevent"') == 1
+    assert count('INSERT INTO "ledger_ledgerentry"') == 1
+    assert sum("FOR UPDATE" in sql for sql in statements) == 1
+    # 20 statements (and BEGIN, COMMIT) on a server that served the same structure last; here
+    # two SETs (the test client puts the connection back on the public schema after each
+    # request) and the savepoint pair of the test's own transaction around the sale's.
+    assert len(statements) <= 24, "\n".join(statements)
+    with schema_context(structure.schema_name):
+        order = Order.objects.get(number=response.json()["order"]["number"])
+        assert list(order.events.values_list("action", flat=True)) == [
+            "created",
+            "invoiced",
+            "payment",
+            "payment",
+        ]
+        assert [line.state for line in order.lines.all()] == ["invoiced"]
+        assert ledger_verify().ok
 
 
 def test_basket_ids_become_rows_with_one_query_per_model(api, club, shop):
@@ -285,3 +315,66 @@ def test_serializer_fields_are_built_once_per_class_and_copied_per_instance():
     assert first.fields["number"].parent is first and second.fields["number"].parent is second
     assert "history" in OrderDetailSerializer().fields and "history" not in OrderSerializer().fields
     assert OrderSerializer._fields_built_once is not OrderDetailSerializer._fields_built_once
+
+
+def test_associated_products_and_custom_fields_are_checked_in_a_complete_sale(api, club, shop):
+    """OR-1, CA-6, CA-7 through `POST /api/v1/sales/`: the products are read knowing whether
+    they have mandatory associated products or required custom fields, and those are looked
+    up only then: a mandatory licence comes with the T-shirt (and is invoiced), an association
+    that has ended does not, a required field left unanswered refuses the sale."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from ponton.catalogue.models import CustomField, Product, ProductAssociation
+
+    structure, owner = club
+    with schema_context(structure.schema_name):
+        licence = published(Product.Kind.MEMBERSHIP, name="Licence", price=Decimal("12.00"))
+        ProductAssociation.objects.create(
+            product=shop.shirt, associated=licence, starts_on=dt.date(2020, 1, 1), mandatory=True
+        )
+        ended = ProductAssociation.objects.create(
+            product=shop.activity,
+            associated=licence,
+            starts_on=dt.date(2020, 1, 1),
+            ends_on=dt.date(2021, 1, 1),
+            mandatory=True,
+        )
+    client = api(structure, owner)
+    sale = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [{"product": shop.shirt.pk}],
+            "payments": [{"method": "cash", "amount": "32.00"}],
+        },
+    )
+    assert sale.status_code == 201, sale.content
+    assert [line["label"] for line in sale.json()["order"]["lines"]] == ["T-shirt", "Licence"]
+    assert sale.json()["invoice"]["total"] == "32.00"
+    alone = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [activity_line(shop)],
+            "payments": [{"method": "cash", "amount": "150.00"}],
+        },
+    )
+    assert alone.status_code == 201 and len(alone.json()["order"]["lines"]) == 1, ended
+    with schema_context(structure.schema_name):
+        field = CustomField.objects.create(
+            label="Taille", kind=CustomField.Kind.TEXT, required=True
+        )
+        field.products.add(shop.shirt)
+    refused = client.post(
+        "/api/v1/sales/",
+        {
+            "payer": shop.payer.pk,
+            "lines": [{"product": shop.shirt.pk}],
+            "payments": [{"method": "cash", "amount": "32.00"}],
+        },
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"lines": {"0": ["Répondez à « Taille »."]}}
+    with schema_context(structure.schema_name):
+        assert Order.objects.count() == 2

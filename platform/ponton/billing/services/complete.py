@@ -4,7 +4,9 @@
 The same rules as the three steps, written without reading back what this transaction has
 just written: the order's lines are invoiced as they were written (no other transaction can
 see them, let alone lock them, before commit), and each payment is checked against the
-balance known from the invoice and the payments before it."""
+balance known from the invoice and the payments before it. Its ledger entries and history
+lines are written together at the end (`ledger_batch`, `history_batch`: one lock of the ledger
+head, one INSERT each; docs/adr/0008)."""
 
 from __future__ import annotations
 
@@ -21,8 +23,15 @@ from ponton.billing.services.documents import (
 )
 from ponton.billing.services.payments import PaymentData, payment_record, payment_write
 from ponton.customers.models import Customer
+from ponton.ledger.services import ledger_batch
 from ponton.sales.models import Order, OrderLine
-from ponton.sales.services import Actor, LineRequest, order_write
+from ponton.sales.services import (
+    Actor,
+    LineRequest,
+    history_batch,
+    on_threshold_sessions,
+    order_write,
+)
 
 
 class CompletedSale(NamedTuple):
@@ -44,33 +53,39 @@ def sale_complete(
 ) -> CompletedSale:
     """OR-1 + OR-3 + OR-6 at once: whole or not at all (a refused payment cancels the order
     and frees its seats, by rolling the transaction back)."""
-    placed = order_write(payer=payer, lines=lines, actor=actor, note=note)
-    order = placed.order
-    if placed.threshold_checked:
-        # OR-10 may have invoiced lines at order time: read back what is left to invoice.
-        return _sale_after_threshold(
-            structure=structure, order=order, payments=payments, actor=actor
+    if on_threshold_sessions(lines):
+        # OR-10 may invoice lines at order time: the three steps, reading back what is left.
+        return _sale_with_threshold(
+            structure=structure, payer=payer, lines=lines, payments=payments, actor=actor, note=note
         )
-    invoice = issue_for_checked_lines(
-        spec=invoice_spec(),
-        structure=structure,
-        order=order,
-        lines=placed.lines,
-        actor=actor,
-        note="",
-    )
-    balance = Balance.unpaid(invoice)
-    recorded = []
-    for data in payments:
-        payment = payment_write(document=invoice, data=data, actor=actor, balance=balance)
-        balance = balance.after(payment)
-        recorded.append(payment)
+    with ledger_batch(), history_batch():
+        placed = order_write(
+            payer=payer, lines=lines, actor=actor, note=note, invoiced_at_once=True
+        )
+        invoice = issue_for_checked_lines(
+            spec=invoice_spec(),
+            structure=structure,
+            order=placed.order,
+            lines=placed.lines,
+            actor=actor,
+            note="",
+        )
+        balance = Balance.unpaid(invoice)
+        recorded = []
+        for data in payments:
+            payment = payment_write(document=invoice, data=data, actor=actor, balance=balance)
+            balance = balance.after(payment)
+            recorded.append(payment)
+    order = placed.order
     # The answer shows the lines as written, without reading them again.
     order._prefetched_objects_cache = {"lines": placed.lines}
     return CompletedSale(order, invoice, recorded, balance)
 
 
-def _sale_after_threshold(*, structure, order: Order, payments: list[PaymentData], actor: Actor):
+def _sale_with_threshold(
+    *, structure, payer, lines: list[LineRequest], payments: list[PaymentData], actor, note: str
+) -> CompletedSale:
+    order = order_write(payer=payer, lines=lines, actor=actor, note=note).order
     ordered = list(order.lines.filter(state=OrderLine.State.ORDERED).values_list("pk", flat=True))
     if ordered:
         invoice = invoice_issue(structure=structure, order=order, line_ids=ordered, actor=actor)

@@ -244,7 +244,8 @@ def issue_for_checked_lines(
     note: str,
 ) -> Document:
     """The writes of `issue_for_lines`, for lines the caller checked ("commandé", of
-    `order`) and holds: locked, or written by its own transaction (a complete sale)."""
+    `order`) and holds: locked, or written by its own transaction (a complete sale, which
+    writes them "facturé" already)."""
     document = _issue(
         structure=structure,
         kind=spec.kind,
@@ -253,11 +254,13 @@ def issue_for_checked_lines(
         actor=actor,
         note=note,
     )
-    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
-        state=OrderLine.State.INVOICED
-    )
-    for line in lines:
-        line.state = OrderLine.State.INVOICED
+    ordered = [line for line in lines if line.state != OrderLine.State.INVOICED]
+    if ordered:  # none when the lines were written invoiced (`order_write(invoiced_at_once=…)`)
+        OrderLine.objects.filter(pk__in=[line.pk for line in ordered]).update(
+            state=OrderLine.State.INVOICED
+        )
+        for line in ordered:
+            line.state = OrderLine.State.INVOICED
     sales._event(
         order=order,
         actor=actor,
