@@ -21,14 +21,24 @@ SERIES = {
 
 
 def next_number(*, series: str, year: int) -> str:
+    return next_numbers(series, year=year)[0]
+
+
+def next_numbers(*series: str, year: int) -> list[str]:
+    """The next number of each series, in one statement (a complete sale takes its order's and
+    its invoice's together, as late as it can: the rows stay locked until commit)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a number is taken inside the transaction that uses it")
+    if not series or len(set(series)) != len(series):
+        raise ValueError("one number per series at a time")
     table = connection.ops.quote_name(Counter._meta.db_table)
+    values = ", ".join(["(%s, %s, 1)"] * len(series))
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (series, year, last) VALUES (%s, %s, 1) "  # noqa: S608 - quoted name
-            f"ON CONFLICT (series, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [series, year],
+            f"INSERT INTO {table} (series, year, last) VALUES {values} "  # noqa: S608 - quoted name
+            f"ON CONFLICT (series, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING series, last",
+            [value for name in series for value in (name, year)],
         )
-        (last,) = cur.fetchone()
-    return f"{SERIES[series]}-{year}-{last:05d}"
+        taken = dict(cur.fetchall())
+    return [f"{SERIES[name]}-{year}-{taken[name]:05d}" for name in series]

@@ -381,15 +381,42 @@ def order_write(
     quote: bool = False,
     channel: str = MANAGER,
     note: str = "",
-    invoiced_at_once: bool = False,
 ) -> Placed:
-    """The body of `order_create`, inside the caller's transaction (a complete sale writes
-    its invoice and payments in the same one). Seats and stock are taken before the order's
-    number: the counter row stays locked until commit, so it is taken as late as possible.
-    `invoiced_at_once`: the caller invoices every line in this same transaction, so they are
-    written "facturé" at once (not on sessions with a minimum participants threshold)."""
+    """The body of `order_create`, inside the caller's transaction. Seats and stock are taken
+    before the order's number: the counter row stays locked until commit, so it is taken as
+    late as possible."""
+    prepared = order_prepare(payer=payer, lines=lines, actor=actor, quote=quote, channel=channel)
+    series = prepared.order.status
+    number = next_number(series=series, year=timezone.localdate().year)
+    order = order_save(prepared=prepared, number=number, actor=actor, note=note)
+    threshold_checked = not quote and _after_order(order=order, lines=prepared.lines, actor=actor)
+    return Placed(order=order, lines=prepared.lines, threshold_checked=threshold_checked)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An order checked, its lines built and its seats and stock taken, not yet numbered nor
+    written (`order_save` does)."""
+
+    order: Order
+    lines: list[OrderLine]
+
+
+def order_prepare(
+    *,
+    payer: Customer | None,
+    lines: list[LineRequest],
+    actor: Actor,
+    quote: bool = False,
+    channel: str = MANAGER,
+    invoiced_at_once: bool = False,
+) -> Prepared:
+    """Every check of the basket, the lines with their prices, the seats and stock taken (in
+    the caller's transaction). `invoiced_at_once`: the caller invoices every line in this same
+    transaction (a complete sale), so they are written "facturé" at once (not on sessions with
+    a minimum participants threshold)."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("order_write runs inside the caller's transaction")
+        raise RuntimeError("an order is written inside the caller's transaction")
     lines = check_basket(payer=payer, lines=lines, channel=channel)
     if invoiced_at_once and (quote or on_threshold_sessions(lines)):
         raise ValueError("only the lines of an order without a threshold are invoiced at once")
@@ -401,8 +428,7 @@ def order_write(
     if not quote:
         _hold(built)
     series = Order.Status.QUOTE if quote else Order.Status.ORDER
-    order = Order.objects.create(
-        number=next_number(series=series, year=timezone.localdate().year),
+    order = Order(
         status=series,
         payer=payer,
         created_by_id=actor.account_id,
@@ -410,14 +436,21 @@ def order_write(
     )
     for line in built:
         line.order = order
-    OrderLine.objects.bulk_create(built)
-    if quote:
+    return Prepared(order=order, lines=built)
+
+
+def order_save(*, prepared: Prepared, number: str, actor: Actor, note: str = "") -> Order:
+    """Write a prepared order with its number, its lines and the first line of its history."""
+    order = prepared.order
+    order.number = number
+    order.save(force_insert=True)
+    OrderLine.objects.bulk_create(prepared.lines)
+    if order.status == Order.Status.QUOTE:
         message = _("Devis %(number)s créé.") % {"number": order.number}
     else:
         message = _("Commande %(number)s créée.") % {"number": order.number}
     _event(order=order, actor=actor, action="created", message=message, note=note)
-    threshold_checked = False if quote else _after_order(order=order, lines=built, actor=actor)
-    return Placed(order=order, lines=built, threshold_checked=threshold_checked)
+    return order
 
 
 def on_threshold_sessions(lines: list[OrderLine] | list[LineRequest]) -> bool:

@@ -339,3 +339,19 @@ def test_20_invoices_issued_in_parallel_get_20_consecutive_numbers(make_structur
         year = dt.date.today().year  # noqa: DTZ011 - the numbering year, Paris and UTC agree here
         assert numbers == [f"FA-{year}-{i:05d}" for i in range(1, 21)]
         assert ledger_verify().ok and LedgerEntry.objects.count() == 20
+
+
+def test_several_series_are_numbered_in_one_statement(structure_a):
+    """OR-11: a complete sale takes its order's and its invoice's numbers together, each the
+    next of its own series; one series twice in one statement is refused."""
+    from django.db import transaction
+    from django_tenants.utils import schema_context
+
+    from ponton.billing.numbering import next_number, next_numbers
+
+    with schema_context(structure_a[0].schema_name), transaction.atomic():
+        assert next_number(series="invoice", year=2031) == "FA-2031-00001"
+        assert next_numbers("order", "invoice", year=2031) == ["CO-2031-00001", "FA-2031-00002"]
+        assert next_numbers("invoice", "order", year=2031) == ["FA-2031-00003", "CO-2031-00002"]
+        with pytest.raises(ValueError):
+            next_numbers("invoice", "invoice", year=2031)

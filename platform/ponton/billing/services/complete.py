@@ -4,22 +4,27 @@
 The same rules as the three steps, written without reading back what this transaction has
 just written: the order's lines are invoiced as they were written (no other transaction can
 see them, let alone lock them, before commit), and each payment is checked against the
-balance known from the invoice and the payments before it. Its ledger entries and history
-lines are written together at the end (`ledger_batch`, `history_batch`: one lock of the ledger
-head, one INSERT each; docs/adr/0008)."""
+balance known from the invoice and the payments before it. The order and its invoice are
+prepared first and numbered last, in one statement: the counters are the structure's
+bottleneck (locked until commit), so as little as possible happens while they are held. The
+ledger entries and history lines are written together at the end (`ledger_batch`,
+`history_batch`: one lock of the ledger head, one INSERT each; docs/adr/0008)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from django.db import transaction
+from django.utils import timezone
 
 from ponton.billing.models import Document, Payment
+from ponton.billing.numbering import next_numbers
 from ponton.billing.selectors import Balance, document_balance
 from ponton.billing.services.documents import (
     invoice_issue,
     invoice_spec,
-    issue_for_checked_lines,
+    lines_document_draft,
+    lines_document_save,
 )
 from ponton.billing.services.payments import PaymentData, payment_record, payment_write
 from ponton.customers.models import Customer
@@ -30,6 +35,8 @@ from ponton.sales.services import (
     LineRequest,
     history_batch,
     on_threshold_sessions,
+    order_prepare,
+    order_save,
     order_write,
 )
 
@@ -59,26 +66,34 @@ def sale_complete(
             structure=structure, payer=payer, lines=lines, payments=payments, actor=actor, note=note
         )
     with ledger_batch(), history_batch():
-        placed = order_write(
-            payer=payer, lines=lines, actor=actor, note=note, invoiced_at_once=True
-        )
-        invoice = issue_for_checked_lines(
+        # Everything that can be done before the numbers: checks, prices, seats and stock,
+        # the invoice's content (the payer's address is read here).
+        prepared = order_prepare(payer=payer, lines=lines, actor=actor, invoiced_at_once=True)
+        draft = lines_document_draft(
             spec=invoice_spec(),
             structure=structure,
-            order=placed.order,
-            lines=placed.lines,
+            order=prepared.order,
+            lines=prepared.lines,
             actor=actor,
             note="",
         )
+        # The order's and the invoice's numbers in one statement, as late as possible: the
+        # counters stay locked until commit, and the structure's other sales wait for them.
+        order_number, invoice_number = next_numbers(
+            Order.Status.ORDER,
+            Document.Kind.INVOICE,
+            year=timezone.localdate(draft.document.issued_at).year,
+        )
+        order = order_save(prepared=prepared, number=order_number, actor=actor, note=note)
+        invoice = lines_document_save(draft, number=invoice_number)
         balance = Balance.unpaid(invoice)
         recorded = []
         for data in payments:
             payment = payment_write(document=invoice, data=data, actor=actor, balance=balance)
             balance = balance.after(payment)
             recorded.append(payment)
-    order = placed.order
     # The answer shows the lines as written, without reading them again.
-    order._prefetched_objects_cache = {"lines": placed.lines}
+    order._prefetched_objects_cache = {"lines": prepared.lines}
     return CompletedSale(order, invoice, recorded, balance)
 
 

@@ -142,19 +142,44 @@ def _issue(
     """Number and write a document with its lines and VAT, and append it to the ledger. An
     invoice issued from a purchase receipt (`counts_as_sale=False`) records the document but
     not a second sale."""
+    document = _draft(
+        structure=structure,
+        kind=kind,
+        order=order,
+        lines=lines,
+        actor=actor,
+        corrects=corrects,
+        note=note,
+    )
+    number = next_number(series=kind, year=timezone.localdate(document.issued_at).year)
+    return _save(
+        document, lines, number=number, ledger_extra=ledger_extra, counts_as_sale=counts_as_sale
+    )
+
+
+def _draft(
+    *,
+    structure,
+    kind: str,
+    order: Order,
+    lines: list[_Line],
+    actor: Actor,
+    corrects: Document | None = None,
+    note: str = "",
+) -> Document:
+    """A document's content (seller, customer, totals and VAT per rate), not numbered nor
+    written: everything that can be done before its number is taken."""
     issued_at = timezone.now()
     breakdown = vat_breakdown((line.total, line.vat_rate) for line in lines)
-    total = sum((v.total for v in breakdown), ZERO)
-    document = Document.objects.create(
+    return Document(
         kind=kind,
-        number=next_number(series=kind, year=timezone.localdate(issued_at).year),
         order=order,
         payer_id=order.payer_id,
         seller=seller_of(structure),
         customer=customer_of(order.payer),
         issued_at=issued_at,
         due_on=timezone.localdate(issued_at) + dt.timedelta(days=PAYMENT_TERMS_DAYS),
-        total=total,
+        total=sum((v.total for v in breakdown), ZERO),
         vat=[
             {"rate": str(v.rate), "base": str(v.base), "vat": str(v.vat), "total": str(v.total)}
             for v in breakdown
@@ -163,6 +188,19 @@ def _issue(
         note=note,
         actor_id=actor.account_id,
     )
+
+
+def _save(
+    document: Document,
+    lines: list[_Line],
+    *,
+    number: str,
+    ledger_extra: dict | None = None,
+    counts_as_sale: bool = True,
+) -> Document:
+    """Write a drafted document with its number and lines, and append it to the ledger."""
+    document.number = number
+    document.save(force_insert=True)
     DocumentLine.objects.bulk_create(
         DocumentLine(
             document=document,
@@ -178,12 +216,12 @@ def _issue(
         )
         for position, line in enumerate(lines, start=1)
     )
-    sign = Decimal(-1) if kind == Document.Kind.CREDIT_NOTE else Decimal(1)
+    sign = Decimal(-1) if document.kind == Document.Kind.CREDIT_NOTE else Decimal(1)
     ledger_append(
-        kind=kind,
+        kind=document.kind,
         reference=document.number,
         payload={**_ledger_payload(document, lines), **(ledger_extra or {})},
-        sales_amount=sign * total if counts_as_sale else ZERO,
+        sales_amount=sign * document.total if counts_as_sale else ZERO,
     )
     return document
 
@@ -244,29 +282,66 @@ def issue_for_checked_lines(
     note: str,
 ) -> Document:
     """The writes of `issue_for_lines`, for lines the caller checked ("commandé", of
-    `order`) and holds: locked, or written by its own transaction (a complete sale, which
-    writes them "facturé" already)."""
-    document = _issue(
+    `order`) and holds: locked, or written by its own transaction."""
+    draft = lines_document_draft(
+        spec=spec, structure=structure, order=order, lines=lines, actor=actor, note=note
+    )
+    year = timezone.localdate(draft.document.issued_at).year
+    return lines_document_save(draft, number=next_number(series=spec.kind, year=year))
+
+
+@dataclass(frozen=True)
+class LinesDocumentDraft:
+    """A document of order lines drafted before its number is taken (`lines_document_save`)."""
+
+    spec: _LinesDocument
+    document: Document
+    lines: list[_Line]
+    order_lines: list[OrderLine]
+    actor: Actor
+    note: str
+
+
+def lines_document_draft(
+    *,
+    spec: _LinesDocument,
+    structure,
+    order: Order,
+    lines: list[OrderLine],
+    actor: Actor,
+    note: str,
+) -> LinesDocumentDraft:
+    """The content of a document of `lines` (a complete sale drafts its invoice before the
+    order is even written, so that little remains to do once the numbers are taken)."""
+    document_lines = [_from_order_line(line) for line in lines]
+    document = _draft(
         structure=structure,
         kind=spec.kind,
         order=order,
-        lines=[_from_order_line(line) for line in lines],
+        lines=document_lines,
         actor=actor,
         note=note,
     )
-    ordered = [line for line in lines if line.state != OrderLine.State.INVOICED]
-    if ordered:  # none when the lines were written invoiced (`order_write(invoiced_at_once=…)`)
+    return LinesDocumentDraft(spec, document, document_lines, lines, actor, note)
+
+
+def lines_document_save(draft: LinesDocumentDraft, *, number: str) -> Document:
+    """Write a drafted document of order lines with its number: the lines become "facturé"
+    (already so when written by a complete sale) and the order's history says so."""
+    document = _save(draft.document, draft.lines, number=number)
+    ordered = [line for line in draft.order_lines if line.state != OrderLine.State.INVOICED]
+    if ordered:
         OrderLine.objects.filter(pk__in=[line.pk for line in ordered]).update(
             state=OrderLine.State.INVOICED
         )
         for line in ordered:
             line.state = OrderLine.State.INVOICED
     sales._event(
-        order=order,
-        actor=actor,
-        action=spec.action,
-        message=spec.message % {"number": document.number, "total": money(document.total)},
-        note=note,
+        order=document.order,
+        actor=draft.actor,
+        action=draft.spec.action,
+        message=draft.spec.message % {"number": document.number, "total": money(document.total)},
+        note=draft.note,
         data={"document": document.number},
     )
     return document
