@@ -1,5 +1,4 @@
 # Ponton — `make run` starts everything; `make test` runs every test. Both set up what they need.
-PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -7,8 +6,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ponton
 
 .PHONY: run test venv lint bench migrations-check clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(STAMP): pyproject.toml scripts/venv.sh
+	scripts/venv.sh
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	@# platform/ is a source root, not a package: put it and the repository root on the path.
