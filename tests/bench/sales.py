@@ -3,10 +3,11 @@
 sales_per_s / sale_p95_ms: complete back-office sales through the API, sustained over 60 s
 after 5 s of warm-up, by 8 client threads with their own connections, against the HTTP tier
 of production (docs/adr/0007): gunicorn, one sync worker per core (`BENCH_SALES_WORKERS`),
-production settings, persistent database connections. By default a sale is one call, POST /api/v1/sales/ (order, invoice of
-its line and payment, in one transaction); BENCH_SALES_CALLS=3 makes each sale the three
-calls of the Club Manager's flow instead (POST /api/v1/orders/, …/invoices/,
-/api/v1/documents/<id>/payments/), reported as sales3_per_s. BENCH_SALES_SERVER=daphne
+production settings, persistent database connections. By default a sale is one call,
+POST /api/v1/sales/ (order, invoice of its line and payment, in one transaction);
+BENCH_SALES_CALLS=3 makes each sale the three calls of the Club Manager's flow instead
+(POST /api/v1/orders/, …/invoices/, /api/v1/documents/<id>/payments/), reported as
+sales3_per_s. BENCH_SALES_SERVER=daphne
 measures daphne processes (the ASGI server of `make run`) instead of gunicorn.
 
 Every answer must be a 201; afterwards `verify_ledger` must pass and the database must hold
