@@ -75,7 +75,7 @@ class Event:
 
 def publish_many(events: list[Event]) -> None:
     """Send several events once the current transaction has committed, in one batch."""
-    sends = []
+    sends: list[tuple[str, dict]] = []
     for item in events:
         check_event(item.event, item.payload)
         message = {"type": "ponton.event", "event": item.event, "payload": item.payload}

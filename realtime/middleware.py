@@ -24,7 +24,7 @@ def _structure_for(host: str):
 
     from tenants.models import Domain
 
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     domain = Domain.objects.select_related("tenant").filter(domain=host).first()
     return domain.tenant if domain else None
 

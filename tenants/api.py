@@ -30,7 +30,7 @@ class StructureView(APIView):
 
 
 class ModuleSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     name = serializers.CharField()
     description = serializers.CharField()
     paid = serializers.BooleanField()

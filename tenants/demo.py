@@ -6,6 +6,7 @@ member of staff would; called once, inside the demo structure's schema."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils import timezone
@@ -30,7 +31,7 @@ def _category(domain: str, name: str) -> Category:
     return Category.objects.get(parent__name=domain, name=name)
 
 
-def _published(kind: str, data: ProductData, rates: list[tuple[str, str]] = ()) -> Product:
+def _published(kind: str, data: ProductData, rates: Sequence[tuple[str, str]] = ()) -> Product:
     product = product_create(kind=kind, data=data)
     for name, amount in rates:
         rate_add(product=product, name=name, amount=Decimal(amount))

@@ -7,6 +7,7 @@ instance in memory; valid data is saved by `tenants.services`.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from tenants import validators
 from tenants.models import ContactRole, Structure
 from tenants.services import ContactData
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 VAT_FR_RE = re.compile(r"^FR([0-9A-Z]{2})(\d{9})$")
 VAT_EU_RE = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
@@ -273,7 +277,7 @@ class NotificationsForm(StructureSectionForm):
         return cleaned
 
 
-CONTACT_WHOSE = {
+CONTACT_WHOSE: dict[str, StrOrPromise] = {
     ContactRole.DIRECTOR: _("du directeur"),
     ContactRole.ACCOUNTANT: _("du comptable"),
     ContactRole.COMMUNICATION: _("du responsable communication"),
@@ -309,7 +313,7 @@ class ContactsForm(forms.Form):
                 for part in CONTACT_PARTS:
                     self.initial[f"{role}_{part}"] = getattr(current, part)
 
-    def groups(self) -> list[tuple[str, list]]:
+    def groups(self) -> list[tuple[StrOrPromise, list]]:
         """(legend, bound fields) per role, for the template's fieldsets."""
         return [
             (label, [self[f"{role}_{part}"] for part in CONTACT_PARTS])

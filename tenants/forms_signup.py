@@ -8,6 +8,7 @@ by their content here and stored by `tenants.services_signup`.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -19,9 +20,12 @@ from django.utils.translation import pgettext_lazy
 from ponton.accounts import ratelimit
 from ponton.plugins.manager import all_modules
 from tenants import selectors_signup, validators
-from tenants.models import ContactRole, ContractSignature, Structure
+from tenants.models import ActivationKey, ContactRole, ContractSignature, Structure
 from tenants.selectors_signup import Contract
 from tenants.services import slug_is_valid, slug_suggest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ACTIVITY_THEMES = [
     ("voile", _("Voile")),
@@ -64,17 +68,17 @@ class StepForm(forms.Form):
                 initial.pop(name, None)
         return initial
 
-    def groups(self) -> list[tuple[str, list]]:
+    def groups(self) -> list[tuple[StrOrPromise, list]]:
         """Fields shown together under a legend; one untitled group by default."""
         return [("", list(self.visible_fields()))]
 
 
-def _set_help(form: forms.Form, name: str, text: str) -> None:
+def _set_help(form: forms.Form, name: str, text: StrOrPromise) -> None:
     form.fields[name].help_text = text
     form[name].help_text = text  # the bound field copied it when it was first used
 
 
-def _stored_help(stored: dict | None, base: str) -> str:
+def _stored_help(stored: dict | None, base: StrOrPromise) -> StrOrPromise:
     if not stored:
         return base
     return _(
@@ -244,7 +248,7 @@ class ContactsStepForm(StepForm):
                     )
                 self.fields[f"{role}_{part}"] = field
 
-    def groups(self) -> list[tuple[str, list]]:
+    def groups(self) -> list[tuple[StrOrPromise, list]]:
         return [
             (role_label, [self[f"{role}_{part}"] for part, _label in CONTACT_PARTS])
             for role, role_label in self.roles
@@ -319,7 +323,7 @@ class ActivationKeyStepForm(StepForm):
     def __init__(self, *args, client_ip: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.client_ip = client_ip
-        self.activation_key = None
+        self.activation_key: ActivationKey | None = None
 
     def clean_key(self) -> str:
         limit = settings.RATELIMIT_ACTIVATION_KEY
@@ -336,6 +340,7 @@ class ActivationKeyStepForm(StepForm):
         if problem is not None:
             ratelimit.hit(scope=RATELIMIT_SCOPE, ident=self.client_ip, limit=limit)
             raise ValidationError(self.error_messages[problem], code=problem)
+        assert key is not None  # a missing key raised above ("unknown")
         self.activation_key = key
         return key.key
 

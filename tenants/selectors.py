@@ -23,7 +23,7 @@ def enabled_module_labels(*, structure: Structure) -> set[str]:
         )
         & known
     )
-    structure._enabled_modules = enabled  # type: ignore[attr-defined]
+    structure._enabled_modules = enabled
     return enabled
 
 
@@ -125,13 +125,13 @@ def signup_drafts_in_progress(*, query: str = "") -> list:
     )
     for draft in drafts:
         step1 = draft.data.get("1", {}) if isinstance(draft.data, dict) else {}
-        draft.structure_name = str(step1.get("name", "")) if isinstance(step1, dict) else ""
+        draft.structure_name = str(step1.get("name", "")) if isinstance(step1, dict) else ""  # type: ignore[attr-defined]
     query = query.strip().lower()
     if query:
         drafts = [
             d
             for d in drafts
-            if query in d.structure_name.lower()
+            if query in d.structure_name.lower()  # type: ignore[attr-defined]
             or (
                 d.activation_key is not None
                 and (

@@ -119,7 +119,7 @@ def structure_create(*, data: StructureData) -> tuple[Structure, User]:
             for label, info in modules.items()
         ]
     )
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     return structure, owner
 
 

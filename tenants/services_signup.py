@@ -39,7 +39,12 @@ from tenants.services import StructureData, StructureError, schema_name_for, str
 logger = logging.getLogger(__name__)
 
 LAST_STEP = 11
-IMAGE_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+IMAGE_EXTENSIONS: dict[str | None, str] = {
+    "JPEG": ".jpg",
+    "PNG": ".png",
+    "GIF": ".gif",
+    "WEBP": ".webp",
+}
 
 
 class SignupError(Exception):
@@ -373,4 +378,4 @@ def signup_complete(*, draft: SignupDraft, choice: ContractChoice) -> tuple[Stru
             ) from exc
         raise
     finally:
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]

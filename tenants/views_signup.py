@@ -136,6 +136,9 @@ def step(request, number: int):
     reachable = draft.current_step if draft else 1
     if number > reachable:
         return redirect("signup:step", number=reachable)
+    if draft is None:
+        # Without a draft only step 1 is reachable (`reachable` is 1 above).
+        return _step_structure(request, number, draft)
     handler = {1: _step_structure, 3: _step_key, 10: _step_cgv, 11: _step_contract}.get(
         number, _step_plain
     )
@@ -183,6 +186,7 @@ def _step_with_files(request, number: int, draft: SignupDraft | None, form_class
         # The page again, with what was typed and the files now stored.
         form.show_stored(draft.files if draft else {})
         return _render(request, number, form, draft)
+    assert draft is not None  # a valid form stored its files in a draft above
     if isinstance(form, StructureStepForm):
         services_signup.signup_files_remove(draft=draft, names=form.removed_images())
     services_signup.signup_step_save(draft=draft, step=number, data=form.to_data())
@@ -203,6 +207,7 @@ def _step_key(request, number: int, draft: SignupDraft):
         _posted(request), initial=initial, client_ip=ratelimit.client_ip(request)
     )
     if request.method == "POST" and form.is_valid():
+        assert form.activation_key is not None  # set by clean_key when the key is valid
         services_signup.signup_key_attach(draft=draft, key=form.activation_key)
         return _next(number)
     return _render(request, number, form, draft)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +17,11 @@ from ponton.accounts.permissions import PERMISSIONS, role_has
 from ponton.accounts.selectors import access_membership, structure_memberships
 from tenants.selectors import structure_url
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _role_descriptions() -> list[tuple[str, list[str]]]:
+
+def _role_descriptions() -> list[tuple[StrOrPromise, list[str]]]:
     """What each role may do, from the permission matrix (shown next to the forms)."""
     return [
         (label, [str(desc) for perm, (desc, roles) in PERMISSIONS.items() if role in roles])

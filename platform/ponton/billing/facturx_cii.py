@@ -34,7 +34,7 @@ QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 EN16931 = "urn:cen.eu:en16931:2017"
 
-TYPE_CODES = {Document.Kind.INVOICE: "380", Document.Kind.CREDIT_NOTE: "381"}
+TYPE_CODES: dict[str, str] = {Document.Kind.INVOICE: "380", Document.Kind.CREDIT_NOTE: "381"}
 FRANCHISE = "TVA non applicable, art. 293 B du CGI"
 PAYMENT_TERMS = "Payable à réception"
 NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."
@@ -60,15 +60,18 @@ class NetLine:
     net: Decimal  # HT, the line net amount (BT-131)
 
 
+def _sold_product_kind(line) -> str | None:
+    order_line = line.order_line
+    if order_line is None or order_line.product is None:
+        return None
+    return order_line.product.kind
+
+
 def operation_kind(document: Document) -> str:
     """ "goods", "services" or "mixed": shop items are goods; activities, tickets,
     memberships and free lines are services (mention of the French e-invoicing reform)."""
     kinds = {
-        "goods"
-        if line.order_line_id
-        and line.order_line.product_id
-        and (line.order_line.product.kind == Product.Kind.SHOP_ITEM)
-        else "services"
+        "goods" if _sold_product_kind(line) == Product.Kind.SHOP_ITEM else "services"
         for line in document.lines.select_related("order_line__product")
     }
     return kinds.pop() if len(kinds) == 1 else "mixed"
@@ -297,8 +300,8 @@ def cii_xml(document: Document) -> bytes:
     _sub(summation, "ram:TaxTotalAmount", _amount(tax_total), currencyID="EUR")
     _sub(summation, "ram:GrandTotalAmount", _amount(document.total))
     _sub(summation, "ram:DuePayableAmount", _amount(document.total))
-    if document.corrects_id:
-        corrected = document.corrects
+    corrected = document.corrects
+    if corrected is not None:
         reference = _sub(settlement, "ram:InvoiceReferencedDocument")
         _sub(reference, "ram:IssuerAssignedID", corrected.number)
         _date(

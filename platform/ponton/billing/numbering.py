@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from ponton.billing.models import Counter
 
-SERIES = {
+SERIES: dict[str, str] = {
     Counter.Series.INVOICE: "FA",
     Counter.Series.CREDIT_NOTE: "AV",
     Counter.Series.RECEIPT: "RE",

@@ -38,7 +38,7 @@ def euros(value) -> str:
     amount = Decimal(value).quantize(Decimal("0.01"))
     sign = "-" if amount < 0 else ""
     whole, _, fraction = f"{abs(amount):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -160,8 +160,8 @@ def document_context(document: Document) -> dict:
         "total_vat": euros(sum((Decimal(v["vat"]) for v in document.vat), ZERO)),
         "total": euros(document.total),
         "operation": OPERATIONS[facturx_cii.operation_kind(document)],
-        "corrects": document.corrects if document.corrects_id else None,
-        "corrects_on": day(document.corrects.issued_at) if document.corrects_id else "",
+        "corrects": document.corrects,
+        "corrects_on": day(document.corrects.issued_at) if document.corrects is not None else "",
         "note": document.note,
         **_legal(franchise=facturx_cii.vat_franchise(document)),
     }

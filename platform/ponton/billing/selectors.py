@@ -42,7 +42,7 @@ def _signed(kind: str, amount: Decimal) -> Decimal:
     return amount if kind == Payment.Kind.PAYMENT else -amount
 
 
-_TWIN_KINDS = {
+_TWIN_KINDS: dict[str, str] = {
     Document.Kind.RECEIPT: Document.Kind.INVOICE,
     Document.Kind.INVOICE: Document.Kind.RECEIPT,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterator
 from functools import wraps
+from typing import IO, cast
 
 from django import forms
 from django.contrib import messages
@@ -145,7 +146,8 @@ class _Sink:
 def zip_stream(documents: list[Document]) -> Iterator[bytes]:
     """One ZIP of the documents' PDFs, named by their numbers, streamed file by file."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+    stream = cast(IO[bytes], sink)  # write-only: all zipfile needs when writing
+    with zipfile.ZipFile(stream, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         for document in documents:
             archive.writestr(pdf.filename(document), pdf.document_pdf(document))
             yield sink.take()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -56,16 +58,15 @@ class ProductForm(forms.Form):
         if product is not None and "initial" not in kwargs:
             kwargs["initial"] = forms.model_to_dict(product, fields=names)
         super().__init__(*args, **kwargs)
-        widgets = {
+        widgets: dict[str, type[forms.Widget] | forms.Widget] = {
             name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in DATE_FIELDS
         }
         widgets["description"] = forms.Textarea(attrs={"rows": 4})
         self.fields.update(forms.fields_for_model(Product, fields=names, widgets=widgets))
-        self.fields["category"].queryset = Category.objects.filter(
-            parent__isnull=False
-        ).select_related("parent")
-        self.fields["category"].empty_label = _("— Aucune —")
-        self.fields["site"].empty_label = _("— Aucun —")
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category.queryset = Category.objects.filter(parent__isnull=False).select_related("parent")
+        category.empty_label = _("— Aucune —")
+        cast(forms.ModelChoiceField, self.fields["site"]).empty_label = _("— Aucun —")
         self.fields["name"].error_messages["required"] = _("Indiquez le nom du produit.")
         self.fields["price"].error_messages["required"] = _("Indiquez le prix affiché.")
         self.fields["price"].help_text = _("Prix TTC affiché dans la boutique, en euros.")
@@ -75,7 +76,7 @@ class ProductForm(forms.Form):
 class RateForm(forms.Form):
     def __init__(self, *args, product: Product, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["season"].queryset = product.seasons.all()
+        cast(forms.ModelChoiceField, self.fields["season"]).queryset = product.seasons.all()
 
     name = forms.CharField(
         label=_("Nom du tarif"),
@@ -208,11 +209,11 @@ class AssociationForm(forms.Form):
             reason = services.association_refusal(product=product, associated=candidate)
             if reason:
                 reasons[str(candidate.pk)] = reason
-        field = self.fields["associated"]
+        field = cast(forms.ModelChoiceField, self.fields["associated"])
         field.queryset = candidates
         field.widget = ReasonSelect(reasons=reasons)
         field.widget.choices = field.choices
-        field.label_from_instance = lambda p: f"{p.name} ({p.get_kind_display()})"
+        field.label_from_instance = lambda p: f"{p.name} ({p.get_kind_display()})"  # type: ignore[method-assign, assignment]
 
     associated = forms.ModelChoiceField(
         label=_("Produit à associer"),
@@ -285,7 +286,8 @@ class StockForm(forms.Form):
             else:
                 kwargs["initial"] = {"mode": self.DEDICATED, "quantity": pool.quantity}
         super().__init__(*args, **kwargs)
-        self.fields["shared_pool"].queryset = StockPool.objects.filter(shared=True)
+        shared_pool = cast(forms.ModelChoiceField, self.fields["shared_pool"])
+        shared_pool.queryset = StockPool.objects.filter(shared=True)
 
     mode = forms.ChoiceField(
         label=_("Type de stock"),

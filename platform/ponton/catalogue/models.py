@@ -58,7 +58,10 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
+        if self.parent_id:
+            assert self.parent is not None
+            return f"{self.parent.name} > {self.name}"
+        return self.name
 
 
 class StockPool(models.Model):

@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,7 +26,7 @@ def mandatory_associations(*, today: date):
     )
 
 
-def products_for_basket(ids) -> dict[int, Product]:
+def products_for_basket(ids) -> Mapping[int, Product]:
     """Products of basket lines by id, each knowing whether it has mandatory associated
     products today (`has_mandatory_associations`) and required custom fields
     (`has_required_fields`): the basket's checks read those only for products that have some

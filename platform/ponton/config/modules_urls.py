@@ -28,7 +28,7 @@ def module_gate(label: str, view):
 
 
 def _gate_patterns(label: str, patterns):
-    gated = []
+    gated: list[URLPattern | URLResolver] = []
     for p in patterns:
         if isinstance(p, URLPattern):
             gated.append(

@@ -49,7 +49,9 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 class CustomerDetailSerializer(CustomerSerializer):
     addresses = AddressSerializer(many=True, read_only=True)
-    consumers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    consumers: serializers.PrimaryKeyRelatedField[Customer] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta(CustomerSerializer.Meta):
         fields = [*CustomerSerializer.Meta.fields, "addresses", "consumers"]
@@ -72,7 +74,7 @@ class CustomerWriteSerializer(FormSerializer):
 class AddressWriteSerializer(FormSerializer):
     form_class = AddressForm
 
-    label = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=50)  # type: ignore[assignment]
     line1 = serializers.CharField(max_length=200)
     line2 = serializers.CharField(required=False, allow_blank=True, max_length=200)
     postal_code = serializers.CharField(max_length=5)
@@ -203,7 +205,7 @@ class CustomerExportView(CustomersView):
     """GET: everything the core holds on the customer, as JSON (CU-2, GDPR). Like the page,
     reserved to the roles that manage customers."""
 
-    required_permission = "customers.manage"  # type: ignore[assignment]
+    required_permission = "customers.manage"
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, customer_id: int):

@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -86,7 +87,7 @@ def _read(content: bytes) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _check(row: dict[str, str], seen: dict[str, int], known: set[str]) -> str:
+def _check(row: dict[str, Any], seen: dict[str, int], known: set[str]) -> str:
     """The French reason the row is refused, or "" (cleans the row in place)."""
     if not row["last_name"] or not row["first_name"]:
         return _("Nom ou prénom manquant.")
@@ -111,7 +112,7 @@ def _check(row: dict[str, str], seen: dict[str, int], known: set[str]) -> str:
                 return _("%(field)s invalide : %(value)s.") % {"field": label, "value": row[name]}
     if row["birth_date"]:
         try:
-            day, month, year = (int(p) for p in DATE_RE.fullmatch(row["birth_date"]).groups())
+            day, month, year = (int(p) for p in DATE_RE.fullmatch(row["birth_date"]).groups())  # type: ignore[union-attr]
             row["birth_date"] = datetime.date(year, month, day)
         except (AttributeError, ValueError):
             return _("Date de naissance invalide : %(value)s (attendu JJ/MM/AAAA).") % {

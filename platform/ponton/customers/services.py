@@ -77,7 +77,7 @@ def customer_set_payer(*, customer: Customer, payer: Customer | None) -> Custome
         if payer.pk == customer.pk:
             raise CustomerError(_("Un client ne peut pas être son propre payeur."))
         seen = set()
-        current = payer
+        current: Customer | None = payer
         while current is not None and current.pk not in seen:
             if current.payer_id == customer.pk:
                 raise CustomerError(

@@ -143,6 +143,7 @@ def customer_payer(request, customer_id: int):
         except services.CustomerError as exc:
             form.add_error("payer_email", str(exc))
         else:
+            assert customer.payer is not None  # PayerForm always gives a customer
             messages.success(
                 request,
                 _("%(payer)s est maintenant le payeur de %(name)s.")

@@ -39,10 +39,13 @@ def min_participants_after_order(*, order: Order, actor: Actor) -> int:
     ]
     by_session: dict[int, list[OrderLine]] = defaultdict(list)
     for line in lines:
+        assert line.session_id is not None  # chosen on session__isnull=False
         by_session[line.session_id].append(line)
     sent = 0
     for session_id, own in by_session.items():
-        threshold = own[0].product.min_participants
+        product = own[0].product
+        assert product is not None and product.min_participants  # the lines were chosen so
+        threshold = product.min_participants
         sold = Session.objects.values_list("sold", flat=True).get(pk=session_id)
         if sold < threshold:
             continue  # below the threshold: booked without paying

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -226,7 +228,7 @@ def refund(request, payment_id: int):
     documents = [invoice, *Document.objects.filter(corrects=invoice).order_by("pk")]
     left = selectors.refundable_online(payment=payment)
     form = OnlineRefundForm(request.POST or None, initial={"amount": left})
-    form.fields["document"].choices = [(d.pk, d.number) for d in documents]
+    cast(forms.ChoiceField, form.fields["document"]).choices = [(d.pk, d.number) for d in documents]
     if request.method == "POST" and form.is_valid():
         document = next(d for d in documents if d.pk == form.cleaned_data["document"])
         try:

@@ -24,7 +24,7 @@ class PlanningView(generics.GenericAPIView):
 
     pagination_class = ApiPagination
     # Where a refusal of the service names a field the request does not have.
-    field_names: dict[str, str] = {}
+    field_names: dict[str | None, str] = {}
 
     @property
     def required_permission(self) -> str:

@@ -1,10 +1,16 @@
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponton.planning import selectors
+
+if TYPE_CHECKING:
+    from ponton.catalogue.models import Product
 
 WEEKDAYS = [
     ("0", _("Lundi")),
@@ -29,7 +35,9 @@ class RecurrenceForm(forms.Form):
     """PL-1 "Ajouter des dates": recurring sessions over a period (one date: same start and end
     date, its weekday)."""
 
-    product = forms.ModelChoiceField(label=_("Activité"), queryset=None)
+    product: forms.ModelChoiceField[Product] = forms.ModelChoiceField(
+        label=_("Activité"), queryset=None
+    )
     start_date = forms.DateField(
         label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

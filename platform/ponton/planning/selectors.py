@@ -92,7 +92,7 @@ def session_cells(
     """The sessions starting in [start, end) (of one activity if given), numbered in their
     series, in local time."""
     zone = timezone.get_current_timezone()
-    rows = session_list(product=product, start=start, end=end).values_list(
+    rows = session_list(product=product, start=start, end=end).values_list(  # type: ignore[misc]
         "pk", "product_id", "starts_at", "ends_at", "capacity", "sold", "number"
     )
     return [

@@ -241,7 +241,9 @@ def activity_duplicate(
     name = (name or "").strip()
     if not name:
         raise PlanningError(_("Indiquez le nom de la nouvelle activité."), "name")
-    if len(name) > Product._meta.get_field("name").max_length:
+    max_length = Product._meta.get_field("name").max_length
+    assert max_length is not None  # a CharField
+    if len(name) > max_length:
         raise PlanningError(_("Le nom ne doit pas dépasser 200 caractères."), "name")
     source = (
         Product.objects.select_for_update(of=("self",))
@@ -272,7 +274,7 @@ def activity_duplicate(
         copy.stock_pool = StockPool.objects.create(name=name, quantity=pool.quantity, shared=False)
     copy.save()
 
-    seasons = {
+    seasons: dict[int | None, Season] = {
         season.pk: Season.objects.create(
             product=copy, name=season.name, starts_on=season.starts_on, ends_on=season.ends_on
         )
@@ -319,6 +321,7 @@ def activity_duplicate(
     if sessions:
         zone = timezone.get_current_timezone()
         first_day = timezone.localtime(sessions[0].starts_at, zone).date()
+        assert new_start is not None  # required above when the planning is copied
         days = (new_start - first_day).days
         Session.objects.bulk_create(
             (

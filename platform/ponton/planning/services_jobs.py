@@ -85,7 +85,7 @@ def recurrence_job_start(
     """PL-1: validate a recurrence in full (same French refusals as `sessions_add_recurrence`,
     no job and no session on bad input), record the job and, after commit, hand it to a task
     that names this structure's schema."""
-    if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
+    if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:  # type: ignore[attr-defined]
         raise RuntimeError("a generation job belongs to a structure's schema")
     _check_product(product)
     weekdays = list(weekdays)
@@ -112,7 +112,7 @@ def recurrence_job_start(
 
 def _enqueue_after_commit(job: GenerationJob) -> None:
     """Hand the job to its task once the job row is committed; the task names this schema."""
-    schema_name = connection.schema_name
+    schema_name = connection.schema_name  # type: ignore[attr-defined]
 
     def _enqueue() -> None:
         from ponton.planning.tasks import generate_sessions_task

@@ -5,6 +5,8 @@ to the ticked rows comes with orders and the SMS module."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
@@ -42,7 +44,9 @@ class ParticipantExportForm(forms.Form):
     def __init__(self, *args, rows: list[Participant], **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
-        self.fields["selected"].choices = [(row.key, row.consumer) for row in rows]
+        cast(forms.MultipleChoiceField, self.fields["selected"]).choices = [
+            (row.key, row.consumer) for row in rows
+        ]
 
     def clean(self):
         data = super().clean()

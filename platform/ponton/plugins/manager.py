@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 import pluggy
 from django.conf import settings
@@ -41,9 +42,9 @@ def get_plugin_manager() -> pluggy.PluginManager:
 def all_modules() -> dict[str, ModuleInfo]:
     """Every installed module's metadata, by label, in a stable order."""
     pm = get_plugin_manager()
-    infos = {}
+    infos: dict[str, ModuleInfo] = {}
     for name, plugin in sorted(pm.list_name_plugin()):
-        infos[name] = plugin.ponton_module_info()
+        infos[name] = cast(ModuleType, plugin).ponton_module_info()
     return infos
 
 

@@ -6,6 +6,8 @@ same French messages. Everything needs the "sales.manage" permission."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -70,7 +72,9 @@ class LineInSerializer(serializers.Serializer):
     rate = RelatedId(Rate, required=False, allow_null=True)
     consumer = RelatedId(Customer, required=False, allow_null=True)
     quantity = serializers.IntegerField(default=1)
-    label = serializers.CharField(required=False, allow_blank=True, default="")
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.label
+        required=False, allow_blank=True, default=""
+    )
     unit_price = serializers.DecimalField(
         max_digits=10, decimal_places=2, required=False, allow_null=True
     )
@@ -197,7 +201,9 @@ class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
 class DocumentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     due = serializers.SerializerMethodField()
-    corrects = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    corrects: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
 
     class Meta:
         model = Document
@@ -250,7 +256,7 @@ class OrderDetailSerializer(OrderSerializer):
         read_only_fields = fields
 
     @extend_schema(responses=DocumentSerializer(many=True))
-    def get_documents(self, order: Order) -> list:
+    def get_documents(self, order: Order) -> Any:
         return DocumentSerializer(
             billing_selectors.order_documents(order_id=order.pk), many=True
         ).data

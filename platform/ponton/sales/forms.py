@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -43,7 +44,7 @@ class SessionSaleForm(forms.Form):
     def __init__(self, *args, session: Session, **kwargs):
         super().__init__(*args, **kwargs)
         rates = session.product.rates.all()
-        self.fields["rate"].queryset = rates
+        cast(RateChoiceField, self.fields["rate"]).queryset = rates
         if not rates:
             del self.fields["rate"]
 
@@ -72,10 +73,11 @@ class BasketLineForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.custom_fields = list(custom_fields)
         if rates:
-            self.fields["rate"] = RateChoiceField(
+            rate = RateChoiceField(
                 label=_("Tarif"), queryset=Rate.objects.filter(pk__in=[r.pk for r in rates])
             )
-            self.fields["rate"].empty_label = None
+            rate.empty_label = None
+            self.fields["rate"] = rate
         for field in self.custom_fields:
             name = custom_field_name(field)
             label = custom_field_label(field)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter as Tally
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NoReturn, TypeGuard
 
 from django.db import transaction
 from django.db.models import F
@@ -88,13 +89,15 @@ def _event(*, order: Order, actor: Actor, action: str, message: str, note: str =
         event.save(force_insert=True)
 
 
-history_batch = TransactionBatch("history_batch", OrderEvent.objects.bulk_create)
+history_batch: TransactionBatch[OrderEvent] = TransactionBatch(
+    "history_batch", OrderEvent.objects.bulk_create
+)
 """`with history_batch():` — the history lines of the block are written at its end, in one
 INSERT."""
 
 
 def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime) -> None:
-    def refuse(message: str) -> None:
+    def refuse(message: str) -> NoReturn:
         raise SaleError(message, line=index)
 
     if line.quantity is None or line.quantity < 1:
@@ -151,7 +154,7 @@ def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime
         )
 
 
-def _may_have(product: Product | None, flag: str) -> bool:
+def _may_have(product: Product | None, flag: str) -> TypeGuard[Product]:
     """Whether the basket's checks must look up `flag` (mandatory associations, required
     custom fields) for `product`: unless it was read knowing it has none
     (`catalogue.selectors.products_for_basket`)."""
@@ -193,7 +196,7 @@ def _with_mandatory(lines: list[LineRequest], today: dt.date) -> list[LineReques
 
 
 def _check_min_quantities(lines: list[LineRequest]) -> None:
-    totals = Tally()
+    totals: Tally[int] = Tally()
     products = {}
     for line in lines:
         if line.product is not None:
@@ -212,6 +215,8 @@ def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
     """label, rate name, unit price, VAT rate, accounting code of a checked line."""
     product = line.product
     if product is None:
+        # A free line: `_check_line` refused it without an amount or a VAT rate.
+        assert line.unit_price is not None and line.vat_rate is not None
         return (
             line.label.strip(),
             "",
@@ -238,8 +243,8 @@ def stock_release(*, pool_id: int, quantity: int) -> None:
 
 def _hold(lines: list[OrderLine]) -> None:
     """Take the seats and stock of `lines`, sessions and pools in id order (no deadlock)."""
-    seats = Tally()
-    stock = Tally()
+    seats: Tally[int] = Tally()
+    stock: Tally[int] = Tally()
     names = {}
     for line in lines:
         if line.session_id is not None:
@@ -327,7 +332,7 @@ def _check_required_answers(lines: list[LineRequest]) -> None:
     from ponton.catalogue.models import CustomField
 
     asked = [
-        line
+        line.product.pk
         for line in lines
         if not line.added_as_mandatory and _may_have(line.product, "has_required_fields")
     ]
@@ -335,7 +340,7 @@ def _check_required_answers(lines: list[LineRequest]) -> None:
         return
     required: dict[int, list[str]] = {}
     for product_id, label in CustomField.objects.filter(
-        required=True, products__in=[line.product.pk for line in asked]
+        required=True, products__in=asked
     ).values_list("products", "label"):
         required.setdefault(product_id, []).append(label)
     for index, line in enumerate(lines):

@@ -256,6 +256,7 @@ def order_line_replace(request, order_id: int, line_id: int):
     if posted and form.is_valid():
         request_line = _replacement(form, line)
         discount = _discount(form)
+        assert request_line.product is not None  # a replacement is always of a product
         unit_price = (
             request_line.rate.amount
             if request_line.rate is not None

@@ -97,7 +97,7 @@ class _Loaded:
     def __init__(self, basket: dict):
         lines = basket["lines"]
         product_ids = {line["product"] for line in lines if line.get("product")}
-        self.products = {
+        self.products: dict[int | None, Product] = {
             p.pk: p
             for p in Product.objects.filter(pk__in=product_ids).prefetch_related(
                 "rates", "custom_fields"
@@ -108,7 +108,7 @@ class _Loaded:
         customer_ids = {line["consumer"] for line in lines if line.get("consumer")}
         if basket.get("payer"):
             customer_ids.add(basket["payer"])
-        self.customers = {
+        self.customers: dict[int | None, Customer] = {
             c.pk: c for c in Customer.objects.filter(pk__in=customer_ids, erased_at__isnull=True)
         }
 
@@ -427,7 +427,7 @@ def basket_empty(request):
 
 
 def _missing_answers(basket: dict, loaded: _Loaded) -> dict:
-    errors = {}
+    errors: dict[tuple[str, str], list[str]] = {}
     for line in basket["lines"]:
         for field in loaded.custom_fields(line):
             if field.required and not line.get("answers", {}).get(str(field.pk)):

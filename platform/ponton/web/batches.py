@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import transaction
+
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -27,13 +29,13 @@ class _Open:
     items: list[Any] = field(default_factory=list)
 
 
-class TransactionBatch:
+class TransactionBatch(Generic[Item]):
     """`with batch():` opens a batch (inside a transaction); `batch.queue(item)` queues an
     item and says True when a batch is open (the caller writes the row itself otherwise);
     at the end of the block, `write(items)` gets every queued item, in order, unless the block
     raised. A batch opened inside an open batch adds nothing: the outer one writes."""
 
-    def __init__(self, name: str, write: Callable[[list[Any]], None]):
+    def __init__(self, name: str, write: Callable[[list[Item]], object]):
         self._open: ContextVar[_Open | None] = ContextVar(name, default=None)
         self._write = write
 
@@ -54,7 +56,7 @@ class TransactionBatch:
         if batch.items:
             self._write(batch.items)
 
-    def queue(self, item: Any) -> bool:
+    def queue(self, item: Item) -> bool:
         batch = self._open.get()
         if batch is None:
             return False

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 def email_send(*, to: list[str], subject: str, template: str, context: dict) -> None:
     """Render `<template>.txt` (and `<template>.html` if present) and send after commit."""
     body = render_to_string(f"{template}.txt", context)
+    html: str
     try:
         html = render_to_string(f"{template}.html", context)
     except Exception:  # noqa: BLE001 - the HTML part is optional

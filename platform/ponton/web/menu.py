@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +12,14 @@ from ponton.accounts.permissions import role_has
 from ponton.plugins.manager import hooks_for
 from ponton.plugins.types import MenuItem
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Section:
     slug: str
-    label: str
+    label: StrOrPromise
     permission: str
     icon: str
 

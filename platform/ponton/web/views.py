@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
@@ -11,6 +13,9 @@ from ponton.accounts.permissions import role_has
 from ponton.plugins.manager import hooks_for
 from ponton.web.menu import SECTIONS_BY_SLUG
 from ponton.web.models import OutboxEmail
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @public_view
@@ -42,9 +47,9 @@ def dashboard(request):
     return render(request, "manager/dashboard.html", {"widgets": widgets})
 
 
-def _section_links(slug: str, role: str) -> list[tuple[str, str, str]]:
+def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrPromise]]:
     """Pages of a section that exist today, as (label, url, description)."""
-    links: list[tuple[str, str, str, str]] = []
+    links: list[tuple[StrOrPromise, str, StrOrPromise, str]] = []
     if slug == "clients":
         links = [
             (

@@ -93,7 +93,7 @@ def sale_complete(
             balance = balance.after(payment)
             recorded.append(payment)
     # The answer shows the lines as written, without reading them again.
-    order._prefetched_objects_cache = {"lines": prepared.lines}
+    order._prefetched_objects_cache = {"lines": prepared.lines}  # type: ignore[attr-defined]
     return CompletedSale(order, invoice, recorded, balance)
 
 

@@ -88,7 +88,7 @@ def _from_order_line(line: OrderLine) -> _Line:
     label = line.label
     if line.rate_name:
         label = f"{label} ({line.rate_name})"
-    if line.consumer_id and line.consumer.pk != line.order.payer_id:
+    if line.consumer is not None and line.consumer.pk != line.order.payer_id:
         label = f"{label} – {line.consumer.full_name}"
     return _Line(
         order_line=line,
@@ -106,7 +106,7 @@ def _ledger_payload(document: Document, lines: list[_Line]) -> dict:
         "kind": document.kind,
         "number": document.number,
         "order": document.order.number,
-        "corrects": document.corrects.number if document.corrects_id else None,
+        "corrects": document.corrects.number if document.corrects is not None else None,
         "issued_at": document.issued_at,
         "seller": document.seller,
         "customer": document.customer,

@@ -234,7 +234,7 @@ class SiteListView(CatalogueView):
 class CategorySerializer(serializers.ModelSerializer):
     domain = serializers.CharField(source="parent.name", read_only=True)
     domain_id = serializers.IntegerField(source="parent_id", read_only=True)
-    label = serializers.CharField(source="__str__", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = Category

@@ -23,6 +23,7 @@ THUMBNAIL_SIZE = (400, 400)
 
 def _thumbnail_of(upload) -> ContentFile:
     upload.seek(0)
+    image: Image.Image
     with Image.open(upload) as image:
         image = ImageOps.exif_transpose(image)
         image.thumbnail(THUMBNAIL_SIZE)
@@ -62,4 +63,9 @@ def photo_add(*, product: Product, upload) -> ProductPhoto:
 def photo_remove(*, photo: ProductPhoto) -> None:
     names = [photo.image.name, photo.thumbnail.name]
     photo.delete()
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+    def _delete_files() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(_delete_files)

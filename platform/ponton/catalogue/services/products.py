@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import overload
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -133,7 +134,8 @@ def _check_product(product: Product) -> None:
             errors.setdefault("stock_pool", []).append(
                 _("Ce stock est dédié à un autre produit : choisissez un stock partagé.")
             )
-    if product.category_id and product.category.parent_id is None:
+    category = product.category if product.category_id else None
+    if category is not None and category.parent_id is None:
         errors.setdefault("category", []).append(
             _("Choisissez un sous-domaine (ex. Culture > Musées), pas un domaine.")
         )
@@ -208,6 +210,10 @@ def product_archive(*, product: Product) -> Product:
     )
 
 
+@overload
+def next_year(day: date) -> date: ...
+@overload
+def next_year(day: None) -> None: ...
 def next_year(day: date | None) -> date | None:
     """The same day one year later; 29 February becomes 28 February."""
     if day is None:
@@ -245,7 +251,7 @@ def product_duplicate_membership(*, product: Product, name: str, description: st
         copy.stock_pool = None
     _check_product(copy)
     copy.save()
-    seasons = {}
+    seasons: dict[int | None, Season] = {}
     for season in source.seasons.all():
         seasons[season.pk] = Season.objects.create(
             product=copy,

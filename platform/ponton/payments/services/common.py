@@ -76,7 +76,7 @@ def _send_sms_after_commit(*, structure, to: str, body: str) -> None:
 
 
 def _default_message(*, structure, document: Document, amount: Decimal, link: str):
-    amount = money(amount)  # the customer's French: "180,00"
+    amount_text = money(amount)  # the customer's French: "180,00"
     subject = _("%(structure)s : demande de paiement de la facture %(number)s") % {
         "structure": structure.display_title,
         "number": document.number,
@@ -88,13 +88,13 @@ def _default_message(*, structure, document: Document, amount: Decimal, link: st
     ) % {
         "structure": structure.display_title,
         "number": document.number,
-        "amount": amount,
+        "amount": amount_text,
         "link": link,
     }
     sms = _("%(structure)s : réglez la facture %(number)s (%(amount)s €) ici : %(link)s") % {
         "structure": structure.display_title,
         "number": document.number,
-        "amount": amount,
+        "amount": amount_text,
         "link": link,
     }
     return subject, body, sms

@@ -72,7 +72,7 @@ def payment_intent_prepare(*, token: str, gateway=None) -> tuple[str, Decimal]:
             {
                 "payment_request": request_id,
                 "document": document_number,
-                "schema": connection.schema_name,
+                "schema": connection.schema_name,  # type: ignore[attr-defined]  # django-tenants
             },
         )
     except GatewayError as exc:
@@ -264,7 +264,7 @@ def stripe_webhook_handle(*, payload: bytes, signature: str) -> str:
     metadata = intent.get("metadata") or {}
     if not intent_id.startswith("pi_") or not str(metadata.get("payment_request", "")).isdigit():
         return "ignored"
-    if metadata.get("schema") not in (None, connection.schema_name):
+    if metadata.get("schema") not in (None, connection.schema_name):  # type: ignore[attr-defined]
         raise WebhookError("event of another structure")
     if (intent.get("currency") or "").lower() != CURRENCY:
         raise WebhookError("unexpected currency")

@@ -16,7 +16,9 @@ from ponton.billing.services import BillingError, PaymentData, payment_record
 from ponton.payments.gateway import (
     TEST_PREFIX,
     GatewayError,
+    StripeGateway,
     TestGateway,
+    UnavailableGateway,
     gateway_for_current_structure,
 )
 from ponton.payments.models import OnlineRefund
@@ -48,6 +50,7 @@ def online_refund(*, document: Document, payment: Payment, amount: Decimal, acto
             _("Ce paiement n'a pas été fait sur cette facture ni sur la facture de cet avoir."),
             field="payment",
         )
+    gateway: StripeGateway | TestGateway | UnavailableGateway
     if payment.gateway_reference.startswith(TEST_PREFIX):
         gateway = TestGateway()
     else:
