@@ -27,6 +27,7 @@ migrations-check: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy platform/ponton tenants modules realtime
 
 bench: $(STAMP)

@@ -15,6 +15,7 @@ if ! command -v msgfmt >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get 
 fi
 DJANGO_SETTINGS_MODULE=ponton.config.settings.test $PY manage.py makemigrations --check --dry-run
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy platform/ponton tenants modules realtime
 set +e
 $PY -m pytest "$@"
