@@ -249,6 +249,15 @@ def _sales() -> None:
     bench_sales(env=bench_env_current(), emit=emit)
 
 
+def _races(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import races
+
+        getattr(races, f"bench_{name}")(emit=emit, log=log)
+
+    return run
+
+
 def _invoice_pdf() -> None:
     from tests.bench.billing import bench_invoice_pdf_ms
 
@@ -266,6 +275,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "planning_week_p95_ms": _planning_week,
     "verify_ledger_100k_s": _ledger,
     "sales_per_s": _sales,
+    "buyers_200_last_10_s": _races("buyers_200_last_10_s"),
+    "invoices_20_parallel_s": _races("invoices_20_parallel_s"),
     "invoice_pdf_ms": _invoice_pdf,
 }
 
