@@ -18,6 +18,8 @@ import statistics
 import threading
 import time
 
+from tests.bench.run import percentile
+
 BUYERS = 200
 SEATS = 10
 CONNECTIONS = 40
@@ -32,11 +34,6 @@ def _structure(name: str):
         data=StructureData(name=name, slug=f"race{stamp}", owner_email=f"owner@race{stamp}.test")
     )
     return structure
-
-
-def _nearest_rank(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(share * len(ordered) + 0.999999) - 1)]
 
 
 def bench_buyers_200_last_10_s(*, emit, log) -> None:
@@ -114,7 +111,7 @@ def bench_buyers_200_last_10_s(*, emit, log) -> None:
         orders=ok,
         complet=complet,
         errors=0,
-        p95_ms=round(_nearest_rank(waits, 0.95), 1),
+        p95_ms=round(percentile(waits, 95), 1),
         median_ms=round(statistics.median(waits), 1),
     )
 
