@@ -42,11 +42,13 @@ def _amount(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class _Event:
+    """What an entry records, before its place in the chain is known."""
+
     kind: str
     reference: str
     payload: dict[str, Any]
-    sales_amount: Decimal
-    payments_amount: Decimal
+    sales_amount: Decimal = Decimal("0.00")
+    payments_amount: Decimal = Decimal("0.00")
 
 
 def ledger_append(
@@ -81,14 +83,7 @@ def _append_events(events: list[_Event]) -> list[LedgerEntry]:
         _close_due(head=head, today=today)
     entries = []
     for event in events:
-        entry = _next_entry(
-            head=head,
-            kind=event.kind,
-            reference=event.reference,
-            payload=event.payload,
-            sales_amount=event.sales_amount,
-            payments_amount=event.payments_amount,
-        )
+        entry = _next_entry(head, event)
         _move_head(head, entry)
         entries.append(entry)
     LedgerEntry.objects.bulk_create(entries)
@@ -100,27 +95,18 @@ ledger_batch = TransactionBatch("ledger_batch", _append_events)
 """`with ledger_batch():` — the events of the block are appended at its end, together."""
 
 
-def _next_entry(
-    *,
-    head: LedgerHead,
-    kind: str,
-    reference: str,
-    payload: dict[str, Any],
-    sales_amount: Decimal = Decimal("0"),
-    payments_amount: Decimal = Decimal("0"),
-) -> LedgerEntry:
-    """The entry after `head` (not saved), with its hash."""
-    sales_amount, payments_amount = _amount(sales_amount), _amount(payments_amount)
+def _next_entry(head: LedgerHead, event: _Event) -> LedgerEntry:
+    """The entry of `event` after `head` (not saved), with its hash."""
     entry = LedgerEntry(
         position=head.position + 1,
         recorded_at=timezone.now(),
-        kind=kind,
-        reference=reference,
-        payload=canonical.reduce(payload),
-        sales_amount=sales_amount,
-        payments_amount=payments_amount,
-        sales_total=_amount(head.sales_total + sales_amount),
-        payments_total=_amount(head.payments_total + payments_amount),
+        kind=event.kind,
+        reference=event.reference,
+        payload=canonical.reduce(event.payload),
+        sales_amount=event.sales_amount,
+        payments_amount=event.payments_amount,
+        sales_total=_amount(head.sales_total + event.sales_amount),
+        payments_total=_amount(head.payments_total + event.payments_amount),
         previous_hash=head.hash,
     )
     entry.hash = hash_of(entry)
@@ -133,24 +119,9 @@ def _move_head(head: LedgerHead, entry: LedgerEntry) -> None:
     head.last_day = timezone.localdate(entry.recorded_at)
 
 
-def _append(
-    *,
-    head: LedgerHead,
-    kind: str,
-    reference: str,
-    payload: dict[str, Any],
-    sales_amount: Decimal = Decimal("0"),
-    payments_amount: Decimal = Decimal("0"),
-) -> LedgerEntry:
+def _append(head: LedgerHead, event: _Event) -> LedgerEntry:
     """Append one entry after `head`, which the caller holds locked, and move the head."""
-    entry = _next_entry(
-        head=head,
-        kind=kind,
-        reference=reference,
-        payload=payload,
-        sales_amount=sales_amount,
-        payments_amount=payments_amount,
-    )
+    entry = _next_entry(head, event)
     entry.save(force_insert=True)
     _move_head(head, entry)
     head.save()
@@ -222,20 +193,22 @@ def _close(*, head: LedgerHead, period: str, day: dt.date, today: dt.date) -> Le
         sales += sales_amount
         payments += payments_amount
     return _append(
-        head=head,
-        kind=kind,
-        reference=key,
-        payload={
-            "period": period,
-            "first_day": first,
-            "last_day": last,
-            "by_kind": by_kind,
-            "sales": sales,
-            "payments": payments,
-            "sales_total": head.sales_total,
-            "payments_total": head.payments_total,
-            "last_position": head.position,
-        },
+        head,
+        _Event(
+            kind=kind,
+            reference=key,
+            payload={
+                "period": period,
+                "first_day": first,
+                "last_day": last,
+                "by_kind": by_kind,
+                "sales": sales,
+                "payments": payments,
+                "sales_total": head.sales_total,
+                "payments_total": head.payments_total,
+                "last_position": head.position,
+            },
+        ),
     )
 
 
