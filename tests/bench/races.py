@@ -1,5 +1,6 @@
 """Races of issue 5 (OR-11), measured on the real PostgreSQL (they are tests too:
-tests/platform/sales/test_orders.py, tests/platform/billing/test_billing.py).
+tests/platform/sales/test_orders.py, tests/platform/billing/test_billing.py), with the same
+threads (tests/support/races.py).
 
 buyers_200_last_10_s: 200 buyers (threads) order one seat each among the last 10 of a session
 at the same moment (a barrier releases them together). PostgreSQL accepts 100 connections, so
@@ -15,14 +16,12 @@ the slowest (goal 2 s).
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 
 from tests.bench.run import percentile
 
 BUYERS = 200
 SEATS = 10
-CONNECTIONS = 40
 INVOICES = 20
 
 
@@ -42,49 +41,14 @@ def bench_buyers_200_last_10_s(*, emit, log) -> None:
 
     from ponton.planning.models import Session
     from ponton.sales.models import Order
-    from ponton.sales.services import LineRequest, SoldOutError, order_create
-    from tests.support.sales import STAFF, make_shop
+    from tests.support.races import buyers_for_last_seats
+    from tests.support.sales import make_shop
 
     structure = _structure("Club couru")
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=SEATS)
     connection.set_schema_to_public()
-    barrier = threading.Barrier(BUYERS)
-    connections_left = threading.BoundedSemaphore(CONNECTIONS)
-    released: list[float] = []
-    outcomes: list[tuple[str, float]] = []
-    lock = threading.Lock()
-
-    def buy() -> None:
-        try:
-            if barrier.wait() == 0:
-                released.append(time.perf_counter())
-            with connections_left, schema_context(structure.schema_name):
-                try:
-                    order_create(
-                        payer=shop.payer,
-                        lines=[
-                            LineRequest(
-                                product=shop.activity, session=shop.session, consumer=shop.payer
-                            )
-                        ],
-                        actor=STAFF,
-                    )
-                    outcome = "ok"
-                except SoldOutError as exc:
-                    outcome = "complet" if "Complet" in str(exc) else repr(exc)
-                except Exception as exc:  # noqa: BLE001 - every other error fails the bench
-                    outcome = repr(exc)
-            with lock:
-                outcomes.append((outcome, time.perf_counter()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=buy) for _ in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = buyers_for_last_seats(structure, shop, buyers=BUYERS)
     kinds = [outcome for outcome, _ in outcomes]
     ok, complet = kinds.count("ok"), kinds.count("complet")
     errors = [kind for kind in kinds if kind not in ("ok", "complet")]
@@ -96,7 +60,7 @@ def bench_buyers_200_last_10_s(*, emit, log) -> None:
             f"{ok} orders, {complet} « Complet », errors {errors[:1]}, sold {sold}, "
             f"orders {orders} (expected {SEATS}, {BUYERS - SEATS}, none, {SEATS}, {SEATS})"
         )
-    waits = [(at - released[0]) * 1000 for _, at in outcomes]
+    waits = [seconds * 1000 for _, seconds in outcomes]
     log(
         f"{BUYERS} buyers for the last {SEATS} seats: {ok} orders, {complet} « Complet », "
         f"no error; answered in {max(waits):.0f} ms (median {statistics.median(waits):.0f} ms)"
@@ -122,9 +86,9 @@ def bench_invoices_20_parallel_s(*, emit, log) -> None:
     from django_tenants.utils import schema_context
 
     from ponton.billing.models import Document
-    from ponton.billing.services import invoice_issue
     from ponton.ledger.selectors import ledger_verify
     from ponton.sales.services import LineRequest, order_create
+    from tests.support.races import invoices_in_parallel
     from tests.support.sales import STAFF, make_shop
 
     structure = _structure("Club pressé")
@@ -135,45 +99,18 @@ def bench_invoices_20_parallel_s(*, emit, log) -> None:
             for _ in range(INVOICES)
         ]
     connection.set_schema_to_public()
-    barrier = threading.Barrier(INVOICES)
-    released: list[float] = []
-    waits: list[float] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def issue(order) -> None:
-        try:
-            with schema_context(structure.schema_name):
-                if barrier.wait() == 0:
-                    released.append(time.perf_counter())
-                invoice_issue(
-                    structure=structure,
-                    order=order,
-                    line_ids=list(order.lines.values_list("pk", flat=True)),
-                    actor=STAFF,
-                )
-            with lock:
-                waits.append(time.perf_counter())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue, args=(order,)) for order in orders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise RuntimeError(f"{len(errors)} invoices failed, first: {errors[0]!r}")
+    outcomes = invoices_in_parallel(structure, orders)
+    errors = [outcome for outcome, _ in outcomes if outcome != "ok"]
+    if errors or len(outcomes) != INVOICES:
+        raise RuntimeError(f"{len(outcomes)} answers, errors: {errors[:1]}")
     with schema_context(structure.schema_name):
         numbers = sorted(Document.objects.values_list("number", flat=True))
         year = timezone.localdate().year  # the numbering year
         expected = [f"FA-{year}-{i:05d}" for i in range(1, INVOICES + 1)]
         verified = ledger_verify().ok
     if numbers != expected or not verified:
-        raise RuntimeError(f"numbers {numbers}, ledger verified: {verified} (year {year})")
-    slowest = (max(waits) - released[0]) * 1000
+        raise RuntimeError(f"numbers {numbers}, ledger verified: {verified}")
+    slowest = max(seconds for _, seconds in outcomes) * 1000
     log(f"{INVOICES} invoices in parallel: {numbers[0]} … {numbers[-1]}, in {slowest:.0f} ms")
     emit(
         "invoices_20_parallel_s",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from ponton.planning.models import Session
 from ponton.sales import services as sales
 from ponton.sales.models import OrderEvent, OrderLine
 from ponton.sales.services import LineRequest
+from tests.support.races import invoices_in_parallel
 from tests.support.sales import STAFF, make_shop
 
 
@@ -310,29 +310,8 @@ def test_20_invoices_issued_in_parallel_get_20_consecutive_numbers(make_structur
             )
             for _ in range(20)
         ]
-    barrier = threading.Barrier(20)
-    errors: list[BaseException] = []
-
-    def issue(order) -> None:
-        try:
-            with schema_context(structure.schema_name):
-                barrier.wait()
-                services.invoice_issue(
-                    structure=structure,
-                    order=order,
-                    line_ids=list(order.lines.values_list("pk", flat=True)),
-                    actor=STAFF,
-                )
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue, args=(o,)) for o in orders]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = invoices_in_parallel(structure, orders)
+    errors = [outcome for outcome, _ in outcomes if outcome != "ok"]
     assert errors == []
     with schema_context(structure.schema_name):
         numbers = sorted(Document.objects.values_list("number", flat=True))

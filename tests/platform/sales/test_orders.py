@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from ponton.catalogue.models import Product, ProductAssociation, StockPool
@@ -14,6 +12,7 @@ from ponton.planning.models import Session
 from ponton.sales import services
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.sales.services import LineRequest, SaleError, SoldOutError
+from tests.support.races import buyers_for_last_seats
 from tests.support.sales import STAFF, make_shop, published
 
 
@@ -226,43 +225,7 @@ def test_200_buyers_for_the_last_10_seats(make_structure):
     structure, _ = make_structure(name="Club couru")
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=10)
-    buyers = 200
-    barrier = threading.Barrier(buyers)
-    connections_left = threading.BoundedSemaphore(40)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def buy() -> None:
-        try:
-            barrier.wait()
-            with connections_left, schema_context(structure.schema_name):
-                try:
-                    services.order_create(
-                        payer=shop.payer,
-                        lines=[
-                            LineRequest(
-                                product=shop.activity, session=shop.session, consumer=shop.payer
-                            )
-                        ],
-                        actor=STAFF,
-                    )
-                    outcome = "ok"
-                except SoldOutError as exc:
-                    outcome = "complet" if "Complet" in str(exc) else repr(exc)
-                except Exception as exc:  # noqa: BLE001 - any other error fails the test
-                    outcome = repr(exc)
-                finally:
-                    connection.close()
-            with lock:
-                results.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=buy) for _ in range(buyers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    results = [outcome for outcome, _ in buyers_for_last_seats(structure, shop, buyers=200)]
     assert sorted(set(results)) == ["complet", "ok"]
     assert results.count("ok") == 10 and results.count("complet") == 190
     with schema_context(structure.schema_name):
