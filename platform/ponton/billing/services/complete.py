@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.db import transaction
-from django.utils import timezone
 
 from ponton.billing.models import Document, Payment
 from ponton.billing.numbering import next_numbers
@@ -23,6 +22,7 @@ from ponton.billing.selectors import Balance, document_balance
 from ponton.billing.services.documents import (
     invoice_issue,
     invoice_spec,
+    issue_year,
     lines_document_draft,
     lines_document_save,
 )
@@ -82,7 +82,7 @@ def sale_complete(
         order_number, invoice_number = next_numbers(
             Order.Status.ORDER,
             Document.Kind.INVOICE,
-            year=timezone.localdate(draft.document.issued_at).year,
+            year=issue_year(draft.document),
         )
         order = order_save(prepared=prepared, number=order_number, actor=actor, note=note)
         invoice = lines_document_save(draft, number=invoice_number)

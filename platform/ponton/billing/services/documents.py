@@ -151,7 +151,7 @@ def _issue(
         corrects=corrects,
         note=note,
     )
-    number = next_number(series=kind, year=timezone.localdate(document.issued_at).year)
+    number = next_number(series=kind, year=issue_year(document))
     return _save(
         document, lines, number=number, ledger_extra=ledger_extra, counts_as_sale=counts_as_sale
     )
@@ -188,6 +188,11 @@ def _draft(
         note=note,
         actor_id=actor.account_id,
     )
+
+
+def issue_year(document: Document) -> int:
+    """The numbering year of a drafted document: the local year it is issued in."""
+    return timezone.localdate(document.issued_at).year
 
 
 def _save(
@@ -286,8 +291,8 @@ def issue_for_checked_lines(
     draft = lines_document_draft(
         spec=spec, structure=structure, order=order, lines=lines, actor=actor, note=note
     )
-    year = timezone.localdate(draft.document.issued_at).year
-    return lines_document_save(draft, number=next_number(series=spec.kind, year=year))
+    number = next_number(series=spec.kind, year=issue_year(draft.document))
+    return lines_document_save(draft, number=number)
 
 
 @dataclass(frozen=True)
