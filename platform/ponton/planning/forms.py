@@ -27,7 +27,8 @@ class WeekForm(forms.Form):
     week = forms.DateField(
         label=_("Sélectionnez la semaine"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # An <input type="date"> only takes yyyy-mm-dd: the French dd/mm/yyyy is dropped.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -51,10 +52,10 @@ class RecurrenceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     start_time = forms.TimeField(
-        label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_time = forms.TimeField(
-        label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     capacity = forms.IntegerField(label=_("Nombre de places"))
 
