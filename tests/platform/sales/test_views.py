@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ponton.accounts.models import Role
 from ponton.billing import services as billing
@@ -634,6 +635,69 @@ def test_remplacer_with_a_free_promotion_suivant_recap_ok(client, shop):
     assert "Changement de date" in card
 
 
+def test_remplacer_by_the_same_session_to_add_a_free_promotion(client, shop):
+    """OR-5 (issue 11, bug 3): "Remplacer" offers the line's own session first in "Nouvelle
+    séance" ("la même activité … à la même période"); choosing it, or leaving the field empty,
+    keeps that session: "Ajouter une promotion libre" of 30 €, "Suivant", the recap, "Ok": a
+    credit note for the invoiced line, a new line on the same session at 150 €, one seat taken
+    in the end (the old one given back)."""
+    order = order_now(shop, with_shirt=False)
+    invoice_all(shop, order)
+    line = in_schema(shop, lambda: order.lines.get())
+    url = f"/manager/commandes/{order.pk}/lignes/{line.pk}/remplacer/"
+    form = client.get(url).context["form"]
+    choices = [(str(value), label) for value, label in form.fields["session"].choices]
+    starts = in_schema(shop, lambda: Session.objects.get(pk=shop.session.pk).starts_at)
+    day = timezone.localtime(starts).strftime("%d/%m/%Y %H:%M")
+    assert choices[0] == ("", "---------")
+    assert choices[1] == (
+        str(shop.session.pk),
+        f"Stage catamaran – {day} (9) – séance actuelle",
+    )
+    assert str(shop.later_session.pk) in [value for value, _label in choices[2:]]
+    assert "Laissez vide pour garder la séance actuelle" in text(client.get(url))
+
+    promotion = {
+        "add_discount": "on",
+        "discount_kind": "amount",
+        "discount_value": "30",
+        "discount_description": "Geste commercial",
+    }
+    chosen = text(client.post(url, {"session": shop.session.pk, **promotion}))
+    assert "Récapitulatif" in chosen and f"Stage catamaran – {day}" in chosen
+    recap = text(client.post(url, promotion))  # "Nouvelle séance" left empty
+    assert "Récapitulatif" in recap and f"Stage catamaran – {day} (Adulte)" in recap
+    assert "1 × 180,00 € = 180,00 €" in recap and "− 30,00 €" in recap
+    assert "150,00 €" in recap
+    assert counts(shop) == (1, 1, 1, 1)  # nothing done before "Ok"
+
+    response = client.post(url, {**promotion, "step": "confirm", "note": "Promotion oubliée"})
+    assert response.status_code == 302
+    new_line = in_schema(shop, lambda: OrderLine.objects.get(replaces=line))
+    assert (
+        new_line.session_id,
+        new_line.rate_name,
+        new_line.unit_price,
+        new_line.discount,
+        new_line.discount_label,
+        new_line.total,
+        new_line.state,
+    ) == (
+        shop.session.pk,
+        "Adulte",
+        Decimal("180.00"),
+        Decimal("30.00"),
+        "Geste commercial",
+        Decimal("150.00"),
+        "ordered",
+    )
+    assert in_schema(shop, lambda: OrderLine.objects.get(pk=line.pk).state) == "cancelled"
+    assert in_schema(
+        shop, lambda: list(Document.objects.order_by("pk").values_list("kind", "total"))
+    ) == [("invoice", Decimal("180.00")), ("credit_note", Decimal("180.00"))]
+    assert counts(shop) == (1, 2, 2, 1)  # the same single seat on the session
+
+
 def test_remplacer_refusals_next_to_the_field_and_nothing_changed(client, shop):
     """OR-5: a promotion above the line's amount, or without description, is refused next to
     its field; no credit note, the line is still invoiced."""
@@ -653,8 +717,9 @@ def test_remplacer_refusals_next_to_the_field_and_nothing_changed(client, shop):
     field = text(no_description).split('for="id_discount_description"')[1].split("</div>")[0]
     assert "Décrivez la promotion libre." in field
 
-    nothing = client.post(url, {"step": "confirm"})
-    assert "Choisissez la nouvelle séance ou le nouveau produit." in text(nothing)
+    both = client.post(url, {"session": shop.later_session.pk, "product": shop.shirt.pk})
+    assert both.status_code == 400
+    assert "Choisissez une séance ou un produit, pas les deux." in text(both)
     assert in_schema(shop, lambda: Document.objects.filter(kind="credit_note").count()) == 0
     assert in_schema(shop, lambda: OrderLine.objects.get(pk=line.pk).state) == "invoiced"
     assert in_schema(shop, lambda: Session.objects.get(pk=shop.later_session.pk).sold) == 0
