@@ -188,6 +188,105 @@ def test_sale_from_the_planning_with_consumer_then_commander(client, shop):
     assert "Le panier est vide" in text(client.get(BASKET))
 
 
+def test_same_consumer_twice_on_a_session_warned_and_ordered_only_when_confirmed(client, shop):
+    """OR-1 (issue 11, bug 6): Lucas Tanguy already booked on the session (order 1): the basket
+    line with him on the same session says "Lucas Tanguy est déjà inscrit à cette séance" with a
+    link to that order; "Commander" is refused until staff tick the confirmation (nothing
+    saved); ticked, the second booking is ordered. A cancelled booking, a quote or another
+    session does not warn."""
+    from ponton.customers.services import customer_create
+
+    lucas = in_schema(shop, lambda: customer_create(first_name="Lucas", last_name="Tanguy"))
+
+    def book(session, *, quote=False):
+        return in_schema(
+            shop,
+            lambda: sales.order_create(
+                payer=shop.payer,
+                lines=[
+                    LineRequest(
+                        product=shop.activity, session=session, rate=shop.adult, consumer=lucas
+                    )
+                ],
+                actor=STAFF,
+                quote=quote,
+            ),
+        )
+
+    first = book(shop.session)
+    book(shop.session, quote=True)  # a quote books nothing
+    cancelled = book(shop.session)
+    in_schema(
+        shop,
+        lambda: billing.line_cancel(
+            structure=shop.structure, line=cancelled.lines.get(), actor=STAFF
+        ),
+    )
+
+    add_session(client, shop)  # line 1: the same session
+    add_session(client, shop, session=shop.later_session)  # line 2: another session
+    choose_payer(client, shop)
+    client.post(f"{BASKET}lignes/1/consommateur/", {"customer": lucas.pk})
+    client.post(f"{BASKET}lignes/2/consommateur/", {"customer": lucas.pk})
+    page = text(client.get(BASKET))
+    warning = page.split('data-duplicates="1"')[1].split("</ul>")[0]
+    assert (
+        "Lucas Tanguy est déjà inscrit à cette séance (commande "
+        f'<a href="/manager/commandes/{first.pk}/">{first.number}</a>).'
+    ) in warning
+    assert page.count("est déjà inscrit à cette séance") == 1
+    assert 'data-duplicates="2"' not in page
+    assert "Je confirme : inscrire une seconde fois" in page
+    before = counts(shop)
+    assert before == (3, 3, 0, 1)  # orders, lines, documents, seats of the session
+
+    refused = client.post(BASKET + "valider/", {"action": "order"})
+    assert refused.status_code == 400
+    assert "Un participant est déjà inscrit à une de ces séances" in text(refused)
+    assert counts(shop) == before
+
+    response = client.post(BASKET + "valider/", {"action": "order", "confirmer_doublons": "1"})
+    assert response.status_code == 302
+    second = in_schema(shop, lambda: Order.objects.latest("pk"))
+    assert response["Location"] == f"/manager/commandes/{second.pk}/"
+    assert in_schema(
+        shop,
+        lambda: sorted(second.lines.values_list("session_id", "consumer_id", "state")),
+    ) == sorted(
+        [(shop.session.pk, lucas.pk, "ordered"), (shop.later_session.pk, lucas.pk, "ordered")]
+    )
+    assert counts(shop)[0] == 4 and counts(shop)[3] == 2
+
+
+def test_session_registrations_selector(shop):
+    """The selector behind the warning: active lines of orders only, one row per order, a line
+    without consumer counted as its payer's."""
+    from ponton.sales import selectors
+
+    order = order_now(shop, with_shirt=False)
+    found = in_schema(
+        shop,
+        lambda: selectors.session_registrations(
+            pairs=[
+                (shop.session.pk, shop.child_customer.pk),
+                (shop.session.pk, shop.payer.pk),
+                (shop.later_session.pk, shop.child_customer.pk),
+            ]
+        ),
+    )
+    assert found == {
+        (shop.session.pk, shop.child_customer.pk): [
+            selectors.Registration(
+                session_id=shop.session.pk,
+                consumer_id=shop.child_customer.pk,
+                consumer_name="Louis Le Goff",
+                order_id=order.pk,
+                order_number=order.number,
+            )
+        ]
+    }
+
+
 def test_commander_without_payer_shows_the_message_at_the_payer(client, shop):
     """OR-1: "Choisissez le payeur de la commande." next to the payer; nothing saved."""
     add_session(client, shop)
