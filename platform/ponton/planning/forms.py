@@ -58,6 +58,11 @@ class RecurrenceForm(forms.Form):
         label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     capacity = forms.IntegerField(label=_("Nombre de places"))
+    skip_holidays = forms.BooleanField(
+        label=_("Ne pas créer les séances des jours fériés"),
+        required=False,
+        help_text=_("Jours fériés de France (25 décembre, 1er janvier, 14 juillet…)."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
