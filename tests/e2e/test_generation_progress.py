@@ -32,6 +32,8 @@ def test_long_generation_shows_its_progress(make_structure, site, new_page, sett
     page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("heading", name="Planning général").wait_for()
+    page.get_by_role("link", name="Ajouter des dates").click()  # top right of the planning
+    page.get_by_role("heading", name="Ajouter des dates").wait_for()
 
     # Mondays, Wednesdays and Fridays of March 2027 from the 1st to the 26th: 12 sessions.
     page.get_by_label("Activité").select_option(label="Stage optimist")

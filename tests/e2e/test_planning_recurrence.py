@@ -35,6 +35,8 @@ def test_add_recurring_dates_then_move_one_session(make_structure, site, new_pag
     ).click()
     page.get_by_role("link", name="Planning général").click()
     page.get_by_role("heading", name="Planning général").wait_for()
+    page.get_by_role("link", name="Ajouter des dates").click()  # top right of the planning
+    page.get_by_role("heading", name="Ajouter des dates").wait_for()
 
     # "Ajouter des dates": Tuesdays and Thursdays of two weeks of March 2027, 10:00 to 12:00
     page.get_by_label("Activité").select_option(label="Stage optimist")

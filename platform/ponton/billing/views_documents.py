@@ -57,10 +57,14 @@ class DocumentFilterForm(forms.Form):
         choices=[("", gettext_lazy("Tous"))] + list(Document.Kind.choices),
     )
     start = forms.DateField(
-        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=gettext_lazy("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     customer = forms.CharField(
         label=gettext_lazy("Client"), required=False, max_length=100, strip=True

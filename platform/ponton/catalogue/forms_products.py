@@ -9,6 +9,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from ponton.catalogue import selectors
 from ponton.catalogue.models import (
     Category,
     CustomField,
@@ -64,7 +65,8 @@ class ProductForm(forms.Form):
         widgets["description"] = forms.Textarea(attrs={"rows": 4})
         self.fields.update(forms.fields_for_model(Product, fields=names, widgets=widgets))
         category = cast(forms.ModelChoiceField, self.fields["category"])
-        category.queryset = Category.objects.filter(parent__isnull=False).select_related("parent")
+        # The sub-domains in the taxonomy's order, as the Offre filter lists them.
+        category.queryset = selectors.category_list()
         category.empty_label = _("— Aucune —")
         cast(forms.ModelChoiceField, self.fields["site"]).empty_label = _("— Aucun —")
         self.fields["name"].error_messages["required"] = _("Indiquez le nom du produit.")

@@ -164,12 +164,18 @@ def request_cancel(request, request_id: int):
 
 @staff_view("sales.manage")
 def remind(request):
-    """OR-9 "Relancer Click and Pay": the checked requests (`request` ids) or order lines (`line`
-    ids, from a session's participants list), with the staff's own subject and body."""
-    source = request.POST if request.method == "POST" else request.GET
+    """OR-9 "Relancer Click and Pay": the checked requests (`request` ids) or order lines, with
+    the staff's own subject and body. Only a POST sends. The participants ticked in a session's
+    list (PL-4) arrive as `selected` in a POST body (never in the address): that first POST only
+    shows the form, with who will not be reminded and why; the form posts them back as `line`."""
+    posted = request.method == "POST"
+    source = request.POST if posted else request.GET
     request_ids = [int(v) for v in source.getlist("request") if v.isdigit()]
-    # `line`: order lines; `selected`: the rows ticked in a session's participants list (PL-4).
-    line_ids = [int(v) for v in source.getlist("line") + source.getlist("selected") if v.isdigit()]
+    ticked = [int(v) for v in request.POST.getlist("selected") if v.isdigit()] if posted else []
+    line_ids = ticked or (
+        [int(v) for v in request.POST.getlist("line") if v.isdigit()] if posted else []
+    )
+    sending = posted and not ticked and "subject" in request.POST
     chosen = list(
         PaymentRequest.objects.filter(
             pk__in=request_ids, state=PaymentRequest.State.ACTIVE
@@ -182,8 +188,8 @@ def remind(request):
             "carte bancaire en suivant le lien ci-dessous.\n\nMerci !"
         ),
     }
-    form = ReminderForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = ReminderForm(request.POST if sending else None, initial=initial)
+    if sending and form.is_valid():
         actor = _actor(request)
         try:
             if line_ids:
@@ -208,10 +214,19 @@ def remind(request):
         else:
             messages.success(request, _("Relances envoyées : %(count)s.") % {"count": sent})
             return redirect(_back(request, "/manager/"))
+    preview = selectors.reminder_preview(line_ids=line_ids) if line_ids else None
     return render(
         request,
         "payments/remind.html",
-        {"form": form, "chosen": chosen, "line_ids": line_ids, "next": _back(request, "")},
+        {
+            "form": form,
+            "chosen": chosen,
+            "line_ids": line_ids,
+            "preview": preview,
+            "can_send": bool(chosen or (preview and preview.to_remind)) or sending,
+            "nothing_ticked": posted and not sending and not line_ids and not chosen,
+            "next": _back(request, ""),
+        },
     )
 
 

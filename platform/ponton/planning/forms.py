@@ -27,7 +27,8 @@ class WeekForm(forms.Form):
     week = forms.DateField(
         label=_("Sélectionnez la semaine"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # An <input type="date"> only takes yyyy-mm-dd: the French dd/mm/yyyy is dropped.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -51,12 +52,17 @@ class RecurrenceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     start_time = forms.TimeField(
-        label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_time = forms.TimeField(
-        label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Heure de fin"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     capacity = forms.IntegerField(label=_("Nombre de places"))
+    skip_holidays = forms.BooleanField(
+        label=_("Ne pas créer les séances des jours fériés"),
+        required=False,
+        help_text=_("Jours fériés de France (25 décembre, 1er janvier, 14 juillet…)."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from ponton.catalogue.models import Product, Site
 from ponton.planning.models import Session
+from ponton.planning.selectors_holidays import public_holidays
 
 SessionSpec = tuple[dt.datetime, dt.datetime, int]  # (starts_at, ends_at, capacity)
 
@@ -85,9 +86,11 @@ def recurrence_specs(
     weekdays: Iterable[int],
     times: Sequence[tuple[dt.time, dt.time]],
     capacity: int,
+    skip_holidays: bool = False,
 ) -> list[SessionSpec]:
     """The sessions of a recurrence: every chosen weekday (0 = Monday) of the period, at each
-    (start, end) time, in the structure's time zone."""
+    (start, end) time, in the structure's time zone; without France's public holidays when
+    `skip_holidays` ("Ne pas créer les séances des jours fériés")."""
     days = set(weekdays)
     if not days:
         raise PlanningError(_("Choisissez au moins un jour de la semaine."), "weekdays")
@@ -97,10 +100,11 @@ def recurrence_specs(
         raise PlanningError(_("Indiquez au moins un horaire."), "times")
     _check_capacity(capacity)
     zone = timezone.get_current_timezone()
+    skipped = public_holidays(start=start_date, end=end_date) if skip_holidays else {}
     specs = []
     day = start_date
     while day <= end_date:
-        if day.weekday() in days:
+        if day.weekday() in days and day not in skipped:
             for start, end in times:
                 specs.append(
                     (
@@ -123,11 +127,18 @@ def sessions_add_recurrence(
     times: Sequence[tuple[dt.time, dt.time]],
     capacity: int,
     site: Site | None = None,
+    skip_holidays: bool = False,
 ) -> list[Session]:
-    """PL-1: recurring sessions over a period on chosen weekdays, one bulk insert."""
+    """PL-1: recurring sessions over a period on chosen weekdays (public holidays left out on
+    request), one bulk insert."""
     _check_product(product)
     specs = recurrence_specs(
-        start_date=start_date, end_date=end_date, weekdays=weekdays, times=times, capacity=capacity
+        start_date=start_date,
+        end_date=end_date,
+        weekdays=weekdays,
+        times=times,
+        capacity=capacity,
+        skip_holidays=skip_holidays,
     )
     return Session.objects.bulk_create(
         _build(product=product, site=site, specs=specs), batch_size=1000

@@ -46,6 +46,7 @@ def _parameters(
     weekdays: Iterable[int],
     times: Sequence[tuple[dt.time, dt.time]],
     capacity: int,
+    skip_holidays: bool,
 ) -> dict:
     return {
         "start_date": start_date.isoformat(),
@@ -54,6 +55,7 @@ def _parameters(
         "times": [[start.isoformat(), end.isoformat()] for start, end in times],
         "capacity": capacity,
         "timezone": timezone.get_current_timezone_name(),
+        "skip_holidays": skip_holidays,
     }
 
 
@@ -67,6 +69,7 @@ def _specs_of(job: GenerationJob) -> list[SessionSpec]:
             weekdays=p["weekdays"],
             times=[(dt.time.fromisoformat(s), dt.time.fromisoformat(e)) for s, e in p["times"]],
             capacity=p["capacity"],
+            skip_holidays=p.get("skip_holidays", False),  # jobs recorded before the option
         )
 
 
@@ -81,6 +84,7 @@ def recurrence_job_start(
     capacity: int,
     site: Site | None = None,
     created_by_id: int | None = None,
+    skip_holidays: bool = False,
 ) -> GenerationJob:
     """PL-1: validate a recurrence in full (same French refusals as `sessions_add_recurrence`,
     no job and no session on bad input), record the job and, after commit, hand it to a task
@@ -90,7 +94,12 @@ def recurrence_job_start(
     _check_product(product)
     weekdays = list(weekdays)
     specs = recurrence_specs(
-        start_date=start_date, end_date=end_date, weekdays=weekdays, times=times, capacity=capacity
+        start_date=start_date,
+        end_date=end_date,
+        weekdays=weekdays,
+        times=times,
+        capacity=capacity,
+        skip_holidays=skip_holidays,
     )
     _build(product=product, site=site, specs=specs)  # every time and capacity checked up front
     job = GenerationJob.objects.create(
@@ -102,6 +111,7 @@ def recurrence_job_start(
             weekdays=weekdays,
             times=times,
             capacity=capacity,
+            skip_holidays=skip_holidays,
         ),
         total=len(specs),
         created_by_id=created_by_id,
@@ -192,12 +202,18 @@ def recurrence_in_background(
     weekdays: Iterable[int],
     times: Sequence[tuple[dt.time, dt.time]],
     capacity: int,
+    skip_holidays: bool = False,
     **_others: object,
 ) -> bool:
     """Whether "Ajouter des dates" makes more sessions than `PLANNING_BACKGROUND_THRESHOLD`
     (so runs as a job with a progress bar). Refuses a bad recurrence like the services do."""
     specs = recurrence_specs(
-        start_date=start_date, end_date=end_date, weekdays=weekdays, times=times, capacity=capacity
+        start_date=start_date,
+        end_date=end_date,
+        weekdays=weekdays,
+        times=times,
+        capacity=capacity,
+        skip_holidays=skip_holidays,
     )
     return len(specs) > background_threshold()
 

@@ -27,6 +27,7 @@ from ponton.planning.forms import (
     SessionRowFormSet,
     WeekForm,
 )
+from ponton.planning.selectors_holidays import recurrence_preview
 
 DAY, WEEK, MONTH = "jour", "semaine", "mois"
 DATE_FORMS = {DAY: (DayForm, "date"), WEEK: (WeekForm, "week"), MONTH: (MonthForm, "date")}
@@ -79,10 +80,7 @@ def _navigation(*, vue: str, day: dt.date, base: str, product=None) -> dict:
     }
 
 
-def _week_page(request, *, monday: dt.date, form: RecurrenceForm | None, status: int = 200):
-    can_manage = _can_manage(request)
-    if can_manage and form is None:
-        form = RecurrenceForm(initial={"start_date": monday, "end_date": monday})
+def _week_page(request, *, monday: dt.date):
     week = selectors.planning_week(monday=monday)
     return render(
         request,
@@ -90,11 +88,9 @@ def _week_page(request, *, monday: dt.date, form: RecurrenceForm | None, status:
         {
             **week,
             **_navigation(vue=WEEK, day=monday, base=reverse("manager:planning")),
-            "week_form": WeekForm(initial={"week": monday}),
             "sunday": monday + dt.timedelta(days=6),
-            "form": form if can_manage else None,
+            "can_manage": _can_manage(request),
         },
-        status=status,
     )
 
 
@@ -121,31 +117,74 @@ def planning_week(request):
     """PL-3: the general planning, by week (default), day or month."""
     vue, day = _chosen(request)
     if vue == WEEK:
-        return _week_page(request, monday=selectors.week_start(day), form=None)
+        return _week_page(request, monday=selectors.week_start(day))
     return _calendar_page(request, vue=vue, day=day, base=reverse("manager:planning"))
+
+
+PREVIEW = "apercu"
+HOLIDAYS_SEEN = "jours_feries_vus"
+
+
+def _add_page(request, *, form: RecurrenceForm, preview=None, status: int = 200):
+    product = form.cleaned_data.get("product") if form.is_bound and form.is_valid() else None
+    product = product or form.initial.get("product")
+    return render(
+        request,
+        "planning/add_dates.html",
+        {
+            "form": form,
+            "preview": preview,
+            "preview_name": PREVIEW,
+            "holidays_seen": HOLIDAYS_SEEN,
+            "back_url": _dedicated_url(product) if product else reverse("manager:planning"),
+        },
+        status=status,
+    )
+
+
+def _initial_product(request):
+    product_id = request.GET.get("activite", "")
+    if not product_id.isdigit():
+        return None
+    return selectors.activity_list().filter(pk=int(product_id)).first()
 
 
 @staff_view("catalogue.manage")
 def planning_add(request):
-    form = RecurrenceForm(data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    """PL-1 "Ajouter des dates" (top right of both plannings; from a dedicated planning, for
+    its activity): the recurrence form, "Aperçu" (how many sessions, the public holidays among
+    them, which "Ne pas créer les séances des jours fériés" leaves out), then "Ajouter les
+    dates". A period with holidays always shows the preview once before anything is created."""
+    if request.method != "POST":
+        today = timezone.localdate()
+        form = RecurrenceForm(
+            initial={"product": _initial_product(request), "start_date": today, "end_date": today}
+        )
+        return _add_page(request, form=form)
+    form = RecurrenceForm(data=request.POST)
+    if form.is_valid():
         data = form.cleaned_data
         recurrence = {
-            "product": data["product"],
             "start_date": data["start_date"],
             "end_date": data["end_date"],
             "weekdays": [int(d) for d in data["weekdays"]],
             "times": [(data["start_time"], data["end_time"])],
             "capacity": data["capacity"],
+            "skip_holidays": data["skip_holidays"],
         }
         try:
+            preview = recurrence_preview(**recurrence)
+            if PREVIEW in request.POST or (
+                preview.holidays and request.POST.get(HOLIDAYS_SEEN) != preview.holidays_key
+            ):
+                return _add_page(request, form=form, preview=preview)
             if services_jobs.recurrence_in_background(**recurrence):
                 # PL-1: a long generation runs in the background, its page shows the progress.
                 job = services_jobs.recurrence_job_start(
-                    **recurrence, created_by_id=request.user.pk
+                    product=data["product"], **recurrence, created_by_id=request.user.pk
                 )
                 return redirect("manager:planning_generation", job_id=job.pk)
-            sessions = services.sessions_add_recurrence(**recurrence)
+            sessions = services.sessions_add_recurrence(product=data["product"], **recurrence)
         except services.PlanningError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
@@ -155,11 +194,8 @@ def planning_add(request):
                 % {"count": len(sessions)},
             )
             return redirect(f"{reverse('manager:planning')}?week={data['start_date']:%Y-%m-%d}")
-    if request.method != "POST":
-        return redirect("manager:planning")
-    monday = selectors.week_start(form.cleaned_data.get("start_date") or timezone.localdate())
     messages.error(request, _("Les dates n'ont pas été ajoutées : corrigez le formulaire."))
-    return _week_page(request, monday=monday, form=form, status=400)
+    return _add_page(request, form=form, status=400)
 
 
 # --- PL-3 dedicated planning, PL-1 "Ajouter une autre séance" -------------------------------

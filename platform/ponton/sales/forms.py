@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,9 +156,14 @@ class NoteForm(forms.Form):
 
 
 class SessionChoiceField(forms.ModelChoiceField):
+    current_id: int | None = None  # the replaced line's session, named as such in the list
+
     def label_from_instance(self, obj: Session) -> str:
         starts = timezone.localtime(obj.starts_at)
-        return f"{obj.product.name} – {starts:%d/%m/%Y %H:%M} ({obj.free})"
+        label = f"{obj.product.name} – {starts:%d/%m/%Y %H:%M} ({obj.free})"
+        if obj.pk == self.current_id:
+            return str(_("%(session)s – séance actuelle") % {"session": label})
+        return label
 
 
 def _rate_with_product(rate: Rate) -> str:
@@ -174,7 +180,10 @@ class ReplaceForm(NoteForm):
         label=_("Nouvelle séance"),
         queryset=Session.objects.none(),
         required=False,
-        help_text=_("Entre parenthèses : les places libres."),
+        help_text=_(
+            "Entre parenthèses : les places libres. Laissez vide pour garder la séance actuelle "
+            "(par exemple pour ajouter une promotion libre)."
+        ),
     )
     product = forms.ModelChoiceField(
         label=_("Ou nouveau produit"), queryset=Product.objects.none(), required=False
@@ -210,13 +219,27 @@ class ReplaceForm(NoteForm):
 
     def __init__(self, *args, line, **kwargs):
         super().__init__(*args, **kwargs)
+        self.line = line
         now = timezone.now()
-        self.fields["session"].queryset = (
-            Session.objects.filter(starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=366))
-            .filter(product__status=Product.Status.PUBLISHED)
-            .exclude(pk=line.session_id or 0)
+        # OR-5: the line's own session is offered too ("la même activité … à la même période"),
+        # first, to add a "promotion libre" after the fact; the service checks it as any other.
+        current = Session.objects.filter(pk=line.session_id or 0)
+        others = Session.objects.filter(
+            starts_at__gt=now,
+            starts_at__lt=now + dt.timedelta(days=366),
+            product__status=Product.Status.PUBLISHED,
+        )
+        session_field = cast(SessionChoiceField, self.fields["session"])
+        session_field.current_id = line.session_id
+        session_field.queryset = (
+            (current | others)
             .select_related("product")
-            .order_by("product__name", "starts_at", "pk")
+            .order_by(
+                Case(When(pk=line.session_id or 0, then=0), default=1),
+                "product__name",
+                "starts_at",
+                "pk",
+            )
         )
         self.fields["product"].queryset = (
             Product.objects.filter(status=Product.Status.PUBLISHED)
@@ -231,7 +254,13 @@ class ReplaceForm(NoteForm):
     def clean(self):
         data = super().clean()
         if data.get("session") is None and data.get("product") is None:
-            self.add_error("session", _("Choisissez la nouvelle séance ou le nouveau produit."))
+            # Nothing chosen: the same session (or product), e.g. to add a "promotion libre".
+            if self.line.session_id is not None:
+                data["session"] = self.line.session
+            elif self.line.product_id is not None:
+                data["product"] = self.line.product
+            else:
+                self.add_error("session", _("Choisissez la nouvelle séance ou le nouveau produit."))
         elif data.get("session") is not None and data.get("product") is not None:
             self.add_error("product", _("Choisissez une séance ou un produit, pas les deux."))
         return data

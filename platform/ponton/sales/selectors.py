@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
 from django.http import Http404
 
-from ponton.sales.models import Order
+from ponton.sales.models import Order, OrderLine
 
 
 def access_order(*, order_id: int) -> Order:
@@ -47,3 +51,58 @@ def order_card(*, order: Order) -> dict:
     )
     events = list(OrderEvent.objects.filter(order=order).order_by("at", "id"))
     return {"lines": lines, "events": events}
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A consumer's active booking on a session: an ordered or invoiced line of an order."""
+
+    session_id: int
+    consumer_id: int
+    consumer_name: str
+    order_id: int
+    order_number: str
+
+
+def session_registrations(
+    *, pairs: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], list[Registration]]:
+    """The existing active registrations of each (session id, consumer id): lines still
+    ordered or invoiced, of orders (not quotes). A line without a consumer is its payer's, as in
+    the participants list. One query whatever the number of pairs."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    match = Q()
+    for session_id, consumer_id in wanted:
+        match |= Q(session_id=session_id) & (
+            Q(consumer_id=consumer_id) | Q(consumer__isnull=True, order__payer_id=consumer_id)
+        )
+    lines = (
+        OrderLine.objects.filter(match)
+        .filter(
+            state__in=[OrderLine.State.ORDERED, OrderLine.State.INVOICED],
+            order__status=Order.Status.ORDER,
+        )
+        .select_related("consumer", "order__payer")
+        .order_by("order__created_at", "order_id", "pk")
+    )
+    found: dict[tuple[int, int], list[Registration]] = {}
+    for line in lines:
+        assert line.session_id is not None  # filtered on it
+        person = line.consumer or line.order.payer
+        key = (line.session_id, person.pk)
+        if key not in wanted:
+            continue
+        known = found.setdefault(key, [])
+        if all(r.order_id != line.order_id for r in known):
+            known.append(
+                Registration(
+                    session_id=line.session_id,
+                    consumer_id=person.pk,
+                    consumer_name=person.full_name,
+                    order_id=line.order_id,
+                    order_number=line.order.number,
+                )
+            )
+    return found

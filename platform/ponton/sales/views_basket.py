@@ -25,7 +25,7 @@ from ponton.customers import selectors as customer_selectors
 from ponton.customers.models import Customer
 from ponton.planning import selectors as planning_selectors
 from ponton.planning.models import Session
-from ponton.sales import services
+from ponton.sales import selectors, services
 from ponton.sales.forms import (
     BasketLineForm,
     FreeLineForm,
@@ -219,6 +219,25 @@ def _rows(basket: dict, loaded: _Loaded, *, bound: dict | None = None) -> list[d
     return rows
 
 
+def _consumer_id(line: dict, basket: dict) -> int | None:
+    """Who takes part on a line: its consumer, else the payer (as in the participants list)."""
+    return line.get("consumer") or basket.get("payer")
+
+
+def _duplicates(basket: dict) -> dict[int, list[selectors.Registration]]:
+    """Basket line id -> the orders in which its consumer is already booked on its session."""
+    pairs = {
+        line["id"]: (line["session"], consumer)
+        for line in basket["lines"]
+        if line.get("session") and (consumer := _consumer_id(line, basket))
+    }
+    found = selectors.session_registrations(pairs=pairs.values())
+    return {line_id: found[pair] for line_id, pair in pairs.items() if pair in found}
+
+
+CONFIRM_DUPLICATES = "confirmer_doublons"
+
+
 def _search_results(query: str):
     if not query.strip():
         return []
@@ -240,8 +259,10 @@ def _basket_page(
     loaded = _Loaded(basket)
     rows = _rows(basket, loaded, bound=bound_line)
     errors = errors or {}
+    duplicates = _duplicates(basket)
     for row in rows:
         row["errors"] = errors.get(("line", row["id"]), [])
+        row["duplicates"] = duplicates.get(row["id"], [])
     # The "loupe": a search without JavaScript shows its results in the page.
     search_for = request.GET.get("chercher", "")
     results = _search_results(request.GET.get("q", "")) if search_for else []
@@ -268,6 +289,8 @@ def _basket_page(
             "payer_results": payer_results,
             "search_for": search_for,
             "free_form": free_form or FreeLineForm(prefix="free"),
+            "has_duplicates": bool(duplicates),
+            "confirm_duplicates": CONFIRM_DUPLICATES,
         },
         status=status,
     )
@@ -445,6 +468,14 @@ def basket_submit(request):
     basket = basket_of(request)
     loaded = _Loaded(basket)
     errors = _missing_answers(basket, loaded)
+    if not quote and _duplicates(basket) and not request.POST.get(CONFIRM_DUPLICATES):
+        # Booking someone twice on a session is allowed, but only on purpose.
+        errors.setdefault("basket", []).append(
+            _(
+                "Un participant est déjà inscrit à une de ces séances : cochez la confirmation "
+                "pour l'inscrire une seconde fois."
+            )
+        )
     if errors:
         return _basket_page(request, basket=basket, errors=errors, status=400)
     try:

@@ -98,7 +98,7 @@ def test_session_page_sells_and_participants_page_reminds(shop, client_for, make
     assert "Relancer Click and Pay" in participants
     with schema_context(shop.structure.schema_name):
         line = shop.order.lines.get(session=shop.session)
-    remind = owner.get("/manager/paiements/relance/", {"selected": [line.pk]})
+    remind = owner.post("/manager/paiements/relance/", {"selected": [line.pk]})
     assert remind.status_code == 200
     assert "Rappel : votre paiement en attente" in text(remind)
     response = owner.post(

@@ -293,3 +293,17 @@ def test_category_filter_lists_each_domain_before_its_sub_domains(structure_a, c
     assert labels[:4] == ["Toutes", "Culture", "Culture > Arts et culture", "Culture > Musées"]
     sport = labels.index("Sport")
     assert labels[sport : sport + 3] == ["Sport", "Sport > Voile", "Sport > Nautisme"]
+
+
+def test_product_creation_lists_categories_in_the_filters_order(structure_a, client_for):
+    """CA-1 (issue 11): the category list of a new product reads its sub-domains in the order
+    of the Offre filter (domain by domain, in the taxonomy's order), after "— Aucune —"."""
+    structure, owner = structure_a
+    client = client_for(structure, owner)
+    filters = client.get(OFFER).context["filters"].fields["category"].choices
+    sub_domains = [label for _value, label in filters if " > " in str(label)]
+    form = client.get(OFFER + "nouveau/?type=activity").context["form"]
+    labels = [label for _value, label in form.fields["category"].choices]
+    assert labels[0] == "— Aucune —"
+    assert labels[1:] == sub_domains
+    assert labels[1:3] == ["Culture > Arts et culture", "Culture > Musées"]

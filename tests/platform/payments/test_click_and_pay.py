@@ -4,6 +4,7 @@ itself is in test_stripe_localstripe.py."""
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from decimal import Decimal
@@ -462,3 +463,111 @@ def test_manager_reminder_and_refund_pages(shop, client_for, django_capture_on_c
             bill.pk,
         )
         assert selectors.refundable_online(payment=payment) == Decimal("100.00")
+
+
+def _book(shop, consumer, *, invoice: bool, paid: bool = False):
+    order = sales.order_create(
+        payer=shop.payer,
+        lines=[
+            LineRequest(
+                product=shop.activity, session=shop.session, rate=shop.adult, consumer=consumer
+            )
+        ],
+        actor=STAFF,
+    )
+    line = order.lines.get()
+    if invoice:
+        bill = billing.invoice_issue(
+            structure=shop.structure, order=order, line_ids=[line.pk], actor=STAFF
+        )
+        if paid:
+            billing.payment_record(
+                document=bill,
+                data=PaymentData(kind="payment", method="cash", amount=bill.total),
+                actor=STAFF,
+            )
+    return line
+
+
+def test_relancer_from_participants_is_a_post_naming_who_will_not_be_reminded(
+    shop, client_for, smtp_server, django_capture_on_commit_callbacks
+):
+    """PL-4 + OR-9 (issue 11, bugs 7 and 8): "Relancer Click and Pay" posts the ticked
+    participants (no token nor selection in the address); before sending, the page names who
+    has nothing to pay (Lucas Tanguy) or is not invoiced yet (Nina Kerbrat) and will not be
+    reminded; sending reminds only Louis Le Goff. A GET sends nothing."""
+    from ponton.customers.services import customer_create
+
+    lucas = customer_create(first_name="Lucas", last_name="Tanguy")
+    nina = customer_create(first_name="Nina", last_name="Kerbrat")
+    louis_line = _book(shop, shop.child_customer, invoice=True)
+    lucas_line = _book(shop, lucas, invoice=True, paid=True)
+    nina_line = _book(shop, nina, invoice=False)
+    client = client_for(shop.structure, shop.owner)
+    participants_url = f"/manager/planning/seances/{shop.session.pk}/participants/"
+
+    participants = client.get(participants_url).content.decode()
+    button = participants.split("Relancer Click and Pay")[0].rsplit("<button", 1)[1]
+    assert 'formaction="/manager/paiements/relance/"' in button
+    assert "formmethod" not in button  # the form's own method: POST
+    assert '<form method="post"' in participants
+
+    ticked = [louis_line.pk, lucas_line.pk, nina_line.pk]
+    page = client.post(
+        "/manager/paiements/relance/", {"selected": ticked, "next": participants_url}
+    )
+    assert page.status_code == 200
+    content = html.unescape(page.content.decode())
+    assert "3 participants cochés." in content
+    assert 'data-reminder="to_remind">Recevront une relance : Louis Le Goff.' in content
+    assert 'data-reminder="nothing_to_pay">Rien à payer, pas de relance : Lucas Tanguy.' in content
+    assert (
+        'data-reminder="not_invoiced">Pas encore facturé, pas de relance (facturez d\'abord)'
+        " : Nina Kerbrat." in content
+    )
+    for line_id in ticked:
+        assert f'<input type="hidden" name="line" value="{line_id}">' in content
+    assert "Envoyer la relance" in content and "Ce champ est obligatoire" not in content
+    assert PaymentRequest.objects.count() == 0  # nothing sent by the first POST
+
+    # A GET with everything a send needs sends nothing.
+    got = client.get(
+        "/manager/paiements/relance/",
+        {"line": ticked, "selected": ticked, "subject": "Rappel", "body": "Merci."},
+    )
+    assert got.status_code == 200
+    assert "participants cochés" not in got.content.decode()
+    assert PaymentRequest.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            "/manager/paiements/relance/",
+            {
+                "line": ticked,
+                "subject": "Stage",
+                "body": "Merci de régler.",
+                "next": participants_url,
+            },
+            follow=True,
+        )
+    assert sent.redirect_chain == [(participants_url, 302)]
+    assert "Relances envoyées : 1." in sent.content.decode()
+    [request] = PaymentRequest.objects.all()
+    assert request.document.lines.get().order_line_id == louis_line.pk
+    assert [subject_of(m) for m in smtp_server.wait_for(1)] == ["Stage"]
+
+
+def test_relancer_with_only_paid_participants_says_so_and_offers_no_send(shop, client_for):
+    """OR-9 (issue 11, bug 7): only paid participants ticked: "Aucun des participants cochés
+    n'a de paiement à relancer.", their names, and no "Envoyer la relance" button."""
+    paid = _book(shop, shop.child_customer, invoice=True, paid=True)
+    client = client_for(shop.structure, shop.owner)
+    page = html.unescape(
+        client.post("/manager/paiements/relance/", {"selected": [paid.pk]}).content.decode()
+    )
+    assert "Rien à payer, pas de relance : Louis Le Goff." in page
+    assert "Aucun des participants cochés n'a de paiement à relancer." in page
+    assert "Envoyer la relance" not in page
+    nothing = client.post("/manager/paiements/relance/", {"next": "/manager/"}).content.decode()
+    assert "Cochez au moins un participant à relancer." in nothing
+    assert PaymentRequest.objects.count() == 0

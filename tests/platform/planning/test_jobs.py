@@ -88,6 +88,7 @@ def test_job_runs_after_commit_and_creates_every_session(
         "times": [["09:00:00", "11:00:00"], ["14:00:00", "16:00:00"]],
         "capacity": 6,
         "timezone": "Europe/Paris",
+        "skip_holidays": False,
     }
     assert starts() == EXPECTED_STARTS
     assert set(Session.objects.values_list("product_id", "capacity", "sold")) == {

@@ -322,7 +322,7 @@ def test_week_view_shows_free_and_sold_seats_and_navigates(tenant, client_for):
     assert "n° 3" not in content
     assert 'href="/manager/planning/?week=2026-06-29"' in content
     assert 'href="/manager/planning/?week=2026-07-13"' in content
-    assert ">Ajouter des dates</h2>" in content
+    assert '<a class="btn" href="/manager/planning/ajouter/">Ajouter des dates</a>' in content
     next_week = page(client.get(PLANNING, {"week": "2026-07-13"}))
     assert "n° 3" in next_week
 
@@ -366,7 +366,7 @@ def test_add_dates_form(tenant, client_for, make_member):
     structure, owner = tenant
     activity = make_activity()
     client = client_for(structure, owner)
-    form = page(client.get(PLANNING))
+    form = page(client.get(PLANNING + "ajouter/"))
     for label in ("Activité", "Du", "Au", "Heure de début", "Heure de fin", "Nombre de places"):
         assert f">{label}</label>" in form
     assert "Lundi</label>" in form

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ponton.accounts.models import Role
 from ponton.billing import services as billing
@@ -185,6 +186,105 @@ def test_sale_from_the_planning_with_consumer_then_commander(client, shop):
     )
     assert counts(shop) == (1, 1, 0, 1)
     assert "Le panier est vide" in text(client.get(BASKET))
+
+
+def test_same_consumer_twice_on_a_session_warned_and_ordered_only_when_confirmed(client, shop):
+    """OR-1 (issue 11, bug 6): Lucas Tanguy already booked on the session (order 1): the basket
+    line with him on the same session says "Lucas Tanguy est déjà inscrit à cette séance" with a
+    link to that order; "Commander" is refused until staff tick the confirmation (nothing
+    saved); ticked, the second booking is ordered. A cancelled booking, a quote or another
+    session does not warn."""
+    from ponton.customers.services import customer_create
+
+    lucas = in_schema(shop, lambda: customer_create(first_name="Lucas", last_name="Tanguy"))
+
+    def book(session, *, quote=False):
+        return in_schema(
+            shop,
+            lambda: sales.order_create(
+                payer=shop.payer,
+                lines=[
+                    LineRequest(
+                        product=shop.activity, session=session, rate=shop.adult, consumer=lucas
+                    )
+                ],
+                actor=STAFF,
+                quote=quote,
+            ),
+        )
+
+    first = book(shop.session)
+    book(shop.session, quote=True)  # a quote books nothing
+    cancelled = book(shop.session)
+    in_schema(
+        shop,
+        lambda: billing.line_cancel(
+            structure=shop.structure, line=cancelled.lines.get(), actor=STAFF
+        ),
+    )
+
+    add_session(client, shop)  # line 1: the same session
+    add_session(client, shop, session=shop.later_session)  # line 2: another session
+    choose_payer(client, shop)
+    client.post(f"{BASKET}lignes/1/consommateur/", {"customer": lucas.pk})
+    client.post(f"{BASKET}lignes/2/consommateur/", {"customer": lucas.pk})
+    page = text(client.get(BASKET))
+    warning = page.split('data-duplicates="1"')[1].split("</ul>")[0]
+    assert (
+        "Lucas Tanguy est déjà inscrit à cette séance (commande "
+        f'<a href="/manager/commandes/{first.pk}/">{first.number}</a>).'
+    ) in warning
+    assert page.count("est déjà inscrit à cette séance") == 1
+    assert 'data-duplicates="2"' not in page
+    assert "Je confirme : inscrire une seconde fois" in page
+    before = counts(shop)
+    assert before == (3, 3, 0, 1)  # orders, lines, documents, seats of the session
+
+    refused = client.post(BASKET + "valider/", {"action": "order"})
+    assert refused.status_code == 400
+    assert "Un participant est déjà inscrit à une de ces séances" in text(refused)
+    assert counts(shop) == before
+
+    response = client.post(BASKET + "valider/", {"action": "order", "confirmer_doublons": "1"})
+    assert response.status_code == 302
+    second = in_schema(shop, lambda: Order.objects.latest("pk"))
+    assert response["Location"] == f"/manager/commandes/{second.pk}/"
+    assert in_schema(
+        shop,
+        lambda: sorted(second.lines.values_list("session_id", "consumer_id", "state")),
+    ) == sorted(
+        [(shop.session.pk, lucas.pk, "ordered"), (shop.later_session.pk, lucas.pk, "ordered")]
+    )
+    assert counts(shop)[0] == 4 and counts(shop)[3] == 2
+
+
+def test_session_registrations_selector(shop):
+    """The selector behind the warning: active lines of orders only, one row per order, a line
+    without consumer counted as its payer's."""
+    from ponton.sales import selectors
+
+    order = order_now(shop, with_shirt=False)
+    found = in_schema(
+        shop,
+        lambda: selectors.session_registrations(
+            pairs=[
+                (shop.session.pk, shop.child_customer.pk),
+                (shop.session.pk, shop.payer.pk),
+                (shop.later_session.pk, shop.child_customer.pk),
+            ]
+        ),
+    )
+    assert found == {
+        (shop.session.pk, shop.child_customer.pk): [
+            selectors.Registration(
+                session_id=shop.session.pk,
+                consumer_id=shop.child_customer.pk,
+                consumer_name="Louis Le Goff",
+                order_id=order.pk,
+                order_number=order.number,
+            )
+        ]
+    }
 
 
 def test_commander_without_payer_shows_the_message_at_the_payer(client, shop):
@@ -634,6 +734,69 @@ def test_remplacer_with_a_free_promotion_suivant_recap_ok(client, shop):
     assert "Changement de date" in card
 
 
+def test_remplacer_by_the_same_session_to_add_a_free_promotion(client, shop):
+    """OR-5 (issue 11, bug 3): "Remplacer" offers the line's own session first in "Nouvelle
+    séance" ("la même activité … à la même période"); choosing it, or leaving the field empty,
+    keeps that session: "Ajouter une promotion libre" of 30 €, "Suivant", the recap, "Ok": a
+    credit note for the invoiced line, a new line on the same session at 150 €, one seat taken
+    in the end (the old one given back)."""
+    order = order_now(shop, with_shirt=False)
+    invoice_all(shop, order)
+    line = in_schema(shop, lambda: order.lines.get())
+    url = f"/manager/commandes/{order.pk}/lignes/{line.pk}/remplacer/"
+    form = client.get(url).context["form"]
+    choices = [(str(value), label) for value, label in form.fields["session"].choices]
+    starts = in_schema(shop, lambda: Session.objects.get(pk=shop.session.pk).starts_at)
+    day = timezone.localtime(starts).strftime("%d/%m/%Y %H:%M")
+    assert choices[0] == ("", "---------")
+    assert choices[1] == (
+        str(shop.session.pk),
+        f"Stage catamaran – {day} (9) – séance actuelle",
+    )
+    assert str(shop.later_session.pk) in [value for value, _label in choices[2:]]
+    assert "Laissez vide pour garder la séance actuelle" in text(client.get(url))
+
+    promotion = {
+        "add_discount": "on",
+        "discount_kind": "amount",
+        "discount_value": "30",
+        "discount_description": "Geste commercial",
+    }
+    chosen = text(client.post(url, {"session": shop.session.pk, **promotion}))
+    assert "Récapitulatif" in chosen and f"Stage catamaran – {day}" in chosen
+    recap = text(client.post(url, promotion))  # "Nouvelle séance" left empty
+    assert "Récapitulatif" in recap and f"Stage catamaran – {day} (Adulte)" in recap
+    assert "1 × 180,00 € = 180,00 €" in recap and "− 30,00 €" in recap
+    assert "150,00 €" in recap
+    assert counts(shop) == (1, 1, 1, 1)  # nothing done before "Ok"
+
+    response = client.post(url, {**promotion, "step": "confirm", "note": "Promotion oubliée"})
+    assert response.status_code == 302
+    new_line = in_schema(shop, lambda: OrderLine.objects.get(replaces=line))
+    assert (
+        new_line.session_id,
+        new_line.rate_name,
+        new_line.unit_price,
+        new_line.discount,
+        new_line.discount_label,
+        new_line.total,
+        new_line.state,
+    ) == (
+        shop.session.pk,
+        "Adulte",
+        Decimal("180.00"),
+        Decimal("30.00"),
+        "Geste commercial",
+        Decimal("150.00"),
+        "ordered",
+    )
+    assert in_schema(shop, lambda: OrderLine.objects.get(pk=line.pk).state) == "cancelled"
+    assert in_schema(
+        shop, lambda: list(Document.objects.order_by("pk").values_list("kind", "total"))
+    ) == [("invoice", Decimal("180.00")), ("credit_note", Decimal("180.00"))]
+    assert counts(shop) == (1, 2, 2, 1)  # the same single seat on the session
+
+
 def test_remplacer_refusals_next_to_the_field_and_nothing_changed(client, shop):
     """OR-5: a promotion above the line's amount, or without description, is refused next to
     its field; no credit note, the line is still invoiced."""
@@ -653,8 +816,9 @@ def test_remplacer_refusals_next_to_the_field_and_nothing_changed(client, shop):
     field = text(no_description).split('for="id_discount_description"')[1].split("</div>")[0]
     assert "Décrivez la promotion libre." in field
 
-    nothing = client.post(url, {"step": "confirm"})
-    assert "Choisissez la nouvelle séance ou le nouveau produit." in text(nothing)
+    both = client.post(url, {"session": shop.later_session.pk, "product": shop.shirt.pk})
+    assert both.status_code == 400
+    assert "Choisissez une séance ou un produit, pas les deux." in text(both)
     assert in_schema(shop, lambda: Document.objects.filter(kind="credit_note").count()) == 0
     assert in_schema(shop, lambda: OrderLine.objects.get(pk=line.pk).state) == "invoiced"
     assert in_schema(shop, lambda: Session.objects.get(pk=shop.later_session.pk).sold) == 0
