@@ -354,6 +354,34 @@ def test_webhook_bad_signature_records_nothing(shop, client_for):
         assert request.state == "active"
 
 
+@pytest.mark.parametrize("ahead", [600, 24 * 3600])
+def test_webhook_signed_in_the_future_records_nothing(shop, client_for, ahead):
+    """OR-9 (probe 7): a correctly signed webhook whose timestamp is 600 s or a day ahead of
+    now is refused like a stale one (±5 minutes): 400, no payment, the request still active.
+    Within the tolerance (60 s ahead: a clock slightly fast) it is accepted."""
+    bill = invoice_for(shop)
+    _configure_stripe()
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    payload = _event(request)
+    client = client_for(shop.structure)
+    ahead_signature = sign_payload(payload, SECRET, timestamp=int(time.time()) + ahead)
+    response = client.post(
+        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=ahead_signature
+    )
+    assert response.status_code == 400
+    with schema_context(shop.structure.schema_name):
+        assert not Payment.objects.exists()
+        request.refresh_from_db()
+        assert request.state == "active"
+    near = sign_payload(payload, SECRET, timestamp=int(time.time()) + 60)
+    response = client.post(
+        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=near
+    )
+    assert response.status_code == 200
+    with schema_context(shop.structure.schema_name):
+        assert Payment.objects.count() == 1
+
+
 def test_webhook_delivered_ten_times_records_one_payment(shop, client_for):
     """OR-9: the same signed event received ten times records ONE payment (gateway reference
     unique), the request is paid and the history says "Paiement Click & Pay reçu"."""
