@@ -54,7 +54,7 @@ def http_get(port: int, path: str, host: str) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", path, headers={"Host": host})
     response = conn.getresponse()
-    response.read()
+    response.body = response.read()  # type: ignore[attr-defined]
     conn.close()
     return response
 
@@ -181,6 +181,16 @@ def check_serving(launcher: Launcher) -> None:
     manager = http_get(launcher.port, "/manager/", "demo.localhost")
     assert manager.status == 302
     assert manager.getheader("Location") == "/connexion/?next=/manager/"
+    # Bug 5 (issue 11): facing customers, no debug page: the product's French 404, no URL
+    # pattern listed; static files are still served with DEBUG off.
+    missing = http_get(launcher.port, "/compte/nexiste-pas/", "demo.localhost")
+    assert missing.status == 404
+    page = missing.body.decode()
+    assert "Page introuvable" in page
+    assert "URLconf" not in page and "urlpatterns" not in page and "manager/" not in page
+    css = http_get(launcher.port, "/static/ponton/ponton.css", "demo.localhost")
+    assert css.status == 200
+    assert b"Ponton design system" in css.body
     deadline = time.monotonic() + 5
     while DEMO_LOGIN not in launcher.text and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -21,5 +21,7 @@ if settings.SERVE_MEDIA:
         re_path(r"^media/(?P<path>.*)$", public_view(serve), {"document_root": settings.MEDIA_ROOT})
     ]
 
+handler400 = "ponton.web.errors.bad_request"
 handler403 = "ponton.web.errors.forbidden"
 handler404 = "ponton.web.errors.not_found"
+handler500 = "ponton.web.errors.server_error"
