@@ -44,4 +44,4 @@ def media(request, path: str):
     found = public_media_path(structure=getattr(request, "tenant", None), path=path)
     if found is None:
         raise Http404
-    return serve(request, found, document_root=settings.MEDIA_ROOT)
+    return serve(request, found, document_root=str(settings.MEDIA_ROOT))

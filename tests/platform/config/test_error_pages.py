@@ -17,7 +17,7 @@ DEBUG_PAGE_MARKERS = ("URLconf", "urlpatterns", "Django tried these URL patterns
 
 def dev_settings(**extra: str) -> dict:
     """The settings `make run` uses (ponton.config.settings.dev), read in a fresh process."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PONTON_DEBUG",)}
+    env = {k: v for k, v in os.environ.items() if k not in ("PONTON_DEBUG", "DB_POOL_MAX_SIZE")}
     env.update(
         DJANGO_SETTINGS_MODULE="ponton.config.settings.dev",
         PYTHONPATH=f"{ROOT / 'platform'}:{ROOT}",
@@ -25,8 +25,11 @@ def dev_settings(**extra: str) -> dict:
     )
     code = (
         "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps({k: getattr(settings, k) for k in "
-        "('DEBUG', 'SERVE_MEDIA', 'WHITENOISE_USE_FINDERS')}))"
+        "names = ('DEBUG', 'SERVE_MEDIA', 'WHITENOISE_USE_FINDERS'); "
+        "found = {k: getattr(settings, k) for k in names}; "
+        "pool = settings.DATABASES['default'].get('OPTIONS', {}).get('pool'); "
+        "found['POOL_MAX_SIZE'] = pool and pool['max_size']; "
+        "print(json.dumps(found))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
@@ -38,7 +41,13 @@ def test_launcher_settings_have_debug_off_unless_the_developer_asks():
     from ponton import launcher
 
     assert "ponton.config.settings.dev" in Path(launcher.__file__).read_text()
-    assert dev_settings() == {"DEBUG": False, "SERVE_MEDIA": True, "WHITENOISE_USE_FINDERS": True}
+    assert dev_settings() == {
+        "DEBUG": False,
+        "SERVE_MEDIA": True,
+        "WHITENOISE_USE_FINDERS": True,
+        # Probe 6: a bounded pool, well under the private PostgreSQL's 100 connections.
+        "POOL_MAX_SIZE": 20,
+    }
     assert dev_settings(PONTON_DEBUG="1")["DEBUG"] is True
     assert dev_settings(PONTON_DEBUG="0")["DEBUG"] is False
 
