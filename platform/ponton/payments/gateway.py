@@ -37,6 +37,21 @@ TEST_PREFIX = "test_"
 WEBHOOK_TOLERANCE = 300
 
 
+def stripe_csp_sources() -> dict[str, list[str]]:
+    """What the payment page adds to the Content-Security-Policy for Stripe.js: its script and
+    frames, and the API it calls (Stripe's, or localstripe's stand-in on loopback in tests)."""
+    from urllib.parse import urlsplit
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    js = origin(stripe_js_url())
+    api = origin(getattr(settings, "STRIPE_API_BASE", DEFAULT_API_BASE))
+    frames = [js, "https://hooks.stripe.com"] if js == "https://js.stripe.com" else [js]
+    return {"script-src": [js], "frame-src": frames, "connect-src": [js, api]}
+
+
 class GatewayError(Exception):
     """The gateway refused or could not be reached; the message is French."""
 

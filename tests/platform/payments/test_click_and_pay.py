@@ -293,6 +293,30 @@ def test_production_without_stripe_keys_takes_no_online_payment(shop, client_for
     assert "Payer par carte bancaire" in page and "pas disponible" not in page
 
 
+def test_payment_page_policy_allows_stripe_js_only_where_it_is_used(shop, client_for):
+    """Probe 9: the Content-Security-Policy admits Stripe.js (script, frames, API) on the
+    payment page of a structure with its Stripe keys, and nowhere else."""
+    bill = invoice_for(shop)
+    anonymous = client_for(shop.structure)
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    test_gateway = anonymous.get(f"/payer/{request.token}/")["Content-Security-Policy"]
+    assert "stripe.com" not in test_gateway
+    assert "frame-src 'none'" in test_gateway
+    _configure_stripe()
+    policy = anonymous.get(f"/payer/{request.token}/")["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"].split() == ["'self'", "https://js.stripe.com"]
+    assert directives["frame-src"] == "https://js.stripe.com https://hooks.stripe.com"
+    assert directives["connect-src"].split() == [
+        "'self'",
+        "ws:",
+        "wss:",
+        "https://js.stripe.com",
+        "https://api.stripe.com",
+    ]
+    assert "stripe.com" not in anonymous.get("/connexion/")["Content-Security-Policy"]
+
+
 def test_unknown_token_is_404(shop, client_for):
     """OR-9: a payment page exists only for a real token."""
     assert client_for(shop.structure).get("/payer/inconnu/").status_code == 404
