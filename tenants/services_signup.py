@@ -287,6 +287,7 @@ def _send_welcome(structure: Structure, owner: User) -> None:
             subject=_("Bienvenue sur %(platform)s : choisissez votre mot de passe")
             % {"platform": settings.PLATFORM_NAME},
             template="tenants/email/signup_welcome",
+            structure_id=structure.pk,
             context={
                 "structure": structure,
                 "owner": owner,

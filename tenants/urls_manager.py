@@ -11,6 +11,7 @@ urlpatterns = [
     path("adresse/", views_manager.structure_address, name="structure_address"),
     path("banque/", views_manager.structure_bank, name="structure_bank"),
     path("cgv/", views_manager.structure_cgv, name="structure_cgv"),
+    path("cgv.pdf", views_manager.structure_cgv_file, name="structure_cgv_file"),
     path("notifications/", views_manager.structure_notifications, name="structure_notifications"),
     path("sites/", include("ponton.catalogue.urls")),
     path("modules/", views_manager.modules, name="modules"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -107,6 +108,21 @@ def structure_address(request):
 @staff_view("structure.settings")
 def structure_bank(request):
     return _section(request, section="bank", form_class=forms_manager.BankForm)
+
+
+@staff_view("structure.view")
+def structure_cgv_file(request):
+    """The structure's CGV (PDF), a private file: only its own team, on its own host."""
+    structure = request.tenant
+    if not structure.cgv:
+        raise Http404
+    try:
+        handle = structure.cgv.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle, content_type="application/pdf", filename=f"cgv-{structure.slug}.pdf"
+    )
 
 
 @staff_view("structure.settings")

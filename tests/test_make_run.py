@@ -50,11 +50,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_get(port: int, path: str, host: str) -> http.client.HTTPResponse:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def http_get(port: int, path: str, host: str, timeout: float = 10) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     conn.request("GET", path, headers={"Host": host})
     response = conn.getresponse()
-    response.read()
+    response.body = response.read()  # type: ignore[attr-defined]
     conn.close()
     return response
 
@@ -181,11 +181,45 @@ def check_serving(launcher: Launcher) -> None:
     manager = http_get(launcher.port, "/manager/", "demo.localhost")
     assert manager.status == 302
     assert manager.getheader("Location") == "/connexion/?next=/manager/"
+    # Bug 5 (issue 11): facing customers, no debug page: the product's French 404, no URL
+    # pattern listed; static files are still served with DEBUG off.
+    missing = http_get(launcher.port, "/compte/nexiste-pas/", "demo.localhost")
+    assert missing.status == 404
+    page = missing.body.decode()
+    assert "Page introuvable" in page
+    assert "URLconf" not in page and "urlpatterns" not in page and "manager/" not in page
+    css = http_get(launcher.port, "/static/ponton/ponton.css", "demo.localhost")
+    assert css.status == 200
+    assert b"Ponton design system" in css.body
     deadline = time.monotonic() + 5
     while DEMO_LOGIN not in launcher.text and time.monotonic() < deadline:
         time.sleep(0.1)
     assert DEMO_LOGIN in launcher.text
     assert f"http://demo.localhost:{launcher.port}/manager/" in launcher.text
+
+
+def check_burst(launcher: Launcher, requests: int = 200) -> None:
+    """Probe 6 (issue 11): 200 simultaneous requests, more than the private PostgreSQL's 100
+    connections: the pool bounds them; every request gets its page (or a 503 with
+    Retry-After), never a 500 "too many clients" nor a dropped connection."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(requests)
+
+    def get(_index: int) -> tuple[int, str | None]:
+        start.wait()
+        try:
+            response = http_get(launcher.port, "/", "demo.localhost", timeout=60)
+        except OSError as exc:
+            return 0, str(exc)
+        return response.status, response.getheader("Retry-After")
+
+    with ThreadPoolExecutor(max_workers=requests) as pool:
+        answers = list(pool.map(get, range(requests)))
+    statuses = {status for status, _retry in answers}
+    assert statuses <= {200, 503}, answers
+    assert all(retry == "5" for status, retry in answers if status == 503)
+    assert "too many clients" not in launcher.text
 
 
 def stop_and_check_nothing_left(launcher: Launcher) -> None:
@@ -208,6 +242,7 @@ def test_make_run_without_services_starts_serves_stops_and_reuses_its_data(tmp_p
         first.start()
         first_start = first.wait_until_serving()
         check_serving(first)
+        check_burst(first)
         assert f"Base de données privée : {pgdata(data_dir)}" in first.text
         before = demo_facts(data_dir)
         assert before["demo_schemas"] == [(1,)]

@@ -429,9 +429,11 @@ def test_cgv_pdf_is_uploaded_and_linked(club, client_for, media_root):
     stored = media_root / structure.schema_name / "structures/cgv/cgv.pdf"
     assert stored.read_bytes().startswith(b"%PDF-")
 
-    link = f'href="/media/{structure.schema_name}/structures/cgv/cgv.pdf"'
+    # A private file (probe 11): linked through the view that checks rights, not its path.
+    link = 'href="/manager/structure/cgv.pdf"'
     assert link in client.get("/manager/structure/").content.decode()
     assert link in client.get("/manager/structure/cgv/").content.decode()
+    assert b"".join(client.get("/manager/structure/cgv.pdf").streaming_content).startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(

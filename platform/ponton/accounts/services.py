@@ -122,6 +122,7 @@ def membership_invite(
         to=[user.email],
         subject=_("Votre accès au Club Manager de %(name)s") % {"name": structure.name},
         template="accounts/email/invitation",
+        structure_id=structure.pk,
         context={
             "user": user,
             "structure": structure,

@@ -17,6 +17,9 @@ django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from ponton.config import daphne_limits  # noqa: E402
 from realtime.asgi import websocket_application  # noqa: E402
+
+daphne_limits.install()
 
 application = ProtocolTypeRouter({"http": django_asgi, "websocket": websocket_application})

@@ -1,13 +1,52 @@
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import DisallowedHost
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import HttpResponseNotFound
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_tenant_domain_model
 
 from tenants.models import StructureState
+
+logger = logging.getLogger("ponton.database")
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseBusyMiddleware:
+    """Take the request's database connection first: when none can be had (the pool stayed
+    full for DB_POOL_TIMEOUT seconds, or the database refuses more clients), answer 503 with
+    Retry-After and a French page, never a 500 (docs/adr/0010)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            connection.ensure_connection()
+        except OperationalError as exc:
+            logger.warning("no database connection for %s: %s", request.path, exc)
+            return database_busy()
+        return self.get_response(request)
+
+
+def database_busy():
+    from django.utils.translation import gettext as _
+
+    from ponton.web.errors import standalone_error
+
+    response = standalone_error(
+        status=503,
+        title=_("Service très demandé"),
+        message=_(
+            "Trop de demandes arrivent en même temps : réessayez dans quelques secondes, "
+            "rien n'a été enregistré."
+        ),
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 class StructureMiddleware(TenantMainMiddleware):

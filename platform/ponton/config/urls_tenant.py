@@ -3,11 +3,10 @@
 
 from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-from ponton.accounts.access import public_view
 from ponton.config.modules_urls import module_urlpatterns
 from ponton.customers.urls_space import module_customer_patterns
+from ponton.web import files
 from ponton.web import views as web_views
 
 urlpatterns = [
@@ -23,9 +22,9 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", public_view(serve), {"document_root": settings.MEDIA_ROOT})
-    ]
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", files.media)]
 
+handler400 = "ponton.web.errors.bad_request"
 handler403 = "ponton.web.errors.forbidden"
 handler404 = "ponton.web.errors.not_found"
+handler500 = "ponton.web.errors.server_error"

@@ -198,6 +198,7 @@ def customer_invite(*, structure, customer: Customer) -> User:
             to=[user.email],
             subject=_("Votre espace client chez %(name)s") % {"name": structure.display_title},
             template="customers/email/invitation",
+            structure_id=structure.pk,
             context={
                 "customer": customer,
                 "structure": structure,

@@ -33,6 +33,23 @@ from ponton.billing.money import cents
 DEFAULT_API_BASE = "https://api.stripe.com"
 DEFAULT_JS_URL = "https://js.stripe.com/v3/"
 TEST_PREFIX = "test_"
+# How far a webhook's signed timestamp may be from now, either way (seconds).
+WEBHOOK_TOLERANCE = 300
+
+
+def stripe_csp_sources() -> dict[str, list[str]]:
+    """What the payment page adds to the Content-Security-Policy for Stripe.js: its script and
+    frames, and the API it calls (Stripe's, or localstripe's stand-in on loopback in tests)."""
+    from urllib.parse import urlsplit
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    js = origin(stripe_js_url())
+    api = origin(getattr(settings, "STRIPE_API_BASE", DEFAULT_API_BASE))
+    frames = [js, "https://hooks.stripe.com"] if js == "https://js.stripe.com" else [js]
+    return {"script-src": [js], "frame-src": frames, "connect-src": [js, api]}
 
 
 class GatewayError(Exception):
@@ -129,14 +146,30 @@ class StripeGateway:
             raise WebhookError("no webhook secret")
         try:
             stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"), signature, self._webhook_secret, 300
+                payload.decode("utf-8"), signature, self._webhook_secret, WEBHOOK_TOLERANCE
             )
         except (stripe.SignatureVerificationError, ValueError, IndexError) as exc:
             raise WebhookError(str(exc)) from exc
+        # Stripe's tolerance only refuses timestamps in the past: one signed ahead of time
+        # (a replay prepared in advance, a skewed clock) is refused too.
+        if signed_timestamp(signature) > time.time() + WEBHOOK_TOLERANCE:
+            raise WebhookError("timestamp in the future")
         try:
             return json.loads(payload)
         except ValueError as exc:
             raise WebhookError("not JSON") from exc
+
+
+def signed_timestamp(signature: str) -> int:
+    """The `t=` of a Stripe-Signature header (verified beforehand)."""
+    for item in signature.split(","):
+        key, _sep, value = item.partition("=")
+        if key.strip() == "t":
+            try:
+                return int(value)
+            except ValueError:
+                break
+    raise WebhookError("no timestamp")
 
 
 class TestGateway:

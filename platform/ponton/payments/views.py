@@ -22,7 +22,12 @@ from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, Payment
 from ponton.payments import selectors, services
 from ponton.payments.forms import OnlineRefundForm, ReminderForm, StripeAccountForm
-from ponton.payments.gateway import WebhookError, gateway_for_current_structure, stripe_js_url
+from ponton.payments.gateway import (
+    WebhookError,
+    gateway_for_current_structure,
+    stripe_csp_sources,
+    stripe_js_url,
+)
 from ponton.payments.models import PaymentRequest
 from ponton.sales.services import Actor
 
@@ -73,6 +78,14 @@ def pay_page(request, token: str):
     # The token is in the URL: never send it to another origin (Stripe.js, links).
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
+    if context["payable"] and gateway.is_available and not gateway.is_test:
+        sources = stripe_csp_sources()
+        # Added to our policy; frames replace its "'none'".
+        response._csp_update = {  # type: ignore[attr-defined]
+            "script-src": sources["script-src"],
+            "connect-src": sources["connect-src"],
+        }
+        response._csp_replace = {"frame-src": sources["frame-src"]}  # type: ignore[attr-defined]
     return response
 
 

@@ -6,29 +6,56 @@ import sys
 
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 
+# Which structure an email is sent for: kept by the outbox to show each structure its own mail.
+STRUCTURE_HEADER = "X-Ponton-Structure"
 
-def email_send(*, to: list[str], subject: str, template: str, context: dict) -> None:
-    """Render `<template>.txt` (and `<template>.html` if present) and send after commit."""
+
+def _current_structure_id() -> int | None:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or getattr(tenant, "is_platform", True):
+        return None
+    return tenant.pk
+
+
+def email_send(
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    structure_id: int | None = None,
+) -> None:
+    """Render `<template>.txt` (and `<template>.html` if present) and send after commit.
+
+    `structure_id`: the structure the email is sent for; by default the structure whose
+    schema is active (none on the platform's schema)."""
     body = render_to_string(f"{template}.txt", context)
     html: str
     try:
         html = render_to_string(f"{template}.html", context)
     except Exception:  # noqa: BLE001 - the HTML part is optional
         html = ""
+    if structure_id is None:
+        structure_id = _current_structure_id()
 
     def _send() -> None:
         from ponton.web.tasks import send_email_task
 
-        send_email_task.delay(to=list(to), subject=subject, body=body, html=html)
+        send_email_task.delay(
+            to=list(to), subject=subject, body=body, html=html, structure_id=structure_id
+        )
 
     transaction.on_commit(_send)
 
 
-def deliver(*, to: list[str], subject: str, body: str, html: str = "") -> None:
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+def deliver(
+    *, to: list[str], subject: str, body: str, html: str = "", structure_id: int | None = None
+) -> None:
+    headers = {STRUCTURE_HEADER: str(structure_id)} if structure_id is not None else {}
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to, headers=headers)
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
@@ -47,9 +74,14 @@ class OutboxBackend(BaseEmailBackend):
             for content, mimetype in getattr(message, "alternatives", []):
                 if mimetype == "text/html":
                     html = content
+            structure = (message.extra_headers or {}).get(STRUCTURE_HEADER, "")
             with schema_context("public"):
                 OutboxEmail.objects.create(
-                    to=", ".join(message.to), subject=message.subject, body=message.body, html=html
+                    structure_id=int(structure) if structure.isdigit() else None,
+                    to=", ".join(message.to),
+                    subject=message.subject,
+                    body=message.body,
+                    html=html,
                 )
             sys.stdout.write(
                 f"\n--- email to {', '.join(message.to)}: {message.subject}\n{message.body}\n---\n"

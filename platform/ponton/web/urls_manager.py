@@ -7,6 +7,7 @@ app_name = "manager"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("section/<slug:slug>/", views.section, name="section"),
+    path("emails/", views.structure_outbox, name="outbox"),
     path("structure/", include("tenants.urls_manager")),
     path("utilisateurs/", include("ponton.accounts.urls_manager")),
     path("notifications/", include("realtime.urls")),

@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ponton.accounts.access import public_view, staff_view
+from ponton.accounts.access import operator_view, public_view, staff_view
 from ponton.accounts.permissions import role_has
 from ponton.plugins.manager import hooks_for
 from ponton.web.menu import SECTIONS_BY_SLUG
-from ponton.web.models import OutboxEmail
+from ponton.web.selectors import outbox_emails
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -134,6 +134,15 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 "staff.view",
             ),
         ]
+        if settings.SHOW_OUTBOX:
+            links.append(
+                (
+                    _("Emails envoyés (mode local)"),
+                    reverse("manager:outbox"),
+                    _("Sans serveur SMTP, les emails envoyés pour votre structure sont ici."),
+                    "staff.manage",
+                )
+            )
     return [(label, url, desc) for label, url, desc, perm in links if role_has(role, perm)]
 
 
@@ -170,9 +179,22 @@ def section(request, slug: str):
     )
 
 
-@public_view
+@operator_view
 def outbox(request):
-    """Embedded default: emails that would have been sent (no SMTP configured)."""
+    """Embedded default (no SMTP configured): every email that would have been sent, for the
+    platform's operators only (they hold set-password links)."""
     if not settings.SHOW_OUTBOX:
         raise Http404
-    return render(request, "web/outbox.html", {"emails": OutboxEmail.objects.all()[:50]})
+    return render(request, "web/outbox.html", {"emails": outbox_emails(structure=None)})
+
+
+@staff_view("staff.manage")
+def structure_outbox(request):
+    """Embedded default: the emails sent for this structure, for those who manage its team."""
+    if not settings.SHOW_OUTBOX:
+        raise Http404
+    return render(
+        request,
+        "web/outbox.html",
+        {"emails": outbox_emails(structure=request.tenant), "in_manager": True},
+    )

@@ -90,5 +90,7 @@ class Command(BaseCommand):
             f"  Club Manager                      : "
             f"{structure_url(structure=demo, path='/manager/')}\n"
             f"      identifiant : {DEMO_OWNER}   mot de passe : {DEMO_PASSWORD}\n"
-            f"  Emails envoyés (mode local)       : {platform_url('/outbox/')}\n"
+            f"  Emails envoyés (mode local)       : {platform_url('/outbox/')} (opérateurs)\n"
+            f"      ceux de la démonstration      : "
+            f"{structure_url(structure=demo, path='/manager/emails/')}\n"
         )

@@ -294,6 +294,30 @@ def test_production_without_stripe_keys_takes_no_online_payment(shop, client_for
     assert "Payer par carte bancaire" in page and "pas disponible" not in page
 
 
+def test_payment_page_policy_allows_stripe_js_only_where_it_is_used(shop, client_for):
+    """Probe 9: the Content-Security-Policy admits Stripe.js (script, frames, API) on the
+    payment page of a structure with its Stripe keys, and nowhere else."""
+    bill = invoice_for(shop)
+    anonymous = client_for(shop.structure)
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    test_gateway = anonymous.get(f"/payer/{request.token}/")["Content-Security-Policy"]
+    assert "stripe.com" not in test_gateway
+    assert "frame-src 'none'" in test_gateway
+    _configure_stripe()
+    policy = anonymous.get(f"/payer/{request.token}/")["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"].split() == ["'self'", "https://js.stripe.com"]
+    assert directives["frame-src"] == "https://js.stripe.com https://hooks.stripe.com"
+    assert directives["connect-src"].split() == [
+        "'self'",
+        "ws:",
+        "wss:",
+        "https://js.stripe.com",
+        "https://api.stripe.com",
+    ]
+    assert "stripe.com" not in anonymous.get("/connexion/")["Content-Security-Policy"]
+
+
 def test_unknown_token_is_404(shop, client_for):
     """OR-9: a payment page exists only for a real token."""
     assert client_for(shop.structure).get("/payer/inconnu/").status_code == 404
@@ -353,6 +377,34 @@ def test_webhook_bad_signature_records_nothing(shop, client_for):
         assert not Payment.objects.exists()
         request.refresh_from_db()
         assert request.state == "active"
+
+
+@pytest.mark.parametrize("ahead", [600, 24 * 3600])
+def test_webhook_signed_in_the_future_records_nothing(shop, client_for, ahead):
+    """OR-9 (probe 7): a correctly signed webhook whose timestamp is 600 s or a day ahead of
+    now is refused like a stale one (±5 minutes): 400, no payment, the request still active.
+    Within the tolerance (60 s ahead: a clock slightly fast) it is accepted."""
+    bill = invoice_for(shop)
+    _configure_stripe()
+    request = services.payment_request_create(document=bill, actor=STAFF)
+    payload = _event(request)
+    client = client_for(shop.structure)
+    ahead_signature = sign_payload(payload, SECRET, timestamp=int(time.time()) + ahead)
+    response = client.post(
+        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=ahead_signature
+    )
+    assert response.status_code == 400
+    with schema_context(shop.structure.schema_name):
+        assert not Payment.objects.exists()
+        request.refresh_from_db()
+        assert request.state == "active"
+    near = sign_payload(payload, SECRET, timestamp=int(time.time()) + 60)
+    response = client.post(
+        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=near
+    )
+    assert response.status_code == 200
+    with schema_context(shop.structure.schema_name):
+        assert Payment.objects.count() == 1
 
 
 def test_webhook_delivered_ten_times_records_one_payment(shop, client_for):

@@ -5,6 +5,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from ponton.config.db import pool_reset
 
 BASE_DIR = Path(__file__).resolve().parents[4]
 DATA_DIR = Path(os.environ.get("PONTON_DATA_DIR", BASE_DIR / ".data"))
@@ -68,8 +71,10 @@ ROOT_URLCONF = "ponton.config.urls_tenant"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "ponton.web.views.unknown_host"
 
 MIDDLEWARE = [
+    "ponton.config.middleware.DatabaseBusyMiddleware",
     "ponton.config.middleware.StructureMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,16 +114,28 @@ DATABASES = {
         engine="django_tenants.postgresql_backend",
     )
 }
-# A pool of connections per process (psycopg_pool): under ASGI each request may run on its own
-# thread, so persistent connections (DB_CONN_MAX_AGE) would pile up; a pool reuses them. Set
-# DB_POOL_MAX_SIZE (e.g. 8) in production; unset, every request opens its connection.
-if os.environ.get("DB_POOL_MAX_SIZE"):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+# A pool of connections per process (psycopg_pool, docs/adr/0010): under ASGI each request runs
+# on its own thread, so without a pool every concurrent request opens its own connection, past
+# the database's max_connections under load. DB_POOL_MAX_SIZE bounds them (the embedded default
+# sets 20, dev.py); a request that waits DB_POOL_TIMEOUT seconds for one gets a 503 with
+# Retry-After (DatabaseBusyMiddleware). Each connection given back has its search_path reset.
+DB_POOL_TIMEOUT = float(os.environ.get("DB_POOL_TIMEOUT", "10"))
+
+
+def database_pool(max_size: int) -> dict:
+    return {
         "min_size": 1,
-        "max_size": int(os.environ["DB_POOL_MAX_SIZE"]),
-        "timeout": 10,
+        "max_size": max_size,
+        "timeout": DB_POOL_TIMEOUT,
+        "reset": pool_reset,
     }
+
+
+if int(os.environ.get("DB_POOL_MAX_SIZE", "0") or 0) > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = database_pool(
+        int(os.environ["DB_POOL_MAX_SIZE"])
+    )
 # django-tenants sets the search_path once per connection and schema, not before every query.
 TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -140,6 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "ponton.web.errors.csrf_failure"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LANGUAGE_CODE = "fr"
@@ -227,6 +245,29 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "ponton.billing.models.Document.Kind",
         "PaymentKindEnum": "ponton.billing.models.Payment.Kind",
     },
+}
+
+# Content-Security-Policy (django-csp), in every environment so the browser tests run under it.
+# Scripts: our static files, or inline <script nonce="{{ request.csp_nonce }}">; no inline
+# event handlers, no eval. Styles: our stylesheet and nonced <style> blocks; style ATTRIBUTES
+# are still allowed (style-src-attr) until the templates' last style="" move into ponton.css.
+# Websockets: the page's own host (ws: / wss:). Stripe.js is allowed on the payment page only,
+# from wherever STRIPE_JS_URL points (ponton.payments.views.pay_page adds it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, "ws:", "wss:"],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # Rate limits: (attempts, window in seconds).
