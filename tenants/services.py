@@ -22,6 +22,7 @@ from tenants.models import (
     StructureContact,
     StructureState,
 )
+from tenants.selectors import enabled_module_labels_forget
 
 RESERVED_SLUGS = {
     "www",
@@ -159,7 +160,7 @@ def module_set_enabled(*, structure: Structure, label: str, enabled: bool) -> Mo
     sub.save(update_fields=["enabled", "updated_at"])
     if enabled:
         _call_module(structure, label, "ponton_module_enabled")
-    structure.__dict__.pop("_enabled_modules", None)
+    enabled_module_labels_forget(structure=structure)
     return sub
 
 
