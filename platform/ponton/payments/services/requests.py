@@ -12,8 +12,8 @@ from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, DocumentLine
 from ponton.billing.money import ZERO, money
 from ponton.customers.models import Customer
-from ponton.payments.gateway import gateway_for_current_structure
 from ponton.payments import selectors as payments_selectors
+from ponton.payments.gateway import gateway_for_current_structure
 from ponton.payments.models import PaymentRequest
 from ponton.payments.services.common import (
     PaymentsError,
