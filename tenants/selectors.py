@@ -102,6 +102,24 @@ def structure_owners(*, structure: Structure):
     )
 
 
+def module_news_recipients(*, structure: Structure) -> list[str]:
+    """Who hears from the platform about the structure's modules (a paid module granted): its
+    active Super Administrateurs, or, when it has none, its notification / contact email."""
+    from ponton.accounts.models import Membership, Role
+
+    emails = list(
+        Membership.objects.filter(
+            structure=structure, role=Role.OWNER, is_active=True, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+    if emails:
+        return emails
+    fallback = structure.notification_email or structure.email
+    return [fallback] if fallback else []
+
+
 def structure_module_rows(*, structure: Structure) -> list[dict]:
     """One row per installed module: its metadata, the structure's subscription (or None) and
     whether it is ON ("on", from `enabled_module_labels`, as the hooks see it)."""
