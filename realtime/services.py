@@ -122,6 +122,17 @@ def notification_mark_all_read(*, structure, user_id: int) -> list[int]:
         return _mark_read(structure=structure, user_id=user_id, ids_query=unread)
 
 
+@transaction.atomic
+def notification_mark_read_for_page(*, structure, user_id: int, url: str) -> list[int]:
+    """The user read the page their notifications link to (e.g. the forum conversation they
+    were about): this user's unread notifications whose link is `url` are read; returns their
+    ids and pushes `notification.read` to every open tab of the user after commit (when
+    something changed). Other users' notifications stay as they are."""
+    with schema_context(structure.schema_name):
+        unread = Notification.objects.filter(user_id=user_id, url=url, read_at__isnull=True)
+        return _mark_read(structure=structure, user_id=user_id, ids_query=unread)
+
+
 def access_close(*, structure_id: int, user_id: int) -> None:
     """Close every open socket of this person on this structure once the current transaction
     commits (a control message to the sockets, not an event shown to anyone)."""

@@ -89,5 +89,4 @@ class ModuleDetailView(APIView):
             )
         except services.StructureError as exc:
             raise serializers.ValidationError({"enabled": [str(exc)]}) from exc
-        request.tenant.__dict__.pop("_enabled_modules", None)
         return self.get(request, label)

@@ -7,24 +7,36 @@ from django.conf import settings
 from tenants.models import ModuleSubscription, Structure
 
 
-def enabled_module_labels(*, structure: Structure) -> set[str]:
-    """Labels of the modules that are ON for the structure (cached on the instance)."""
+def enabled_module_labels(*, structure: Structure, fresh: bool = False) -> set[str]:
+    """Labels of the modules that are ON for the structure: the one definition that
+    `hooks_for`, the module pages and sockets, "Mes modules", the console and the API all read.
+
+    ON means switched on and, for a paid module, granted by the platform (a paid module that is
+    switched on without being granted is off). Read once per Structure instance (one request's
+    `request.tenant`); the module services forget it on the instance they change, and
+    `fresh=True` reads it again (a socket's structure lives longer than a request).
+    """
     cached = getattr(structure, "_enabled_modules", None)
-    if cached is not None:
+    if cached is not None and not fresh:
         return cached
+    from django.db.models import Q
+
     from ponton.plugins.manager import all_modules
 
-    known = set(all_modules())
-    enabled = (
-        set(
-            ModuleSubscription.objects.filter(structure=structure, enabled=True).values_list(
-                "module", flat=True
-            )
-        )
-        & known
-    )
+    modules = all_modules()
+    free = [label for label, info in modules.items() if not info.paid]
+    enabled = set(
+        ModuleSubscription.objects.filter(structure_id=structure.pk, enabled=True)
+        .filter(Q(module__in=free) | Q(paid_status=ModuleSubscription.PaidStatus.GRANTED))
+        .values_list("module", flat=True)
+    ) & set(modules)
     structure._enabled_modules = enabled
     return enabled
+
+
+def enabled_module_labels_forget(*, structure: Structure) -> None:
+    """Drop what `enabled_module_labels` remembered on this instance (after a switch)."""
+    structure.__dict__.pop("_enabled_modules", None)
 
 
 def structure_url(*, structure: Structure, path: str = "/") -> str:
@@ -90,13 +102,33 @@ def structure_owners(*, structure: Structure):
     )
 
 
+def module_news_recipients(*, structure: Structure) -> list[str]:
+    """Who hears from the platform about the structure's modules (a paid module granted): its
+    active Super Administrateurs, or, when it has none, its notification / contact email."""
+    from ponton.accounts.models import Membership, Role
+
+    emails = list(
+        Membership.objects.filter(
+            structure=structure, role=Role.OWNER, is_active=True, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+    if emails:
+        return emails
+    fallback = structure.notification_email or structure.email
+    return [fallback] if fallback else []
+
+
 def structure_module_rows(*, structure: Structure) -> list[dict]:
-    """One row per installed module: its metadata and the structure's subscription (or None)."""
+    """One row per installed module: its metadata, the structure's subscription (or None) and
+    whether it is ON ("on", from `enabled_module_labels`, as the hooks see it)."""
     from ponton.plugins.manager import all_modules
 
     subs = {s.module: s for s in ModuleSubscription.objects.filter(structure=structure)}
+    enabled = enabled_module_labels(structure=structure)
     return [
-        {"label": label, "info": info, "sub": subs.get(label)}
+        {"label": label, "info": info, "sub": subs.get(label), "on": label in enabled}
         for label, info in all_modules().items()
     ]
 

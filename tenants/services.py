@@ -22,6 +22,7 @@ from tenants.models import (
     StructureContact,
     StructureState,
 )
+from tenants.selectors import enabled_module_labels_forget
 
 RESERVED_SLUGS = {
     "www",
@@ -159,40 +160,89 @@ def module_set_enabled(*, structure: Structure, label: str, enabled: bool) -> Mo
     sub.save(update_fields=["enabled", "updated_at"])
     if enabled:
         _call_module(structure, label, "ponton_module_enabled")
-    structure.__dict__.pop("_enabled_modules", None)
+    enabled_module_labels_forget(structure=structure)
     return sub
 
 
 @transaction.atomic
-def modules_save(*, structure: Structure, enabled_free: set[str], requested_paid: set[str]) -> None:
+def modules_save(
+    *, structure: Structure, enabled_free: set[str], requested_paid: set[str]
+) -> list[str]:
     """The "Mes modules" form: free modules checked are on, the others off; paid modules
-    checked are requested from the platform (or stay on if already granted)."""
+    checked are requested from the platform (or stay on if already granted). Returns the
+    labels of the paid modules requested by this save (not those asked for before)."""
+    newly_requested = []
     for label, info in all_modules().items():
         if info.paid:
-            if label in requested_paid:
-                module_request(structure=structure, label=label)
+            if label in requested_paid and _module_request(structure, label):
+                newly_requested.append(label)
         else:
             module_set_enabled(structure=structure, label=label, enabled=label in enabled_free)
+    return newly_requested
+
+
+def _module_request(structure: Structure, label: str) -> bool:
+    """Ask the platform for a paid module; False when it was already asked for or granted."""
+    sub = _subscription(structure, label)
+    if sub.paid_status != ModuleSubscription.PaidStatus.NONE:
+        return False
+    sub.paid_status = ModuleSubscription.PaidStatus.REQUESTED
+    sub.requested_at = timezone.now()
+    sub.save(update_fields=["paid_status", "requested_at", "updated_at"])
+    return True
 
 
 @transaction.atomic
 def module_request(*, structure: Structure, label: str) -> ModuleSubscription:
-    sub = _subscription(structure, label)
-    if sub.paid_status == ModuleSubscription.PaidStatus.NONE:
-        sub.paid_status = ModuleSubscription.PaidStatus.REQUESTED
-        sub.requested_at = timezone.now()
-        sub.save(update_fields=["paid_status", "requested_at", "updated_at"])
-    return sub
+    _module_request(structure, label)
+    return _subscription(structure, label)
 
 
 @transaction.atomic
 def module_grant(*, structure: Structure, label: str) -> ModuleSubscription:
-    """Platform operator: grant a paid module; it is switched on at once."""
+    """Platform operator: grant a paid module; it is switched on at once, and the structure's
+    Super Administrateurs are told by email (after commit) the first time it is granted."""
     sub = _subscription(structure, label)
-    sub.paid_status = ModuleSubscription.PaidStatus.GRANTED
-    sub.granted_at = timezone.now()
-    sub.save(update_fields=["paid_status", "granted_at", "updated_at"])
-    return module_set_enabled(structure=structure, label=label, enabled=True)
+    newly_granted = sub.paid_status != ModuleSubscription.PaidStatus.GRANTED
+    if newly_granted:
+        sub.paid_status = ModuleSubscription.PaidStatus.GRANTED
+        sub.granted_at = timezone.now()
+        sub.save(update_fields=["paid_status", "granted_at", "updated_at"])
+    sub = module_set_enabled(structure=structure, label=label, enabled=True)
+    if newly_granted:
+        _email_module_granted(structure=structure, label=label)
+    return sub
+
+
+def _email_module_granted(*, structure: Structure, label: str) -> None:
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from ponton.web.mail import email_send
+    from tenants.selectors import module_news_recipients, structure_url
+
+    recipients = module_news_recipients(structure=structure)
+    if not recipients:
+        return
+    info = all_modules()[label]
+    # The structure reads French, whatever the language of the operator's browser.
+    with translation.override(settings.LANGUAGE_CODE):
+        email_send(
+            to=recipients,
+            subject=_("Le module « %(module)s » est activé pour « %(name)s »")
+            % {"module": info.name, "name": structure.name},
+            template="tenants/email/module_granted",
+            context={
+                "structure": structure,
+                "module": info,
+                "modules_url": structure_url(
+                    structure=structure,
+                    path=reverse("manager:modules", urlconf=settings.ROOT_URLCONF),
+                ),
+                "platform_name": settings.PLATFORM_NAME,
+            },
+        )
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from ponton.accounts.permissions import role_has
 from ponton.catalogue.selectors import site_list
 from tenants import forms_manager, services
 from tenants.models import ContactRole
-from tenants.selectors import structure_module_rows
+from tenants.selectors import module_news_recipients, structure_module_rows
 
 SECTION_TITLES = {
     "identity": gettext_lazy("Identité"),
@@ -174,13 +174,23 @@ def modules(request):
         enabled_free = {label for label in request.POST.getlist("free") if label in labels}
         requested = {label for label in request.POST.getlist("paid") if label in labels}
         try:
-            services.modules_save(
+            newly_requested = services.modules_save(
                 structure=structure, enabled_free=enabled_free, requested_paid=requested
             )
         except services.StructureError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Vos modules ont été enregistrés."))
+            names = {row["label"]: row["info"].name for row in rows}
+            for label in newly_requested:
+                messages.info(
+                    request,
+                    _(
+                        "Demande du module « %(module)s » envoyée à la plateforme : elle "
+                        "l'étudie et l'active, puis vous prévient par email."
+                    )
+                    % {"module": names[label]},
+                )
         return redirect("manager:modules")
     return render(
         request,
@@ -188,6 +198,7 @@ def modules(request):
         {
             "free_rows": [r for r in rows if not r["info"].paid],
             "paid_rows": [r for r in rows if r["info"].paid],
+            "news_recipients": module_news_recipients(structure=structure),
             "current": "modules",
             "structure_nav": structure_nav(request),
         },

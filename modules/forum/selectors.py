@@ -6,16 +6,15 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from modules.forum.models import Conversation, Message
 from modules.forum.plugin import INFO
-from tenants.models import ModuleSubscription
+from tenants.selectors import enabled_module_labels
 
 CATCH_UP_LIMIT = 200
 
 
 def forum_enabled(*, structure) -> bool:
-    """Whether "Forum client" is on for the structure, read now (not from a cached instance)."""
-    return ModuleSubscription.objects.filter(
-        structure_id=structure.pk, module=INFO.label, enabled=True
-    ).exists()
+    """Whether "Forum client" is on for the structure, read now (not from a cached instance):
+    the same ON as `hooks_for` and "Mes modules"."""
+    return INFO.label in enabled_module_labels(structure=structure, fresh=True)
 
 
 def conversation_list() -> QuerySet[Conversation]:

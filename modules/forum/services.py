@@ -23,7 +23,7 @@ from ponton.accounts.models import Role, User
 from ponton.web.mail import email_send
 from realtime.events import publish
 from realtime.groups import conversation_group
-from realtime.services import notification_create
+from realtime.services import notification_create, notification_mark_read_for_page
 from tenants.selectors import structure_url
 
 MAX_LENGTH = 5000
@@ -161,7 +161,8 @@ def staff_author_name(*, user: User, structure) -> str:
 def message_post_by_staff(*, structure, customer, user: User, body: str) -> Message:
     """FO-1/FO-2: a staff member answers (or writes first). The message is stored, then (after
     commit) pushed to the conversation's sockets and emailed to the customer with a link to
-    "Mes discussions". Answering marks the customer's messages as read."""
+    "Mes discussions". Answering marks the customer's messages as read, and the answering
+    staff member's notifications of the conversation (in all their open tabs)."""
     _refuse_unless_enabled(structure)
     body = _clean_body(body)
     if customer.account_id is None:
@@ -182,6 +183,10 @@ def message_post_by_staff(*, structure, customer, user: User, body: str) -> Mess
         name=staff_author_name(user=user, structure=structure),
         body=body,
     )
+    # Whoever answers has read the conversation: their bell forgets its notifications.
+    notification_mark_read_for_page(
+        structure=structure, user_id=user.pk, url=staff_conversation_path(customer_id=customer.pk)
+    )
     account = User.objects.filter(pk=customer.account_id).first()
     recipient = customer.email or (account.email if account else "")
     if recipient:
@@ -200,6 +205,15 @@ def message_post_by_staff(*, structure, customer, user: User, body: str) -> Mess
     return message
 
 
-def conversation_mark_read_by_staff(*, conversation: Conversation) -> None:
-    """A staff member opened the conversation: its customer messages are read."""
+@transaction.atomic
+def conversation_mark_read_by_staff(*, structure, conversation: Conversation, user: User) -> None:
+    """A staff member opened the conversation (the customer card's "Forum", Clients >
+    Discussions) or saw new messages arrive on it: its customer messages are read, and so are
+    this staff member's notifications about it; `notification.read` reaches every tab they
+    have open, so the bell counts down there without a reload."""
     Conversation.objects.filter(pk=conversation.pk, staff_unread__gt=0).update(staff_unread=0)
+    notification_mark_read_for_page(
+        structure=structure,
+        user_id=user.pk,
+        url=staff_conversation_path(customer_id=conversation.customer_id),
+    )

@@ -105,7 +105,9 @@ def customer_conversation(request, customer_id: int):
             ),
             page=page,
         )
-    services.conversation_mark_read_by_staff(conversation=conversation)
+    services.conversation_mark_read_by_staff(
+        structure=request.tenant, conversation=conversation, user=request.user
+    )
     return page(MessageForm())
 
 
@@ -124,7 +126,9 @@ def customer_read(request, customer_id: int):
     customer = access_customer(customer_id=customer_id)
     conversation = selectors.conversation_for_customer(customer=customer)
     if conversation is not None:
-        services.conversation_mark_read_by_staff(conversation=conversation)
+        services.conversation_mark_read_by_staff(
+            structure=request.tenant, conversation=conversation, user=request.user
+        )
     return HttpResponse(status=204)
 
 

@@ -18,7 +18,7 @@ from ponton.billing.services import BillingError, PaymentData, payment_record
 from ponton.sales.views_basket import actor_of
 
 
-def _context(document: Document) -> dict:
+def _context(document: Document, *, structure) -> dict:
     from ponton.payments import selectors as payments_selectors  # payments builds on billing
 
     balance = selectors.document_balance(document=document)
@@ -33,6 +33,8 @@ def _context(document: Document) -> dict:
         # OR-9: "Demande de C & P" while something is due; "Demande active" once sent.
         "click_and_pay": not is_credit_note and balance.due > 0,
         "active_request": payments_selectors.active_request(document=document),
+        # "par sms" only when a module that is on sends SMS (the service refuses otherwise).
+        "sms_available": not payments_selectors.sms_refusal(structure=structure),
         "invoice_of_receipt": (
             selectors.sale_twin(document=document)
             if document.kind == Document.Kind.RECEIPT
@@ -44,7 +46,9 @@ def _context(document: Document) -> dict:
 @staff_view("sales.manage")
 def document_detail(request, document_id: int):
     document = selectors.access_document(document_id=document_id)
-    return render(request, "billing/payments/document.html", _context(document))
+    return render(
+        request, "billing/payments/document.html", _context(document, structure=request.tenant)
+    )
 
 
 @staff_view("sales.manage")
@@ -52,7 +56,7 @@ def payment_add(request, document_id: int):
     """OR-6 "Ajouter un paiement": paiement or remboursement, method, amount, date (and the
     cheque's bank, number and issuer, kept for the cheque deposit)."""
     document = selectors.access_document(document_id=document_id)
-    context = _context(document)
+    context = _context(document, structure=request.tenant)
     posted = request.method == "POST"
     form = PaymentForm(
         data=request.POST if posted else None, document=document, due=context["balance"].due

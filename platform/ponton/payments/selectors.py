@@ -40,6 +40,28 @@ def refundable_online(*, payment: Payment) -> Decimal:
     return payment.amount - (done or ZERO)
 
 
+def sms_refusal(*, structure) -> str:
+    """Why "Demande de C & P par sms" cannot be offered to the structure, in French; "" when
+    it can: a module that is ON for the structure (the same ON as "Mes modules") implements
+    `ponton_send_sms`."""
+    from django.utils.translation import gettext as _
+
+    from ponton.plugins.manager import hooks_for, modules_implementing
+
+    if hooks_for(structure).implemented("ponton_send_sms"):
+        return ""
+    senders = modules_implementing("ponton_send_sms")
+    if senders:
+        return _(
+            "Le module « %(module)s » n'est pas activé : activez-le dans Paramètres > "
+            "Ma structure > Mes modules pour envoyer un Click & Pay par SMS."
+        ) % {"module": senders[0].name}
+    return _(
+        "L'envoi de SMS n'est pas encore disponible : aucun module activé pour votre structure "
+        "n'envoie de SMS. Envoyez la demande par email."
+    )
+
+
 def stripe_account() -> StripeAccount | None:
     return StripeAccount.objects.first()
 

@@ -1,8 +1,9 @@
 """The plugin manager, and `hooks_for(structure)`: the only way core calls module hooks.
 
 A module is switched on per structure (public schema, `tenants.ModuleSubscription`).
-`hooks_for` builds a hook relay without the plugins of modules that are off, so a module
-that is off is never called.
+`hooks_for` builds a hook relay with only the plugins of modules that are on (as
+`tenants.selectors.enabled_module_labels` says, the source "Mes modules" shows too), so a
+module that is off is never called.
 """
 
 from __future__ import annotations
@@ -51,9 +52,12 @@ def all_modules() -> dict[str, ModuleInfo]:
 class HookRelay:
     """`hooks_for(structure).ponton_manager_menu(...)`: calls only the modules that are on."""
 
-    def __init__(self, pm: pluggy.PluginManager, disabled: set[str]):
+    def __init__(self, pm: pluggy.PluginManager, enabled: set[str]):
         self._pm = pm
-        self._removed = [pm.get_plugin(label) for label in disabled if pm.get_plugin(label)]
+        # Every registered plugin that is not a module ON for the structure is left out,
+        # whether it is a module that is off or a plugin no module metadata describes: what
+        # is called is exactly what "Mes modules" shows on.
+        self._removed = [plugin for name, plugin in pm.list_name_plugin() if name not in enabled]
 
     def __getattr__(self, name: str) -> Any:
         hook = getattr(self._pm.hook, name)
@@ -61,10 +65,19 @@ class HookRelay:
             return hook
         return self._pm.subset_hook_caller(name, remove_plugins=self._removed)
 
+    def implemented(self, name: str) -> bool:
+        """Whether a module that is on implements hook `name` (e.g. `ponton_send_sms`)."""
+        return bool(getattr(self, name).get_hookimpls())
+
 
 def hooks_for(structure: Any) -> HookRelay:
     from tenants.selectors import enabled_module_labels
 
-    enabled = enabled_module_labels(structure=structure)
-    disabled = set(all_modules()) - enabled
-    return HookRelay(get_plugin_manager(), disabled)
+    return HookRelay(get_plugin_manager(), enabled_module_labels(structure=structure))
+
+
+def modules_implementing(name: str) -> list[ModuleInfo]:
+    """The installed modules (on or off) that implement hook `name`, in label order."""
+    pm = get_plugin_manager()
+    labels = {pm.get_name(impl.plugin) for impl in getattr(pm.hook, name).get_hookimpls()}
+    return [info for label, info in all_modules().items() if label in labels]

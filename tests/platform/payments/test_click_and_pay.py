@@ -22,8 +22,6 @@ from ponton.payments import selectors, services
 from ponton.payments.gateway import sign_payload
 from ponton.payments.models import PaymentRequest, StripeAccount
 from ponton.payments.services import PaymentsError
-from ponton.plugins.hookspecs import hookimpl
-from ponton.plugins.manager import get_plugin_manager
 from ponton.sales import services as sales
 from ponton.sales.models import OrderEvent
 from ponton.sales.services import LineRequest
@@ -129,50 +127,6 @@ def test_one_active_request_per_invoice_and_refusals(shop, django_capture_on_com
     assert refused.value.field == "channel"
     assert OrderEvent.objects.count() == before
     assert not PaymentRequest.objects.filter(document=third).exists()
-
-
-def test_sms_request_refused_without_the_sms_module(shop):
-    """OR-9 "Demande C & P par sms": refused with a clear message when no SMS module is on;
-    nothing is written."""
-    shop.payer.mobile = "0612345678"
-    shop.payer.save(update_fields=["mobile"])
-    bill = invoice_for(shop)
-    events = OrderEvent.objects.count()
-    with pytest.raises(PaymentsError, match="Le module SMS n'est pas activé."):
-        services.payment_request_create(document=bill, actor=STAFF, channel="sms")
-    assert not PaymentRequest.objects.exists()
-    assert OrderEvent.objects.count() == events
-
-
-class _SmsPlugin:
-    sent: list[tuple[str, str]] = []
-
-    @hookimpl
-    def ponton_send_sms(self, structure, to, body):
-        self.sent.append((to, body))
-        return True
-
-
-def test_sms_request_goes_through_the_hook(shop, django_capture_on_commit_callbacks):
-    """OR-9: with a module implementing `ponton_send_sms`, the SMS with the link leaves after
-    commit through the hook, to the payer's mobile; "Demande active"."""
-    pm = get_plugin_manager()
-    plugin = _SmsPlugin()
-    plugin.sent = []
-    pm.register(plugin, name="cpay-test-sms")
-    try:
-        shop.payer.mobile = "0612345678"
-        shop.payer.save(update_fields=["mobile"])
-        bill = invoice_for(shop)
-        with django_capture_on_commit_callbacks(execute=True):
-            request = services.payment_request_create(document=bill, actor=STAFF, channel="sms")
-        assert request.channel == "sms" and request.sent_to == "0612345678"
-        [(to, body)] = plugin.sent
-        assert to == "0612345678"
-        assert f"/payer/{request.token}/" in body and bill.number in body
-        assert any("par sms" in m for m in history(bill.order_id))
-    finally:
-        pm.unregister(name="cpay-test-sms")
 
 
 def test_reminder_with_own_subject_and_body(shop, smtp_server, django_capture_on_commit_callbacks):

@@ -42,3 +42,14 @@ def ponton_module_enabled(structure):
 @hookimpl
 def ponton_module_disabled(structure):
     CALLS.append(("disabled", structure.schema_name))
+
+
+SMS_SENT: list[tuple[str, str, str]] = []  # (schema, to, body) of every SMS it was given
+
+
+@hookimpl
+def ponton_send_sms(structure, to, body):
+    """Stands for the SMS module (which comes later): takes the SMS and keeps it."""
+    CALLS.append(("sms", structure.schema_name))
+    SMS_SENT.append((structure.schema_name, to, body))
+    return True

@@ -5,6 +5,8 @@
  * "forum.message" events. When the socket (re)opens, the page catches up over HTTP
  * (GET <messages url>?apres=<last id>), so nothing sent while it was down is missing.
  * Reconnects with exponential backoff (1 s doubling, at most 30 s, plus jitter).
+ * The thread carries data-live="connecting|on|off": the "Hors ligne" notice shows only on
+ * "off", once a socket really failed (never while the first one is connecting).
  */
 (function () {
   "use strict";
@@ -143,6 +145,7 @@
     };
     socket.onclose = function () {
       socket = null;
+      // Only now has the socket really failed (it never opened, or it dropped): say so.
       root.setAttribute("data-live", "off");
       scheduleReconnect();
     };
@@ -185,7 +188,8 @@
     if (!document.hidden && list.querySelector(".forum-msg")) { markRead(); }
   });
 
-  root.setAttribute("data-live", "off");
+  // "connecting" until the socket opens or fails: the offline notice shows only once it failed.
+  root.setAttribute("data-live", "WebSocket" in window ? "connecting" : "off");
   list.scrollTop = list.scrollHeight;
   connect();
 })();

@@ -18,7 +18,6 @@ from ponton.payments.services.common import (  # noqa: F401
     _default_message,
     _send_email_after_commit,
     _send_sms_after_commit,
-    _sms_hook,
     _with_link,
     current_structure,
     payment_page_url,

@@ -48,13 +48,6 @@ def payment_page_url(*, structure, token: str) -> str:
     return structure_url(structure=structure, path=path)
 
 
-def _sms_hook(structure):
-    from ponton.plugins.manager import hooks_for
-
-    hook = hooks_for(structure).ponton_send_sms
-    return hook if hook.get_hookimpls() else None
-
-
 def _send_email_after_commit(*, to: str, subject: str, body: str) -> None:
     def _send() -> None:
         from ponton.web.tasks import send_email_task

@@ -12,6 +12,7 @@ from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, DocumentLine
 from ponton.billing.money import ZERO, money
 from ponton.customers.models import Customer
+from ponton.payments import selectors as payments_selectors
 from ponton.payments.gateway import gateway_for_current_structure
 from ponton.payments.models import PaymentRequest
 from ponton.payments.services.common import (
@@ -20,7 +21,6 @@ from ponton.payments.services.common import (
     _default_message,
     _send_email_after_commit,
     _send_sms_after_commit,
-    _sms_hook,
     _with_link,
     current_structure,
     payment_page_url,
@@ -73,8 +73,9 @@ def payment_request_create(
                 field="channel",
             )
     else:
-        if _sms_hook(structure) is None:
-            raise PaymentsError(_("Le module SMS n'est pas activé."), field="channel")
+        refusal = payments_selectors.sms_refusal(structure=structure)
+        if refusal:
+            raise PaymentsError(refusal, field="channel")
         to = payer.mobile
         if not to:
             raise PaymentsError(
