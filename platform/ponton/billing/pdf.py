@@ -28,28 +28,14 @@ from ponton.billing import facturx_cii
 from ponton.billing.models import Document
 from ponton.billing.money import ZERO, cents, vat_breakdown
 from ponton.catalogue.models import Product
+from ponton.web.formats import money_text
 
 QUOTE_VALIDITY_DAYS = 30
-NBSP = "\u00a0"
 
 
 def euros(value) -> str:
-    """Decimal("1234.5") -> "1 234,50 €" (French style, no-break spaces)."""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    whole, _, fraction = f"{abs(amount):.2f}".partition(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{NBSP.join(groups)},{fraction}{NBSP}€"
-
-
-def percent(value) -> str:
-    """Decimal("5.50") -> "5,5 %"."""
-    rate = Decimal(value).normalize()
-    text = f"{rate:f}".replace(".", ",") if rate else "0"
-    return f"{text}{NBSP}%"
+    """Decimal("1234.5") -> "1 234,50 €": the `money` filter of the pages and the PDFs."""
+    return money_text(value)
 
 
 def day(value: dt.date | dt.datetime) -> str:
@@ -60,33 +46,36 @@ def day(value: dt.date | dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class PdfLine:
+    """A line as printed; amounts are Decimals written by the templates' `money` and
+    `percent` filters (`{% load formats %}`), as on the pages."""
+
     label: str
     quantity: int
-    unit_price: str  # TTC
-    unit_price_ht: str
-    discount: str
-    vat_rate: str
-    total: str
+    unit_price: Decimal  # TTC
+    unit_price_ht: Decimal
+    discount: Decimal
+    vat_rate: Decimal
+    total: Decimal
     accounting_code: str
 
 
 @dataclass(frozen=True)
 class PdfVat:
-    rate: str
-    base: str
-    vat: str
-    total: str
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+    total: Decimal
 
 
 def _line(*, label, quantity, unit_price, discount, vat_rate, total, accounting_code) -> PdfLine:
     return PdfLine(
         label=label,
         quantity=quantity,
-        unit_price=euros(unit_price),
-        unit_price_ht=euros(cents(unit_price / (1 + vat_rate / 100))),
-        discount=euros(discount) if discount else "—",
-        vat_rate=percent(vat_rate),
-        total=euros(total),
+        unit_price=unit_price,
+        unit_price_ht=cents(unit_price / (1 + vat_rate / 100)),
+        discount=discount,
+        vat_rate=vat_rate,
+        total=total,
         accounting_code=accounting_code,
     )
 
@@ -94,10 +83,10 @@ def _line(*, label, quantity, unit_price, discount, vat_rate, total, accounting_
 def _vat_rows(vat: list[dict]) -> list[PdfVat]:
     return [
         PdfVat(
-            rate=percent(v["rate"]),
-            base=euros(v["base"]),
-            vat=euros(v["vat"]),
-            total=euros(v["total"]),
+            rate=Decimal(v["rate"]),
+            base=Decimal(v["base"]),
+            vat=Decimal(v["vat"]),
+            total=Decimal(v["total"]),
         )
         for v in vat
     ]
@@ -156,9 +145,9 @@ def document_context(document: Document) -> dict:
             for line in lines
         ],
         "vat_rows": _vat_rows(document.vat),
-        "total_ht": euros(sum((Decimal(v["base"]) for v in document.vat), ZERO)),
-        "total_vat": euros(sum((Decimal(v["vat"]) for v in document.vat), ZERO)),
-        "total": euros(document.total),
+        "total_ht": sum((Decimal(v["base"]) for v in document.vat), ZERO),
+        "total_vat": sum((Decimal(v["vat"]) for v in document.vat), ZERO),
+        "total": document.total,
         "operation": OPERATIONS[facturx_cii.operation_kind(document)],
         "corrects": document.corrects,
         "corrects_on": day(document.corrects.issued_at) if document.corrects is not None else "",
@@ -236,9 +225,9 @@ def quote_context(*, order, structure) -> dict:
             for line in lines
         ],
         "vat_rows": _vat_rows(vat),
-        "total_ht": euros(sum((Decimal(v["base"]) for v in vat), ZERO)),
-        "total_vat": euros(sum((Decimal(v["vat"]) for v in vat), ZERO)),
-        "total": euros(sum((Decimal(v["total"]) for v in vat), ZERO)),
+        "total_ht": sum((Decimal(v["base"]) for v in vat), ZERO),
+        "total_vat": sum((Decimal(v["vat"]) for v in vat), ZERO),
+        "total": sum((Decimal(v["total"]) for v in vat), ZERO),
         "operation": _operation(line.product for line in lines),
         **_legal(franchise=franchise),
     }

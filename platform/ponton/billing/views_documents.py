@@ -112,7 +112,6 @@ def document_list(request):
         {
             "form": form,
             "documents": documents,
-            "rows": [(document, pdf.euros(document.total)) for document in documents],
             "limit": LIST_LIMIT,
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import Http404
 
 from ponton.sales.models import Order
@@ -39,11 +41,15 @@ def order_search(*, status: str, query: str = ""):
 
 
 def order_card(*, order: Order) -> dict:
-    """OR-3: the order's lines (with product, session, consumer) and its history."""
+    """OR-3: the order's lines (with product, session, consumer), its history, and what is
+    ordered and not invoiced yet ("Reste à facturer")."""
     from ponton.sales.models import OrderEvent, OrderLine
 
     lines = list(
         OrderLine.objects.filter(order=order).select_related("product", "session", "consumer")
     )
     events = list(OrderEvent.objects.filter(order=order).order_by("at", "id"))
-    return {"lines": lines, "events": events}
+    to_invoice = sum(
+        (line.total for line in lines if line.state == OrderLine.State.ORDERED), Decimal("0.00")
+    )
+    return {"lines": lines, "events": events, "to_invoice": to_invoice}
