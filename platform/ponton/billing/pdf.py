@@ -17,15 +17,17 @@ PDF rendered today says exactly what was issued. Always rendered in French."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import mimetypes
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from ponton.billing import facturx_cii
-from ponton.billing.models import Document
+from ponton.billing import facturx_cii, selectors
+from ponton.billing.models import Document, Payment
 from ponton.billing.money import ZERO, cents, vat_breakdown
 from ponton.catalogue.models import Product
 from ponton.web.formats import money_text
@@ -118,7 +120,55 @@ def _legal(*, franchise: bool) -> dict:
     }
 
 
-def document_context(document: Document) -> dict:
+@dataclass(frozen=True)
+class PdfPayment:
+    received_on: str
+    kind: str
+    method: str
+    amount: Decimal
+
+
+def _settlement(document: Document) -> dict:
+    """Payments (refunds for a credit note) received so far and what is left, as on the
+    document's page: a PDF printed today says where the document stands today. A receipt
+    and the invoice issued from it share their payments (`selectors.document_balance`)."""
+    twin = selectors.sale_twin(document=document)
+    ids = [document.pk] + ([twin.pk] if twin is not None else [])
+    payments = Payment.objects.filter(document_id__in=ids).order_by("received_on", "pk")
+    return {
+        "settlement": True,
+        "payments": [
+            PdfPayment(
+                received_on=day(payment.received_on),
+                kind=Payment.Kind(payment.kind).label,
+                method=Payment.Method(payment.method).label,
+                amount=payment.amount,
+            )
+            for payment in payments
+        ],
+        "balance_due": selectors.document_balance(document=document).due,
+        "situation_on": day(timezone.localdate()),
+    }
+
+
+def logo_data_uri(structure) -> str:
+    """The structure's logo inlined in the PDF (no file path reaches WeasyPrint); "" when
+    there is none or its file cannot be read."""
+    logo = getattr(structure, "logo", None)
+    if not logo:
+        return ""
+    try:
+        with logo.open("rb") as handle:
+            content = handle.read()
+    except OSError:
+        return ""
+    kind = mimetypes.guess_type(logo.name)[0] or ""
+    if not kind.startswith("image/"):
+        return ""
+    return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def document_context(document: Document, *, structure=None) -> dict:
     lines = list(document.lines.all())
     order = document.order
     return {
@@ -152,6 +202,8 @@ def document_context(document: Document) -> dict:
         "corrects": document.corrects,
         "corrects_on": day(document.corrects.issued_at) if document.corrects is not None else "",
         "note": document.note,
+        "logo": logo_data_uri(structure),
+        **_settlement(document),
         **_legal(franchise=facturx_cii.vat_franchise(document)),
     }
 
@@ -183,11 +235,12 @@ def _facturx(pdf: bytes, document: Document) -> bytes:
     )
 
 
-def document_pdf(document: Document) -> bytes:
+def document_pdf(document: Document, *, structure=None) -> bytes:
     """The PDF of an issued document: Factur-X for invoices and credit notes, PDF/A-3b for
-    purchase receipts (a receipt is not an invoice)."""
+    purchase receipts (a receipt is not an invoice). With the structure, its logo on top."""
     with translation.override("fr"):
-        pdf = _render(f"billing/pdf/{document.kind}.html", document_context(document))
+        context = document_context(document, structure=structure)
+        pdf = _render(f"billing/pdf/{document.kind}.html", context)
         if document.kind in facturx_cii.TYPE_CODES:
             pdf = _facturx(pdf, document)
     return pdf
@@ -229,6 +282,7 @@ def quote_context(*, order, structure) -> dict:
         "total_vat": sum((Decimal(v["vat"]) for v in vat), ZERO),
         "total": sum((Decimal(v["total"]) for v in vat), ZERO),
         "operation": _operation(line.product for line in lines),
+        "logo": logo_data_uri(structure),
         **_legal(franchise=franchise),
     }
 
