@@ -628,9 +628,7 @@ def test_sites_of_another_structure_are_out_of_reach(club, make_structure, clien
         ("http://cn-aber.fr", "http://cn-aber.fr"),
     ],
 )
-def test_website_without_a_scheme_is_stored_with_https(
-    typed, stored, club, client_for, media_root
-):
+def test_website_without_a_scheme_is_stored_with_https(typed, stored, club, client_for, media_root):
     """EG-4, issue 11: "cn-aber.fr" is accepted and stored as "https://cn-aber.fr"; the page
     does not ask the browser to refuse it (a text field, not type="url")."""
     structure, owner = club

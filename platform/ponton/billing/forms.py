@@ -4,6 +4,7 @@ They parse input only; `billing.services.payment_record` checks every rule."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -54,7 +55,9 @@ class PaymentForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self._set_credit_notes(credit_note=credit_note, notes=list(open_credit_notes), credit=credit)
+        self._set_credit_notes(
+            credit_note=credit_note, notes=list(open_credit_notes), credit=credit
+        )
         self.order_fields(["kind", "method", "credit_note", "amount", "received_on"])
         self.fields["cheque_bank"].help_text = _("Pour un chèque : banque, numéro et émetteur.")
         if not credit_note:
@@ -73,9 +76,13 @@ class PaymentForm(forms.Form):
         self.credit_notes = {str(note.document.pk): note.document for note in notes}
         choices = []
         if credit:
-            choices.append(("", _("Avoir déjà disponible du client (%(credit)s)") % {
-                "credit": money_text(credit)
-            }))
+            choices.append(
+                (
+                    "",
+                    _("Avoir déjà disponible du client (%(credit)s)")
+                    % {"credit": money_text(credit)},
+                )
+            )
         choices += [
             (
                 str(note.document.pk),
@@ -88,7 +95,7 @@ class PaymentForm(forms.Form):
             )
             for note in notes
         ]
-        field = self.fields["credit_note"]
+        field = cast(forms.ChoiceField, self.fields["credit_note"])
         field.choices = choices
         field.help_text = _(
             "Mode « Avoir » : l'avoir choisi est remboursé en avoir et la facture payée du "

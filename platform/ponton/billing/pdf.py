@@ -140,8 +140,8 @@ def _settlement(document: Document) -> dict:
         "payments": [
             PdfPayment(
                 received_on=day(payment.received_on),
-                kind=Payment.Kind(payment.kind).label,
-                method=Payment.Method(payment.method).label,
+                kind=str(Payment.Kind(payment.kind).label),
+                method=str(Payment.Method(payment.method).label),
                 amount=payment.amount,
             )
             for payment in payments

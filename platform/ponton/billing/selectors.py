@@ -178,7 +178,9 @@ class OrderBalance:
         return self.invoiced_due > 0 and self.credit_due > 0
 
 
-def documents_with_balances(*, order_id: int) -> tuple[list[tuple[Document, Balance]], OrderBalance]:
+def documents_with_balances(
+    *, order_id: int
+) -> tuple[list[tuple[Document, Balance]], OrderBalance]:
     """The order's documents with their balances, and the order's balance (its `net` is
     `order_balance`), in two queries whatever the number of documents and payments (the
     order card)."""

@@ -48,7 +48,8 @@ def percent_text(value) -> str:
 
 
 def phone_text(value) -> str:
-    """"+33298001122" -> "02 98 00 11 22"; "+442079460958" -> "+44 20 7946 0958"."""
+    """E.164 to display: "+33298001122" -> "02 98 00 11 22", "+442079460958" ->
+    "+44 20 7946 0958"."""
     text = (value or "").strip()
     if not text:
         return ""

@@ -135,7 +135,7 @@ def test_cheque_then_cash_settle_the_invoice(client, shop):
     assert "Crédit Maritime n° 1234567 – Claire Le Goff" in page
     card = text(client.get(f"/manager/commandes/{shop.order.pk}/"))
     assert "<strong data-to-pay>0,00 €</strong>" in card
-    assert "<td class=\"right\" data-to-invoice>0,00 €</td>" in card
+    assert '<td class="right" data-to-invoice>0,00 €</td>' in card
     assert f"Paiement de 150,00 € (Chèque) sur {shop.invoice.number}." in card
 
 
@@ -312,8 +312,15 @@ def test_cash_above_the_balance_records_the_balance_and_gives_change(client, sho
 def test_change_only_for_cash_and_only_while_something_is_due(client, shop):
     """Issue 11 (OR-6): other methods stay refused above the balance; cash on a paid invoice
     is refused too (there is nothing to keep). Nothing recorded by the refusals."""
-    refused = post(client, shop.invoice, method="cheque", amount="210.00", cheque_bank="B",
-                   cheque_number="1", cheque_issuer="I")
+    refused = post(
+        client,
+        shop.invoice,
+        method="cheque",
+        amount="210.00",
+        cheque_bank="B",
+        cheque_number="1",
+        cheque_issuer="I",
+    )
     assert refused.status_code == 400
     assert "Le paiement (210,00 €) dépasse le reste dû (200,00 €)." in field_block(
         text(refused), "amount"
@@ -341,7 +348,9 @@ def _credit_note_and_new_invoice(client, shop, *, product):
             LineRequest(product=product)
             if product == shop.shirt
             else LineRequest(
-                product=product, session=shop.later_session, rate=shop.child,
+                product=product,
+                session=shop.later_session,
+                rate=shop.child,
                 consumer=shop.child_customer,
             )
         )
@@ -375,9 +384,7 @@ def test_avoir_offers_the_open_credit_notes_and_settles_both_in_one_step(client,
     )
     assert response.status_code == 302
     page = text(client.get(response["Location"]))
-    assert (
-        f"Paiement de 20,00 € (Avoir) enregistré. Avoir utilisé : {credit_note.number}." in page
-    )
+    assert f"Paiement de 20,00 € (Avoir) enregistré. Avoir utilisé : {credit_note.number}." in page
     assert "<strong data-due>0,00 €</strong>" in page
     assert payments(shop)[1:] == [
         (credit_note.number, "refund", "credit", Decimal("20.00")),
@@ -423,8 +430,9 @@ def test_avoir_of_another_customer_is_not_offered_nor_accepted(client, shop):
 
     def other_invoice():
         other = customer_create(first_name="Yann", last_name="Kerbrat")
-        order = sales.order_create(payer=other, lines=[LineRequest(product=shop.shirt)],
-                                   actor=STAFF)
+        order = sales.order_create(
+            payer=other, lines=[LineRequest(product=shop.shirt)], actor=STAFF
+        )
         return billing.invoice_issue(
             structure=shop.structure,
             order=order,

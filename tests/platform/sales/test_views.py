@@ -495,8 +495,10 @@ def test_facturer_payer_confirmer_then_facturer(client, shop):
     box = card.split('data-box="documents"')[1].split("</section>")[0]
     assert invoice.number in box and "180,00 €" in box
     # Nothing is owed before invoicing: what is ordered is "Reste à facturer" (the T-shirt).
-    assert "Facturé, reste à payer</th><td class=\"right\"><strong data-to-pay>180,00 €</strong>" in card
-    assert "Reste à facturer (commandé, pas encore facturé)</th><td class=\"right\" data-to-invoice>20,00 €</td>" in card
+    balance = card.split('data-box="order-balance"')[1].split("</table>")[0]
+    assert "Facturé, reste à payer" in balance and "Reste à facturer" in balance
+    assert "<strong data-to-pay>180,00 €</strong>" in balance
+    assert '<td class="right" data-to-invoice>20,00 €</td>' in balance
     assert "data-to-refund" not in card  # no credit note: nothing to refund
     assert '<span class="badge green">Facturé</span>' in card
     assert f"Facture {invoice.number} émise (180,00 €)." in card and "Sur place" in card

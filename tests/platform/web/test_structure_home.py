@@ -39,8 +39,7 @@ def test_logged_in_staff_see_a_discreet_link(structure_a, make_member, client_fo
     structure, _owner = structure_a
     page = home(client_for(structure, make_member(structure)))
     assert (
-        '<p class="muted" data-staff-link><a href="/manager/">Aller au Club Manager</a></p>'
-        in page
+        '<p class="muted" data-staff-link><a href="/manager/">Aller au Club Manager</a></p>' in page
     )
     assert 'class="btn secondary" href="/manager/"' not in page
 
