@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tenants import validators
+from tenants.fields import WebsiteField
 from tenants.models import ContactRole, Structure
 from tenants.services import ContactData
 
@@ -149,7 +150,7 @@ class IdentityForm(StructureSectionForm):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    website = forms.URLField(label=_("Site web"), required=False, assume_scheme="https")
+    website = WebsiteField(label=_("Site web"), required=False)
     logo = forms.FileField(
         label=_("Logo"),
         required=False,

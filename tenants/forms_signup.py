@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from ponton.accounts import ratelimit
 from ponton.plugins.manager import all_modules
 from tenants import selectors_signup, validators
+from tenants.fields import WebsiteField
 from tenants.models import ActivationKey, ContactRole, ContractSignature, Structure
 from tenants.selectors_signup import Contract
 from tenants.services import slug_is_valid, slug_suggest
@@ -103,7 +104,7 @@ class StructureStepForm(StepForm):
     siret = forms.CharField(label=_("SIRET"), max_length=20, help_text=_("14 chiffres."))
     email = forms.EmailField(label=EMAIL_LABEL)
     phone = forms.CharField(label=_("Téléphone"), max_length=30)
-    website = forms.URLField(label=_("Site web"), required=False, assume_scheme="https")
+    website = WebsiteField(label=_("Site web"), required=False)
     logo = forms.FileField(
         label=_("Logo"), required=False, widget=forms.FileInput(attrs={"accept": "image/*"})
     )

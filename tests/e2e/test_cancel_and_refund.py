@@ -72,7 +72,7 @@ def test_cancel_an_invoiced_line_then_refund_its_credit_note(make_structure, sit
 
     open_order(page, order.number)
     box = page.locator("[data-box=documents]")
-    assert page.locator("[data-order-balance]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-pay]").inner_text() == "0,00 €"
     assert page.locator(f"tr[data-line='{line.pk}'] .badge").inner_text() == "Facturé"
 
     # "sélectionnez la ligne ... puis cliquez sur « Annuler »": the recap, a note, "Ok".
@@ -93,7 +93,9 @@ def test_cancel_an_invoiced_line_then_refund_its_credit_note(make_structure, sit
     credit_number = credit_link.inner_text()
     credit_row = box.locator(f"tr[data-document='{credit_number}']")
     assert "Avoir" in credit_row.inner_text() and "150,00 €" in credit_row.inner_text()
-    assert page.locator("[data-order-balance]").inner_text() == "-150,00 €"
+    # Issue 11: "Reste à rembourser", not "-150,00 €".
+    assert page.locator("[data-to-refund]").inner_text() == "150,00 €"
+    assert page.locator("[data-to-pay]").inner_text() == "0,00 €"
     history = page.get_by_role("region", name="Historique").inner_text()
     assert "Annulation demandée par téléphone" in history
 
@@ -114,7 +116,8 @@ def test_cancel_an_invoiced_line_then_refund_its_credit_note(make_structure, sit
     # Back on the order: "le reste dû de votre commande est de 0 €".
     page.get_by_role("link", name="Retour à la commande").click()
     page.get_by_role("heading", name=f"Commande {order.number}").wait_for()
-    assert page.locator("[data-order-balance]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-refund]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-pay]").inner_text() == "0,00 €"
     # The seat is for sale again at once.
     assert _free_seats_on_the_planning(page, shop.session.pk) == "10"
 

@@ -133,7 +133,8 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
     credit_number, new_number = numbers[1], numbers[2]
     assert re.fullmatch(r"AV-\d{4}-\d{5}", credit_number)
     assert re.fullmatch(r"FA-\d{4}-\d{5}", new_number)
-    assert page.locator("[data-order-balance]").inner_text() == "-15,00 €"
+    assert page.locator("[data-to-refund]").inner_text() == "15,00 €"
+    assert page.locator("[data-to-pay]").inner_text() == "0,00 €"
 
     # The credit note: "remboursement" with the "avoir" method (kept as credit to pay with).
     box.get_by_role("link", name=credit_number, exact=True).click()
@@ -183,7 +184,8 @@ def test_replace_with_a_free_promotion_settled_with_avoir(make_structure, site, 
 
     # "le reste dû de votre commande est de 0 €"; the seat moved to the other date.
     page.get_by_role("link", name="Retour à la commande").click()
-    assert page.locator("[data-order-balance]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-refund]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-pay]").inner_text() == "0,00 €"
     for number in (invoice.number, credit_number, new_number):
         row = box.locator(f"tr[data-document='{number}']")
         assert row.locator("td").last.inner_text() == "0,00 €"

@@ -82,7 +82,8 @@ def test_sale_from_the_planning_invoiced_and_paid_in_two_methods(make_structure,
     assert page.locator("[data-due]").inner_text() == "0,00 €"
 
     page.get_by_role("link", name="Retour à la commande").click()
-    assert page.locator("[data-order-balance]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-pay]").inner_text() == "0,00 €"
+    assert page.locator("[data-to-invoice]").inner_text() == "0,00 €"
     assert page.locator(".badge", has_text="Facturé").count() == 1
     with schema_context(structure.schema_name):
         assert sorted(Payment.objects.values_list("method", "amount")) == [

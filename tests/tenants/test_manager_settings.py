@@ -5,6 +5,7 @@ is saved."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -619,3 +620,27 @@ def test_sites_of_another_structure_are_out_of_reach(club, make_structure, clien
     assert client.get(f"/manager/structure/sites/{foreign.pk}/").status_code == 404
     assert client.post(f"/manager/structure/sites/{foreign.pk}/supprimer/").status_code == 404
     assert site_names(other) == ["Lac", "Mare"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("cn-aber.fr", "https://cn-aber.fr"),
+        ("www.cn-aber.fr/stages", "https://www.cn-aber.fr/stages"),
+        ("http://cn-aber.fr", "http://cn-aber.fr"),
+    ],
+)
+def test_website_without_a_scheme_is_stored_with_https(typed, stored, club, client_for, media_root):
+    """EG-4, issue 11: "cn-aber.fr" is accepted and stored as "https://cn-aber.fr"; the page
+    does not ask the browser to refuse it (a text field, not type="url")."""
+    structure, owner = club
+    client = client_for(structure, owner)
+    form = client.get("/manager/structure/identite/").content.decode()
+    website_input = re.search(r'<input[^>]*name="website"[^>]*>', form).group(0)
+    assert 'type="text"' in website_input and 'inputmode="url"' in website_input
+    response = client.post(
+        "/manager/structure/identite/", {**identity_data(website=typed), "logo": png_upload()}
+    )
+    assert response.status_code == 302
+    structure.refresh_from_db()
+    assert structure.website == stored

@@ -679,3 +679,16 @@ LABELS = {
     10: ["Conditions générales de vente (PDF)"],
     11: ["Nom et prénom du signataire"],
 }
+
+
+def test_website_without_a_scheme_is_kept_with_https(web):
+    """EG-1, issue 11: step 1 takes "cn-aber.fr" and keeps "https://cn-aber.fr"; the field is
+    a text input (a browser refuses `type="url"` without a scheme)."""
+    page = web.get(url(1)).content.decode()
+    website_input = re.search(r'<input[^>]*name="website"[^>]*>', page).group(0)
+    assert 'type="text"' in website_input and 'inputmode="url"' in website_input
+    response = post(web, 1, step_data(1, website="cn-aber.fr"))
+    assert response.status_code == 302
+    assert draft_of(web).data["1"]["website"] == "https://cn-aber.fr"
+    again = web.get(url(1)).content.decode()
+    assert 'value="https://cn-aber.fr"' in again

@@ -127,6 +127,9 @@ class Payment(models.Model):
     cheque_issuer = models.CharField(_("émetteur"), max_length=200, blank=True)
     reference = models.CharField(_("référence"), max_length=200, blank=True)
     gateway_reference = models.CharField(max_length=200, blank=True)
+    # Cash handed over beyond the balance due and given back ("Rendu"); `amount` is what was
+    # kept, never more than the balance.
+    change_given = models.DecimalField(_("rendu"), max_digits=12, decimal_places=2, default=0)
     actor_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
@@ -134,6 +137,11 @@ class Payment(models.Model):
         verbose_name = _("paiement")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_amount"),
+            models.CheckConstraint(
+                condition=Q(change_given__gte=0)
+                & (Q(change_given=0) | Q(method="cash", kind="payment")),
+                name="billing_payment_change_cash_only",
+            ),
             models.UniqueConstraint(
                 fields=["gateway_reference"],
                 condition=~Q(gateway_reference=""),

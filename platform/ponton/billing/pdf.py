@@ -17,39 +17,27 @@ PDF rendered today says exactly what was issued. Always rendered in French."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import mimetypes
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from ponton.billing import facturx_cii
-from ponton.billing.models import Document
+from ponton.billing import facturx_cii, selectors
+from ponton.billing.models import Document, Payment
 from ponton.billing.money import ZERO, cents, vat_breakdown
 from ponton.catalogue.models import Product
+from ponton.web.formats import money_text
 
 QUOTE_VALIDITY_DAYS = 30
-NBSP = "\u00a0"
 
 
 def euros(value) -> str:
-    """Decimal("1234.5") -> "1 234,50 €" (French style, no-break spaces)."""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    whole, _, fraction = f"{abs(amount):.2f}".partition(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{NBSP.join(groups)},{fraction}{NBSP}€"
-
-
-def percent(value) -> str:
-    """Decimal("5.50") -> "5,5 %"."""
-    rate = Decimal(value).normalize()
-    text = f"{rate:f}".replace(".", ",") if rate else "0"
-    return f"{text}{NBSP}%"
+    """Decimal("1234.5") -> "1 234,50 €": the `money` filter of the pages and the PDFs."""
+    return money_text(value)
 
 
 def day(value: dt.date | dt.datetime) -> str:
@@ -60,33 +48,36 @@ def day(value: dt.date | dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class PdfLine:
+    """A line as printed; amounts are Decimals written by the templates' `money` and
+    `percent` filters (`{% load formats %}`), as on the pages."""
+
     label: str
     quantity: int
-    unit_price: str  # TTC
-    unit_price_ht: str
-    discount: str
-    vat_rate: str
-    total: str
+    unit_price: Decimal  # TTC
+    unit_price_ht: Decimal
+    discount: Decimal
+    vat_rate: Decimal
+    total: Decimal
     accounting_code: str
 
 
 @dataclass(frozen=True)
 class PdfVat:
-    rate: str
-    base: str
-    vat: str
-    total: str
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+    total: Decimal
 
 
 def _line(*, label, quantity, unit_price, discount, vat_rate, total, accounting_code) -> PdfLine:
     return PdfLine(
         label=label,
         quantity=quantity,
-        unit_price=euros(unit_price),
-        unit_price_ht=euros(cents(unit_price / (1 + vat_rate / 100))),
-        discount=euros(discount) if discount else "—",
-        vat_rate=percent(vat_rate),
-        total=euros(total),
+        unit_price=unit_price,
+        unit_price_ht=cents(unit_price / (1 + vat_rate / 100)),
+        discount=discount,
+        vat_rate=vat_rate,
+        total=total,
         accounting_code=accounting_code,
     )
 
@@ -94,10 +85,10 @@ def _line(*, label, quantity, unit_price, discount, vat_rate, total, accounting_
 def _vat_rows(vat: list[dict]) -> list[PdfVat]:
     return [
         PdfVat(
-            rate=percent(v["rate"]),
-            base=euros(v["base"]),
-            vat=euros(v["vat"]),
-            total=euros(v["total"]),
+            rate=Decimal(v["rate"]),
+            base=Decimal(v["base"]),
+            vat=Decimal(v["vat"]),
+            total=Decimal(v["total"]),
         )
         for v in vat
     ]
@@ -129,7 +120,55 @@ def _legal(*, franchise: bool) -> dict:
     }
 
 
-def document_context(document: Document) -> dict:
+@dataclass(frozen=True)
+class PdfPayment:
+    received_on: str
+    kind: str
+    method: str
+    amount: Decimal
+
+
+def _settlement(document: Document) -> dict:
+    """Payments (refunds for a credit note) received so far and what is left, as on the
+    document's page: a PDF printed today says where the document stands today. A receipt
+    and the invoice issued from it share their payments (`selectors.document_balance`)."""
+    twin = selectors.sale_twin(document=document)
+    ids = [document.pk] + ([twin.pk] if twin is not None else [])
+    payments = Payment.objects.filter(document_id__in=ids).order_by("received_on", "pk")
+    return {
+        "settlement": True,
+        "payments": [
+            PdfPayment(
+                received_on=day(payment.received_on),
+                kind=str(Payment.Kind(payment.kind).label),
+                method=str(Payment.Method(payment.method).label),
+                amount=payment.amount,
+            )
+            for payment in payments
+        ],
+        "balance_due": selectors.document_balance(document=document).due,
+        "situation_on": day(timezone.localdate()),
+    }
+
+
+def logo_data_uri(structure) -> str:
+    """The structure's logo inlined in the PDF (no file path reaches WeasyPrint); "" when
+    there is none or its file cannot be read."""
+    logo = getattr(structure, "logo", None)
+    if not logo:
+        return ""
+    try:
+        with logo.open("rb") as handle:
+            content = handle.read()
+    except OSError:
+        return ""
+    kind = mimetypes.guess_type(logo.name)[0] or ""
+    if not kind.startswith("image/"):
+        return ""
+    return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def document_context(document: Document, *, structure=None) -> dict:
     lines = list(document.lines.all())
     order = document.order
     return {
@@ -156,13 +195,15 @@ def document_context(document: Document) -> dict:
             for line in lines
         ],
         "vat_rows": _vat_rows(document.vat),
-        "total_ht": euros(sum((Decimal(v["base"]) for v in document.vat), ZERO)),
-        "total_vat": euros(sum((Decimal(v["vat"]) for v in document.vat), ZERO)),
-        "total": euros(document.total),
+        "total_ht": sum((Decimal(v["base"]) for v in document.vat), ZERO),
+        "total_vat": sum((Decimal(v["vat"]) for v in document.vat), ZERO),
+        "total": document.total,
         "operation": OPERATIONS[facturx_cii.operation_kind(document)],
         "corrects": document.corrects,
         "corrects_on": day(document.corrects.issued_at) if document.corrects is not None else "",
         "note": document.note,
+        "logo": logo_data_uri(structure),
+        **_settlement(document),
         **_legal(franchise=facturx_cii.vat_franchise(document)),
     }
 
@@ -194,11 +235,12 @@ def _facturx(pdf: bytes, document: Document) -> bytes:
     )
 
 
-def document_pdf(document: Document) -> bytes:
+def document_pdf(document: Document, *, structure=None) -> bytes:
     """The PDF of an issued document: Factur-X for invoices and credit notes, PDF/A-3b for
-    purchase receipts (a receipt is not an invoice)."""
+    purchase receipts (a receipt is not an invoice). With the structure, its logo on top."""
     with translation.override("fr"):
-        pdf = _render(f"billing/pdf/{document.kind}.html", document_context(document))
+        context = document_context(document, structure=structure)
+        pdf = _render(f"billing/pdf/{document.kind}.html", context)
         if document.kind in facturx_cii.TYPE_CODES:
             pdf = _facturx(pdf, document)
     return pdf
@@ -236,10 +278,11 @@ def quote_context(*, order, structure) -> dict:
             for line in lines
         ],
         "vat_rows": _vat_rows(vat),
-        "total_ht": euros(sum((Decimal(v["base"]) for v in vat), ZERO)),
-        "total_vat": euros(sum((Decimal(v["vat"]) for v in vat), ZERO)),
-        "total": euros(sum((Decimal(v["total"]) for v in vat), ZERO)),
+        "total_ht": sum((Decimal(v["base"]) for v in vat), ZERO),
+        "total_vat": sum((Decimal(v["vat"]) for v in vat), ZERO),
+        "total": sum((Decimal(v["total"]) for v in vat), ZERO),
         "operation": _operation(line.product for line in lines),
+        "logo": logo_data_uri(structure),
         **_legal(franchise=franchise),
     }
 

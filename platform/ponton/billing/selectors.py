@@ -109,6 +109,32 @@ def customer_credit(*, payer_id: int) -> Decimal:
     return (sums["kept"] or ZERO) - (sums["spent"] or ZERO)
 
 
+@dataclass(frozen=True)
+class OpenCreditNote:
+    document: Document
+    due: Decimal  # left to refund or to use as "avoir"
+
+
+def open_credit_notes(*, payer_id: int) -> list[OpenCreditNote]:
+    """The customer's credit notes with something left to refund, oldest first: what the
+    "Avoir" method offers on their invoices (OR-5, OR-6)."""
+    notes = (
+        Document.objects.filter(kind=Document.Kind.CREDIT_NOTE, payer_id=payer_id)
+        .select_related("order")
+        .annotate(
+            refunded=Sum("payments__amount", filter=Q(payments__kind=Payment.Kind.REFUND)),
+            taken_back=Sum("payments__amount", filter=Q(payments__kind=Payment.Kind.PAYMENT)),
+        )
+        .order_by("issued_at", "pk")
+    )
+    result = []
+    for note in notes:
+        due = note.total - ((note.refunded or ZERO) - (note.taken_back or ZERO))
+        if due > 0:
+            result.append(OpenCreditNote(document=note, due=due))
+    return result
+
+
 def order_documents(*, order_id: int):
     return Document.objects.filter(order_id=order_id).order_by("issued_at", "pk")
 
@@ -123,9 +149,41 @@ def access_document(*, document_id: int) -> Document:
     return document
 
 
-def documents_with_balances(*, order_id: int) -> tuple[list[tuple[Document, Balance]], Decimal]:
-    """The order's documents with their balances, and the order's balance (as `order_balance`),
-    in two queries whatever the number of documents and payments (the order card)."""
+@dataclass(frozen=True)
+class OrderBalance:
+    """What the order card says about its documents (OR-3): what the invoices and receipts
+    still ask for, what the credit notes still owe the customer, and, once one is set against
+    the other, what is left to pay or to refund."""
+
+    invoiced_due: Decimal  # invoices and receipts, not yet paid
+    credit_due: Decimal  # credit notes, not yet refunded
+    has_credit_notes: bool = False
+
+    @property
+    def net(self) -> Decimal:
+        """As `order_balance`: positive, owed by the customer; negative, owed to them."""
+        return self.invoiced_due - self.credit_due
+
+    @property
+    def to_pay(self) -> Decimal:
+        return max(self.net, ZERO)
+
+    @property
+    def to_refund(self) -> Decimal:
+        return max(-self.net, ZERO)
+
+    @property
+    def can_offset(self) -> bool:
+        """An unpaid invoice and an unrefunded credit note: the credit note can pay it."""
+        return self.invoiced_due > 0 and self.credit_due > 0
+
+
+def documents_with_balances(
+    *, order_id: int
+) -> tuple[list[tuple[Document, Balance]], OrderBalance]:
+    """The order's documents with their balances, and the order's balance (its `net` is
+    `order_balance`), in two queries whatever the number of documents and payments (the
+    order card)."""
     documents = list(order_documents(order_id=order_id))
     # Invoices issued from a purchase receipt are not counted again (as `order_balance`).
     from_receipts = set(
@@ -146,13 +204,13 @@ def documents_with_balances(*, order_id: int) -> tuple[list[tuple[Document, Bala
         by_method = sums.setdefault(document_id, {})
         by_method[method] = by_method.get(method, ZERO) + sign * amount
     result = []
-    due = ZERO
+    due = credit_due = ZERO
     for document in documents:
         by_method = sums.get(document.pk, {})
         if document.kind == Document.Kind.CREDIT_NOTE:
             refunded = -sum(by_method.values(), ZERO)
             balance = Balance(total=document.total, paid=refunded, due=document.total - refunded)
-            due -= balance.due
+            credit_due += balance.due
         elif document.pk in from_receipts:
             # Shares its receipt's payments (one sale), counted once, on the receipt.
             balance = document_balance(document=document)
@@ -166,7 +224,11 @@ def documents_with_balances(*, order_id: int) -> tuple[list[tuple[Document, Bala
             )
             due += balance.due
         result.append((document, balance))
-    return result, due
+    return result, OrderBalance(
+        invoiced_due=due,
+        credit_due=credit_due,
+        has_credit_notes=any(d.kind == Document.Kind.CREDIT_NOTE for d in documents),
+    )
 
 
 def document_search(

@@ -92,7 +92,9 @@ def _pdf_response(content: bytes, name: str) -> HttpResponse:
 def document_pdf(request, document_id: int):
     """The PDF shown by "Document" > "visualiser" (Factur-X for invoices and credit notes)."""
     document = selectors.access_document(document_id=document_id)
-    return _pdf_response(pdf.document_pdf(document), pdf.filename(document))
+    return _pdf_response(
+        pdf.document_pdf(document, structure=request.tenant), pdf.filename(document)
+    )
 
 
 @staff_view("sales.manage")
@@ -116,7 +118,6 @@ def document_list(request):
         {
             "form": form,
             "documents": documents,
-            "rows": [(document, pdf.euros(document.total)) for document in documents],
             "limit": LIST_LIMIT,
         },
     )
@@ -147,13 +148,15 @@ class _Sink:
         return data
 
 
-def zip_stream(documents: list[Document]) -> Iterator[bytes]:
+def zip_stream(documents: list[Document], *, structure=None) -> Iterator[bytes]:
     """One ZIP of the documents' PDFs, named by their numbers, streamed file by file."""
     sink = _Sink()
     stream = cast(IO[bytes], sink)  # write-only: all zipfile needs when writing
     with zipfile.ZipFile(stream, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         for document in documents:
-            archive.writestr(pdf.filename(document), pdf.document_pdf(document))
+            archive.writestr(
+                pdf.filename(document), pdf.document_pdf(document, structure=structure)
+            )
             yield sink.take()
     yield sink.take()
 
@@ -174,7 +177,9 @@ def document_zip(request):
         params = request.GET.copy()
         params.pop("document", None)
         return redirect(f"{reverse('manager:documents')}?{params.urlencode()}")
-    response = StreamingHttpResponse(zip_stream(documents), content_type="application/zip")
+    response = StreamingHttpResponse(
+        zip_stream(documents, structure=request.tenant), content_type="application/zip"
+    )
     response["Content-Disposition"] = 'attachment; filename="documents.zip"'
     return response
 

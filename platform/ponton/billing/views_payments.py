@@ -14,7 +14,13 @@ from ponton.billing import selectors
 from ponton.billing.forms import PaymentForm
 from ponton.billing.models import Document, Payment
 from ponton.billing.money import money
-from ponton.billing.services import BillingError, PaymentData, payment_record
+from ponton.billing.services import (
+    BillingError,
+    PaymentData,
+    change_message,
+    payment_by_credit_note,
+    payment_record,
+)
 from ponton.sales.views_basket import actor_of
 
 
@@ -58,43 +64,73 @@ def payment_add(request, document_id: int):
     document = selectors.access_document(document_id=document_id)
     context = _context(document, structure=request.tenant)
     posted = request.method == "POST"
+    credit = selectors.customer_credit(payer_id=document.payer_id)
     form = PaymentForm(
-        data=request.POST if posted else None, document=document, due=context["balance"].due
+        data=request.POST if posted else None,
+        document=document,
+        due=context["balance"].due,
+        open_credit_notes=(
+            selectors.open_credit_notes(payer_id=document.payer_id)
+            if not context["is_credit_note"]
+            else []
+        ),
+        credit=credit,
     )
     if posted and form.is_valid():
-        data = form.cleaned_data
         try:
-            payment = payment_record(
-                document=document,
-                data=PaymentData(
-                    kind=data["kind"],
-                    method=data["method"],
-                    amount=data["amount"],
-                    received_on=data["received_on"],
-                    cheque_bank=data["cheque_bank"],
-                    cheque_number=data["cheque_number"],
-                    cheque_issuer=data["cheque_issuer"],
-                    reference=data["reference"],
-                ),
-                actor=actor_of(request),
-            )
+            payment, used = _record(request, document, form.cleaned_data)
         except BillingError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            method = Payment.Method(payment.method).label
-            if payment.kind == Payment.Kind.PAYMENT:
-                message = _("Paiement de %(amount)s € (%(method)s) enregistré.")
-            else:
-                message = _("Remboursement de %(amount)s € (%(method)s) enregistré.")
-            messages.success(request, message % {"amount": money(payment.amount), "method": method})
+            messages.success(request, _success_message(payment, credit_note=used))
             return redirect("manager:document", document_id=document.pk)
     return render(
         request,
         "billing/payments/payment_form.html",
-        {
-            **context,
-            "form": form,
-            "credit": selectors.customer_credit(payer_id=document.payer_id),
-        },
+        {**context, "form": form, "credit": credit},
         status=400 if form.errors else 200,
     )
+
+
+def _record(request, document: Document, data: dict) -> tuple[Payment, Document | None]:
+    """One service call: "Avoir" with a chosen credit note moves both documents at once.
+    Returns the invoice's payment (or the refund) and the credit note used, if any."""
+    credit_note = data.get("credit_note")
+    if credit_note is not None:
+        _refund, payment = payment_by_credit_note(
+            document=document,
+            credit_note=credit_note,
+            amount=data["amount"],
+            received_on=data["received_on"],
+            actor=actor_of(request),
+        )
+        return payment, credit_note
+    payment = payment_record(
+        document=document,
+        data=PaymentData(
+            kind=data["kind"],
+            method=data["method"],
+            amount=data["amount"],
+            received_on=data["received_on"],
+            cheque_bank=data["cheque_bank"],
+            cheque_number=data["cheque_number"],
+            cheque_issuer=data["cheque_issuer"],
+            reference=data["reference"],
+        ),
+        actor=actor_of(request),
+    )
+    return payment, None
+
+
+def _success_message(payment: Payment, *, credit_note: Document | None) -> str:
+    method = Payment.Method(payment.method).label
+    if payment.kind == Payment.Kind.PAYMENT:
+        message = _("Paiement de %(amount)s € (%(method)s) enregistré.")
+    else:
+        message = _("Remboursement de %(amount)s € (%(method)s) enregistré.")
+    message %= {"amount": money(payment.amount), "method": method}
+    if credit_note is not None:
+        message = f"{message} " + _("Avoir utilisé : %(number)s.") % {"number": credit_note.number}
+    if payment.change_given:
+        message = f"{message} {change_message(payment.change_given)}"
+    return message

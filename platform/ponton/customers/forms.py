@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ponton.customers.services import AddressData
 from tenants import validators
 from tenants.forms_manager import clean_phone
 
@@ -40,6 +41,70 @@ class CustomerForm(forms.Form):
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"].strip())
+
+
+class CustomerCreateForm(CustomerForm):
+    """CU-1 "Nouveau client": the identity and, optionally, a first postal address with the
+    fields of "Ajouter une adresse" (`AddressForm`). Address, postal code and city go
+    together: one of them given, the others are asked for."""
+
+    label = forms.CharField(
+        label=_("Libellé de l'adresse"),
+        max_length=50,
+        required=False,
+        help_text=_("Ex. : domicile, vacances."),
+    )
+    line1 = forms.CharField(
+        label=_("Adresse"),
+        max_length=200,
+        required=False,
+        help_text=_("Facultative : l'adresse, le code postal et la ville vont ensemble."),
+    )
+    line2 = forms.CharField(label=_("Complément d'adresse"), max_length=200, required=False)
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=5,
+        required=False,
+        validators=[validators.validate_postal_code],
+    )
+    city = forms.CharField(label=_("Ville"), max_length=100, required=False)
+    country = forms.CharField(label=_("Pays"), max_length=100, initial="France", required=False)
+
+    ADDRESS_FIELDS = ("label", "line1", "line2", "postal_code", "city", "country")
+    REQUIRED_TOGETHER = {
+        "line1": _("Indiquez l'adresse."),
+        "postal_code": _("Indiquez le code postal."),
+        "city": _("Indiquez la ville."),
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [
+            name
+            for name in ("label", "line1", "line2", "postal_code", "city")
+            if (cleaned.get(name) or "").strip()
+        ]
+        if given or self.errors.get("postal_code"):
+            for name, message in self.REQUIRED_TOGETHER.items():
+                if not (cleaned.get(name) or "").strip() and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def customer_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.ADDRESS_FIELDS}
+
+    def address(self) -> AddressData | None:
+        data = self.cleaned_data
+        if not (data.get("line1") or "").strip():
+            return None
+        return AddressData(
+            label=data["label"],
+            line1=data["line1"],
+            line2=data["line2"],
+            postal_code=data["postal_code"].strip(),
+            city=data["city"],
+            country=data["country"] or "France",
+        )
 
 
 class CustomerSearchForm(forms.Form):

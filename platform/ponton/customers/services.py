@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -21,6 +23,16 @@ class CustomerError(Exception):
     """A refused action on a customer, with a French message for the user."""
 
 
+@dataclass(frozen=True)
+class AddressData:
+    line1: str
+    postal_code: str
+    city: str
+    label: str = ""
+    line2: str = ""
+    country: str = "France"
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -30,9 +42,11 @@ def customer_create(
     mobile: str = "",
     phone: str = "",
     birth_date: date | None = None,
+    address: AddressData | None = None,
 ) -> Customer:
-    """CU-1: a new customer in the current structure's schema."""
-    return Customer.objects.create(
+    """CU-1: a new customer in the current structure's schema, with their first postal
+    address if given (both or neither)."""
+    customer = Customer.objects.create(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email.strip().lower(),
@@ -40,6 +54,9 @@ def customer_create(
         phone=phone,
         birth_date=birth_date,
     )
+    if address is not None:
+        address_add(customer=customer, **dataclasses.asdict(address))
+    return customer
 
 
 @transaction.atomic

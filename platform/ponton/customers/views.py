@@ -15,6 +15,7 @@ from ponton.accounts.permissions import role_has
 from ponton.customers import selectors, services
 from ponton.customers.forms import (
     AddressForm,
+    CustomerCreateForm,
     CustomerForm,
     CustomerImportForm,
     CustomerSearchForm,
@@ -48,9 +49,9 @@ def customer_list(request):
 @staff_view("customers.manage")
 def customer_create(request):
     bound = request.method == "POST"
-    form = CustomerForm(data=request.POST if bound else None)
+    form = CustomerCreateForm(data=request.POST if bound else None)
     if bound and form.is_valid():
-        customer = services.customer_create(**form.cleaned_data)
+        customer = services.customer_create(**form.customer_fields(), address=form.address())
         messages.success(
             request, _("Le client « %(name)s » a été créé.") % {"name": customer.full_name}
         )

@@ -195,6 +195,7 @@ class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             "cheque_number",
             "cheque_issuer",
             "reference",
+            "change_given",
         ]
         read_only_fields = fields
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q
 from django.http import Http404
@@ -43,14 +44,18 @@ def order_search(*, status: str, query: str = ""):
 
 
 def order_card(*, order: Order) -> dict:
-    """OR-3: the order's lines (with product, session, consumer) and its history."""
+    """OR-3: the order's lines (with product, session, consumer), its history, and what is
+    ordered and not invoiced yet ("Reste à facturer")."""
     from ponton.sales.models import OrderEvent, OrderLine
 
     lines = list(
         OrderLine.objects.filter(order=order).select_related("product", "session", "consumer")
     )
     events = list(OrderEvent.objects.filter(order=order).order_by("at", "id"))
-    return {"lines": lines, "events": events}
+    to_invoice = sum(
+        (line.total for line in lines if line.state == OrderLine.State.ORDERED), Decimal("0.00")
+    )
+    return {"lines": lines, "events": events, "to_invoice": to_invoice}
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,7 @@ def _card(request, order: Order, *, errors=None, selected=(), status: int = 200)
             "events": card["events"],
             "documents": documents,
             "balance": balance,
+            "to_invoice": card["to_invoice"],
             "errors": errors or [],
             "selected": {int(pk) for pk in selected if str(pk).isdigit()},
             "is_quote": order.status == Order.Status.QUOTE,

@@ -81,10 +81,26 @@ def test_refusals_carry_the_french_message_and_write_nothing(api, club, shop):
     ).json()
     invoice = client.post(f"/api/v1/orders/{order['id']}/invoices/", {}).json()
     response = client.post(
-        f"/api/v1/documents/{invoice['id']}/payments/", {"method": "cash", "amount": "150.01"}
+        f"/api/v1/documents/{invoice['id']}/payments/", {"method": "card", "amount": "150.01"}
     )
     assert response.status_code == 400
     assert response.json() == {"amount": ["Le paiement (150,01 €) dépasse le reste dû (150,00 €)."]}
+
+
+def test_cash_above_the_balance_answers_the_change(api, club, shop):
+    """OR-6, issue 11: cash handed over above the balance records the balance; the change is
+    in the answer."""
+    structure, owner = club
+    client = api(structure, owner)
+    order = client.post(
+        "/api/v1/orders/", {"payer": shop.payer.pk, "lines": [activity_line(shop)]}
+    ).json()
+    invoice = client.post(f"/api/v1/orders/{order['id']}/invoices/", {}).json()
+    response = client.post(
+        f"/api/v1/documents/{invoice['id']}/payments/", {"method": "cash", "amount": "160.00"}
+    )
+    assert response.status_code == 201
+    assert (response.json()["amount"], response.json()["change_given"]) == ("150.00", "10.00")
 
 
 def test_complete_sale_in_one_call_and_cancel(api, club, shop):

@@ -467,7 +467,7 @@ def test_download_one_pdf_and_a_zip_of_the_selection(issued, seller, client_for,
     assert first.number in listing and second.number in listing
     assert credit_note.number not in listing
     assert "Télécharger la sélection (ZIP)" in listing
-    assert "344,50\u00a0€" in listing  # French amounts
+    assert "344,50 €" in listing  # French amounts, as the pages and the PDF
     listing = client.get("/manager/factures/", {"customer": "nobody"}).content.decode()
     assert first.number not in listing
     errors = client.get("/manager/factures/", {"start": "2030-01-02", "end": "2030-01-01"})
@@ -542,3 +542,88 @@ def test_print_a_quote_from_the_manager(shop, seller, client_for):
     assert f"Devis {quote.number}" in text_of(response.content)
     order = sell(shop, free_line=False)
     assert client.get(f"/manager/factures/devis/{order.pk}/pdf/").status_code == 404
+
+
+# Issue 11 -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads go to a temporary directory (the storage is per schema under MEDIA_ROOT)."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"  # clears the storage's cached root
+    return tmp_path
+
+
+def images_of(pdf: bytes) -> int:
+    return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_invoice_pdf_has_the_logo_the_payments_and_the_balance_due(shop, media_root, schematron):
+    """Issue 11 (OR-7, OR-6): the invoice PDF shows the structure's logo, the payments
+    received (date, method, amount) and the balance due; the seller's phone is written the
+    French way; it stays PDF/A-3b with a valid Factur-X XML."""
+    from django.core.files.base import ContentFile
+
+    from tests.support.files import png_bytes
+
+    structure = shop.structure
+    structure.phone = "+33298001122"
+    structure.logo.save("logo.png", ContentFile(png_bytes((60, 30))), save=False)
+    structure.save(update_fields=["phone", "logo"])
+    bill = invoice(shop, sell(shop))
+    without = document_pdf(bill)
+    assert images_of(without) == 0
+    assert "Aucun paiement pour l'instant. Reste dû 1 599,00 €" in text_of(without)
+    services.payment_record(
+        document=bill,
+        data=services.PaymentData(
+            kind="payment",
+            method="cheque",
+            amount=Decimal("99.00"),
+            received_on=timezone.localdate(),
+            cheque_bank="Crédit Maritime",
+            cheque_number="42",
+            cheque_issuer="Claire Le Goff",
+        ),
+        actor=STAFF,
+    )
+    services.payment_record(
+        document=bill,
+        data=services.PaymentData(kind="payment", method="cash", amount=Decimal("500.00")),
+        actor=STAFF,
+    )
+    content = document_pdf(bill, structure=structure)
+    assert images_of(content) == 1
+    text = text_of(content)
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert f"Paiements reçus au {today}" in text
+    assert f"{today} Paiement Chèque 99,00 €" in text
+    assert f"{today} Paiement Espèces 500,00 €" in text
+    assert "Reste dû 1 000,00 €" in text
+    assert "02 98 00 11 22" in text and "+33298001122" not in text
+    assert pdfa_part(content) == ("3", "B")
+    _name, xml = embedded_xml(content)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931") is True
+    assert schematron(xml) == []
+
+
+def test_credit_note_pdf_says_what_is_left_to_refund(issued):
+    """Issue 11 (OR-4, OR-7): a credit note's PDF lists its refunds and "Reste à rembourser"."""
+    shop, _first, _second, credit_note = issued
+    text = text_of(document_pdf(credit_note))
+    assert "Aucun remboursement pour l'instant. Reste à rembourser 20,00 €" in text
+
+
+def test_pdf_view_puts_the_logo_of_the_structure(issued, seller, client_for, media_root):
+    """Issue 11 (OR-7): "Visualiser" renders the PDF with the structure's logo."""
+    from django.core.files.base import ContentFile
+
+    from tests.support.files import png_bytes
+
+    shop, first, _second, _credit_note = issued
+    structure, owner = seller
+    structure.logo.save("logo.png", ContentFile(png_bytes((60, 30))), save=True)
+    response = client_for(structure, owner).get(f"/manager/factures/{first.pk}/pdf/")
+    assert response.status_code == 200
+    assert images_of(response.content) == 1

@@ -134,7 +134,8 @@ def test_cheque_then_cash_settle_the_invoice(client, shop):
     assert "<strong data-due>0,00 €</strong>" in page
     assert "Crédit Maritime n° 1234567 – Claire Le Goff" in page
     card = text(client.get(f"/manager/commandes/{shop.order.pk}/"))
-    assert "<span data-order-balance>0,00 €</span>" in card
+    assert "<strong data-to-pay>0,00 €</strong>" in card
+    assert '<td class="right" data-to-invoice>0,00 €</td>' in card
     assert f"Paiement de 150,00 € (Chèque) sur {shop.invoice.number}." in card
 
 
@@ -150,8 +151,8 @@ def test_cheque_without_its_details_refused_next_to_the_field(client, shop):
 
 
 def test_overpayment_refused_next_to_the_amount(client, shop):
-    """OR-6: paying more than the balance due is refused with a clear message."""
-    response = post(client, shop.invoice, method="cash", amount="200.01")
+    """OR-6: paying more than the balance due by card (any method but cash) is refused."""
+    response = post(client, shop.invoice, method="card", amount="200.01")
     assert response.status_code == 400
     assert "Le paiement (200,01 €) dépasse le reste dû (200,00 €)." in field_block(
         text(response), "amount"
@@ -253,3 +254,200 @@ def test_document_pages_need_sales_manage(shop, make_member, client_for):
 def test_unknown_document_is_not_found(client, shop):
     assert client.get("/manager/factures/999999/").status_code == 404
     assert client.get("/manager/factures/999999/paiement/").status_code == 404
+
+
+# Issue 11 -------------------------------------------------------------------------------------
+
+
+def test_vat_table_and_amounts_in_the_french_format(client, shop):
+    """Issue 11, bug 4 (OR-6, OR-7): the VAT table of the invoice page says "20 %" and
+    "150,00 €", as the rest of the page and the PDF, not "20.00 %  125.00 €"."""
+    page = text(client.get(f"/manager/factures/{shop.invoice.pk}/"))
+    vat_table = page.split("TVA par taux")[1].split("</table>")[0]
+    assert (
+        '<tr><td>20 %</td><td class="right">166,67 €</td><td class="right">33,33 €</td>'
+        '<td class="right">200,00 €</td></tr>'
+    ) in vat_table
+    lines_table = page.split("<h2>Lignes</h2>")[1].split("</table>")[0]
+    assert '<td class="right">180,00 €</td><td class="right">—</td><td class="right">20 %</td>' in (
+        lines_table
+    )
+    assert "20.00" not in page and "166.67" not in page
+
+
+def test_credit_note_without_refund_says_aucun_remboursement(client, shop):
+    """Issue 11 (OR-4): a credit note with nothing refunded says "Aucun remboursement pour
+    l'instant.", an invoice with nothing paid "Aucun paiement pour l'instant."."""
+    line = in_schema(shop, lambda: shop.order.lines.get(product=shop.shirt))
+    client.post(f"/manager/commandes/{shop.order.pk}/lignes/{line.pk}/annuler/", {})
+    credit_note = in_schema(shop, lambda: Document.objects.get(kind="credit_note"))
+    page = text(client.get(f"/manager/factures/{credit_note.pk}/"))
+    assert "Aucun remboursement pour l'instant." in page
+    assert "Aucun paiement" not in page
+    invoice_page = text(client.get(f"/manager/factures/{shop.invoice.pk}/"))
+    assert "Aucun paiement pour l'instant." in invoice_page
+
+
+def test_cash_above_the_balance_records_the_balance_and_gives_change(client, shop):
+    """Issue 11 (OR-6): 210 € handed over in cash on 200 € due records 200 € and says
+    "Rendu : 10,00 €" in the message, on the document page, in the history and the ledger."""
+    before = ledger_size(shop)
+    response = post(client, shop.invoice, method="cash", amount="210.00")
+    assert response.status_code == 302
+    assert payments(shop) == [(shop.invoice.number, "payment", "cash", Decimal("200.00"))]
+    payment = in_schema(shop, lambda: Payment.objects.get())
+    assert payment.change_given == Decimal("10.00")
+    page = text(client.get(response["Location"]))
+    assert "Paiement de 200,00 € (Espèces) enregistré. Rendu : 10,00 €." in page
+    assert "<span data-change>Rendu : 10,00 €</span>" in page
+    assert "<strong data-due>0,00 €</strong>" in page
+    card = text(client.get(f"/manager/commandes/{shop.order.pk}/"))
+    assert f"Paiement de 200,00 € (Espèces) sur {shop.invoice.number}. Rendu : 10,00 €." in card
+    assert ledger_size(shop) == before + 1
+    entry = in_schema(shop, lambda: LedgerEntry.objects.order_by("-position").first())
+    assert (entry.kind, entry.payments_amount) == ("payment", Decimal("200.00"))
+    assert (entry.payload["amount"], entry.payload["change_given"]) == ("200.00", "10.00")
+
+
+def test_change_only_for_cash_and_only_while_something_is_due(client, shop):
+    """Issue 11 (OR-6): other methods stay refused above the balance; cash on a paid invoice
+    is refused too (there is nothing to keep). Nothing recorded by the refusals."""
+    refused = post(
+        client,
+        shop.invoice,
+        method="cheque",
+        amount="210.00",
+        cheque_bank="B",
+        cheque_number="1",
+        cheque_issuer="I",
+    )
+    assert refused.status_code == 400
+    assert "Le paiement (210,00 €) dépasse le reste dû (200,00 €)." in field_block(
+        text(refused), "amount"
+    )
+    assert payments(shop) == []
+    assert post(client, shop.invoice, method="card", amount="200.00").status_code == 302
+    before = ledger_size(shop)
+    again = post(client, shop.invoice, method="cash", amount="5.00")
+    assert again.status_code == 400
+    assert "Le paiement (5,00 €) dépasse le reste dû (0,00 €)." in text(again)
+    assert payments(shop) == [(shop.invoice.number, "payment", "card", Decimal("200.00"))]
+    assert ledger_size(shop) == before
+
+
+def _credit_note_and_new_invoice(client, shop, *, product):
+    """The shirt cancelled after payment (a 20 € credit note), then a new order of
+    `product` invoiced: what "Avoir" pays."""
+    post(client, shop.invoice, method="cash", amount="200.00")
+    line = in_schema(shop, lambda: shop.order.lines.get(product=shop.shirt))
+    client.post(f"/manager/commandes/{shop.order.pk}/lignes/{line.pk}/annuler/", {})
+    credit_note = in_schema(shop, lambda: Document.objects.get(kind="credit_note"))
+
+    def invoice_new():
+        request = (
+            LineRequest(product=product)
+            if product == shop.shirt
+            else LineRequest(
+                product=product,
+                session=shop.later_session,
+                rate=shop.child,
+                consumer=shop.child_customer,
+            )
+        )
+        order = sales.order_create(payer=shop.payer, lines=[request], actor=STAFF)
+        return billing.invoice_issue(
+            structure=shop.structure,
+            order=order,
+            line_ids=list(order.lines.values_list("pk", flat=True)),
+            actor=STAFF,
+        )
+
+    return credit_note, in_schema(shop, invoice_new)
+
+
+def test_avoir_offers_the_open_credit_notes_and_settles_both_in_one_step(client, shop):
+    """Issue 11 (OR-5, OR-6): with "Avoir", the customer's open credit notes are offered by
+    number with what is left on them; "Ok" refunds the credit note by avoir and pays the
+    invoice by avoir, both in the ledger, no "remboursement / Avoir" typed first."""
+    from ponton.billing.selectors import customer_credit
+
+    credit_note, invoice = _credit_note_and_new_invoice(client, shop, product=shop.shirt)
+    form = text(client.get(pay_url(invoice)))
+    assert "Avoir à utiliser" in field_block(form, "credit_note")
+    assert (
+        f'<option value="{credit_note.pk}">{credit_note.number} – reste 20,00 € '
+        f"(commande {shop.order.number})</option>"
+    ) in form
+    before = ledger_size(shop)
+    response = post(
+        client, invoice, method="credit", credit_note=str(credit_note.pk), amount="20.00"
+    )
+    assert response.status_code == 302
+    page = text(client.get(response["Location"]))
+    assert f"Paiement de 20,00 € (Avoir) enregistré. Avoir utilisé : {credit_note.number}." in page
+    assert "<strong data-due>0,00 €</strong>" in page
+    assert payments(shop)[1:] == [
+        (credit_note.number, "refund", "credit", Decimal("20.00")),
+        (invoice.number, "payment", "credit", Decimal("20.00")),
+    ]
+    refund = in_schema(shop, lambda: Payment.objects.get(document=credit_note))
+    assert refund.reference == invoice.number
+    assert ledger_size(shop) == before + 2
+    kinds = in_schema(
+        shop,
+        lambda: list(
+            LedgerEntry.objects.order_by("-position").values_list("kind", "reference")[:2]
+        ),
+    )
+    assert kinds == [("payment", invoice.number), ("refund", credit_note.number)]
+    note_page = text(client.get(f"/manager/factures/{credit_note.pk}/"))
+    assert "<strong data-due>0,00 €</strong>" in note_page
+    assert in_schema(shop, lambda: customer_credit(payer_id=shop.payer.pk)) == Decimal("0.00")
+    # Nothing left to offer.
+    assert 'name="credit_note"' not in text(client.get(pay_url(invoice)))
+
+
+def test_avoir_above_what_the_credit_note_has_left_changes_nothing(client, shop):
+    """Issue 11 (OR-6): 30 € from a credit note with 20 € left is refused; neither document
+    moves, nothing in the ledger."""
+    credit_note, invoice = _credit_note_and_new_invoice(client, shop, product=shop.activity)
+    before_payments, before_ledger = payments(shop), ledger_size(shop)
+    response = post(
+        client, invoice, method="credit", credit_note=str(credit_note.pk), amount="30.00"
+    )
+    assert response.status_code == 400
+    assert f"L'avoir {credit_note.number} n'a plus que 20,00 € à utiliser." in field_block(
+        text(response), "amount"
+    )
+    assert payments(shop) == before_payments and ledger_size(shop) == before_ledger
+
+
+def test_avoir_of_another_customer_is_not_offered_nor_accepted(client, shop):
+    """Issue 11 (OR-6): a credit note of another payer cannot pay this invoice."""
+    from ponton.customers.services import customer_create
+
+    credit_note, _invoice = _credit_note_and_new_invoice(client, shop, product=shop.shirt)
+
+    def other_invoice():
+        other = customer_create(first_name="Yann", last_name="Kerbrat")
+        order = sales.order_create(
+            payer=other, lines=[LineRequest(product=shop.shirt)], actor=STAFF
+        )
+        return billing.invoice_issue(
+            structure=shop.structure,
+            order=order,
+            line_ids=list(order.lines.values_list("pk", flat=True)),
+            actor=STAFF,
+        )
+
+    invoice = in_schema(shop, other_invoice)
+    client.get(pay_url(invoice))  # the flash of the cancellation, shown once
+    form = text(client.get(pay_url(invoice)))
+    assert credit_note.number not in form and 'name="credit_note"' not in form
+    before_payments, before_ledger = payments(shop), ledger_size(shop)
+    response = post(
+        client, invoice, method="credit", credit_note=str(credit_note.pk), amount="20.00"
+    )
+    assert response.status_code == 400
+    assert "Le client n'a que 0,00 € d'avoir disponible." in text(response)
+    assert payments(shop) == before_payments and ledger_size(shop) == before_ledger

@@ -71,7 +71,9 @@ def test_edit_identity_with_birth_date_and_normalised_phones(structure_a, client
     )
     card = text(client.get(f"{CUSTOMERS}{customer.pk}/"))
     assert "14/07/2012" in card
-    assert "+33298001122" in card
+    # Stored in E.164, shown the French way (issue 11).
+    assert "<td>02 98 00 11 22</td>" in card and "<td>06 12 34 56 78</td>" in card
+    assert "+33298001122" not in card
 
 
 def test_bad_identity_is_refused_in_french_and_nothing_changes(structure_a, client_for):

@@ -349,3 +349,82 @@ def test_customer_pages_are_not_on_the_platform_domain_and_vice_versa(
         assert "Mes discussions" in client_for(None, user).get(path).content.decode()
     else:
         assert client_for(None, user).get(path).status_code == 404
+
+
+# --- Issue 11: the address at creation --------------------------------------------------------
+
+
+def addresses_of(structure) -> list[tuple]:
+    from ponton.customers.models import Address
+
+    with schema_context(structure.schema_name):
+        return list(
+            Address.objects.order_by("id").values_list(
+                "customer__last_name", "label", "line1", "line2", "postal_code", "city", "country"
+            )
+        )
+
+
+def test_new_customer_with_an_address_in_one_form(structure_a, client_for):
+    """CU-1, issue 11: "Nouveau client" asks for the address (the fields of "Ajouter une
+    adresse"); the customer and the address are created together and shown on the card."""
+    structure, owner = structure_a
+    client = client_for(structure, owner)
+    form_page = client.get(CUSTOMERS + "nouveau/").content.decode()
+    for label in ("Adresse", "Complément d'adresse", "Code postal", "Ville", "Pays"):
+        assert f">{label}</label>" in html.unescape(form_page)
+    response = client.post(
+        CUSTOMERS + "nouveau/",
+        {
+            "first_name": "Camille",
+            "last_name": "Leroy",
+            "label": "Domicile",
+            "line1": " 3 rue de Siam ",
+            "line2": "",
+            "postal_code": "29200",
+            "city": "Brest",
+            "country": "France",
+        },
+    )
+    assert response.status_code == 302
+    assert addresses_of(structure) == [
+        ("Leroy", "Domicile", "3 rue de Siam", "", "29200", "Brest", "France")
+    ]
+    card = text(client.get(response["Location"]))
+    assert "3 rue de Siam" in card and "29200" in card and "Brest" in card
+
+
+def test_new_customer_without_an_address_still_works(structure_a, client_for):
+    structure, owner = structure_a
+    response = client_for(structure, owner).post(
+        CUSTOMERS + "nouveau/", {"first_name": "Marc", "last_name": "Durand", "country": "France"}
+    )
+    assert response.status_code == 302
+    assert [row[:2] for row in customers_of(structure)] == [("Marc", "Durand")]
+    assert addresses_of(structure) == []
+
+
+def test_half_an_address_is_refused_and_nothing_is_saved(structure_a, client_for):
+    """CU-1, issue 11: an address without its postal code and city, or with a bad postal
+    code, is refused next to the fields; neither the customer nor the address is saved."""
+    structure, owner = structure_a
+    client = client_for(structure, owner)
+    response = client.post(
+        CUSTOMERS + "nouveau/",
+        {"first_name": "Camille", "last_name": "Leroy", "line1": "3 rue de Siam"},
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "postal_code") == ["Indiquez le code postal."]
+    assert field_errors(response, "city") == ["Indiquez la ville."]
+    bad = client.post(
+        CUSTOMERS + "nouveau/",
+        {
+            "first_name": "Camille",
+            "last_name": "Leroy",
+            "line1": "3 rue de Siam",
+            "postal_code": "2920",
+            "city": "Brest",
+        },
+    )
+    assert bad.status_code == 200 and field_errors(bad, "postal_code")
+    assert customers_of(structure) == [] and addresses_of(structure) == []

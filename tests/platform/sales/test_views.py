@@ -594,7 +594,12 @@ def test_facturer_payer_confirmer_then_facturer(client, shop):
     card = text(client.get(f"/manager/commandes/{order.pk}/"))
     box = card.split('data-box="documents"')[1].split("</section>")[0]
     assert invoice.number in box and "180,00 €" in box
-    assert "Reste dû de la commande : <span data-order-balance>180,00 €</span>" in card
+    # Nothing is owed before invoicing: what is ordered is "Reste à facturer" (the T-shirt).
+    balance = card.split('data-box="order-balance"')[1].split("</table>")[0]
+    assert "Facturé, reste à payer" in balance and "Reste à facturer" in balance
+    assert "<strong data-to-pay>180,00 €</strong>" in balance
+    assert '<td class="right" data-to-invoice>20,00 €</td>' in balance
+    assert "data-to-refund" not in card  # no credit note: nothing to refund
     assert '<span class="badge green">Facturé</span>' in card
     assert f"Facture {invoice.number} émise (180,00 €)." in card and "Sur place" in card
 
@@ -686,7 +691,11 @@ def test_annuler_an_invoiced_line_issues_a_credit_note(client, shop):
     card = text(client.get(f"/manager/commandes/{order.pk}/"))
     assert '<span class="badge red">Annulé</span>' in card
     assert credit_note.number in card and "Client malade" in card
-    assert "Reste dû de la commande : <span data-order-balance>0,00 €</span>" in card
+    # The unpaid invoice and its credit note cancel out: nothing to pay, nothing to refund,
+    # and the card says the credit note can settle the invoice.
+    assert "<strong data-to-pay>0,00 €</strong>" in card
+    assert "<strong data-to-refund>0,00 €</strong>" in card
+    assert "Les avoirs à rembourser (180,00 €) peuvent régler les factures" in card
 
 
 def test_annuler_twice_refused(client, shop):

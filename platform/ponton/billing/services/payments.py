@@ -3,6 +3,7 @@ ledger in the same transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -111,6 +112,10 @@ def _check_payment(document: Document, data: PaymentData, balance: selectors.Bal
         )
 
 
+def change_message(change: Decimal) -> str:
+    return _("Rendu : %(change)s €.") % {"change": money(change)}
+
+
 @transaction.atomic
 def payment_record(*, document: Document, data: PaymentData, actor: Actor) -> Payment:
     """OR-6 "Ajouter un paiement" / "Ajouter un remboursement". Overpaying an invoice,
@@ -124,14 +129,34 @@ def payment_record(*, document: Document, data: PaymentData, actor: Actor) -> Pa
     )
 
 
+def _change(document: Document, data: PaymentData, balance: selectors.Balance) -> Decimal:
+    """Cash handed over beyond the balance due is given back: what is kept is the balance,
+    the rest is the change ("Rendu"). Other methods stay refused above the balance."""
+    if (
+        data.kind != Payment.Kind.PAYMENT
+        or data.method != Payment.Method.CASH
+        or document.kind == Document.Kind.CREDIT_NOTE
+        or data.amount is None
+        or data.amount != cents(data.amount)
+        or balance.due <= 0
+        or data.amount <= balance.due
+    ):
+        return ZERO
+    return data.amount - balance.due
+
+
 def payment_write(
     *, document: Document, data: PaymentData, actor: Actor, balance: selectors.Balance
 ) -> Payment:
     """The checks and writes of `payment_record`, inside the caller's transaction, for a
-    document it holds (locked, or issued by this very transaction) whose `balance` it knows."""
+    document it holds (locked, or issued by this very transaction) whose `balance` it knows.
+    Cash above the balance records the balance and the change (`Payment.change_given`)."""
     if data.method == Payment.Method.CREDIT:
         # Credit is the payer's, across documents: one use or creation at a time.
         Customer.objects.select_for_update().filter(pk=document.payer_id).first()
+    change = _change(document, data, balance)
+    if change:
+        data = dataclasses.replace(data, amount=data.amount - change)
     _check_payment(document, data, balance)
     received_on = data.received_on or timezone.localdate()
     payment = Payment.objects.create(
@@ -145,6 +170,7 @@ def payment_write(
         cheque_issuer=data.cheque_issuer.strip(),
         reference=data.reference.strip(),
         gateway_reference=data.gateway_reference,
+        change_given=change,
         actor_id=actor.account_id,
     )
     sign = Decimal(1) if data.kind == Payment.Kind.PAYMENT else Decimal(-1)
@@ -166,6 +192,7 @@ def payment_write(
             },
             "reference": payment.reference,
             "gateway_reference": payment.gateway_reference,
+            **({"change_given": change} if change else {}),
         },
         payments_amount=sign * data.amount,
     )
@@ -174,12 +201,82 @@ def payment_write(
         message = _("Paiement de %(amount)s € (%(method)s) sur %(number)s.")
     else:
         message = _("Remboursement de %(amount)s € (%(method)s) sur %(number)s.")
+    message %= {"amount": money(data.amount), "method": label, "number": document.number}
+    if change:
+        message = f"{message} {change_message(change)}"
     sales._event(
         order=document.order,
         actor=actor,
         action=data.kind,
-        message=message
-        % {"amount": money(data.amount), "method": label, "number": document.number},
+        message=message,
         data={"document": document.number, "payment": payment.pk},
     )
     return payment
+
+
+@transaction.atomic
+def payment_by_credit_note(
+    *,
+    document: Document,
+    credit_note: Document,
+    amount: Decimal,
+    actor: Actor,
+    received_on: dt.date | None = None,
+) -> tuple[Payment, Payment]:
+    """OR-5, OR-6 "Avoir" with one of the customer's credit notes, in one step: the credit
+    note is refunded "by avoir" and the invoice (or receipt) paid "by avoir" for the same
+    amount, both in the ledger, in one transaction: both or neither. Refused when the credit
+    note is not the payer's, or has less left than the amount, or the invoice less due."""
+    locked = {
+        d.pk: d
+        for d in Document.objects.select_for_update()
+        .select_related("order")
+        .filter(pk__in=(document.pk, credit_note.pk))
+        .order_by("pk")
+    }
+    document, credit_note = locked[document.pk], locked[credit_note.pk]
+    if document.kind == Document.Kind.CREDIT_NOTE:
+        raise BillingError(_("Un avoir ne se paie pas : ajoutez un remboursement."), field="kind")
+    if credit_note.kind != Document.Kind.CREDIT_NOTE or credit_note.payer_id != document.payer_id:
+        raise BillingError(_("Choisissez un avoir de ce client."), field="credit_note")
+    if amount is None or amount <= 0:
+        raise BillingError(_("Le montant doit être supérieur à zéro."), field="amount")
+    note_balance = selectors.document_balance(document=credit_note)
+    if amount > note_balance.due:
+        raise BillingError(
+            _("L'avoir %(number)s n'a plus que %(due)s € à utiliser.")
+            % {"number": credit_note.number, "due": money(note_balance.due)},
+            field="amount",
+        )
+    balance = selectors.document_balance(document=document)
+    if amount > balance.due:
+        raise BillingError(
+            _("Le paiement (%(amount)s €) dépasse le reste dû (%(due)s €).")
+            % {"amount": money(amount), "due": money(balance.due)},
+            field="amount",
+        )
+    refund = payment_write(
+        document=credit_note,
+        data=PaymentData(
+            kind=Payment.Kind.REFUND,
+            method=Payment.Method.CREDIT,
+            amount=amount,
+            received_on=received_on,
+            reference=document.number,
+        ),
+        actor=actor,
+        balance=note_balance,
+    )
+    payment = payment_write(
+        document=document,
+        data=PaymentData(
+            kind=Payment.Kind.PAYMENT,
+            method=Payment.Method.CREDIT,
+            amount=amount,
+            received_on=received_on,
+            reference=credit_note.number,
+        ),
+        actor=actor,
+        balance=balance,
+    )
+    return refund, payment
