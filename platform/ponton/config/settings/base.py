@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL character or non-Unicode text in a query parameter: a French 400 (web/text_guard.py).
+    "ponton.web.text_guard.QueryStringGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ponton.config.middleware.SuspendedStructureMiddleware",
@@ -210,7 +212,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ponton.accounts.api_permissions.IsStructureStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ponton.web.api_schema.ApiAutoSchema",
+    # JSON bodies whose text cannot be stored (NUL, lone surrogates) are refused with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "ponton.web.text_guard.TextSafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
