@@ -160,9 +160,37 @@ def session_set_capacity(*, session: Session, capacity: int) -> Session:
     return session
 
 
+def _recorded_on(session_ids: list[int]) -> str:
+    """The orders and quotes whose lines name these sessions, as a French list ("le devis
+    DE-2026-00001 et la commande CO-2026-00002"), empty when none does.
+
+    With no seat sold, such lines are a quote's or cancelled ones. They stay as they are: a
+    quote may still become an order on its session, a cancelled line keeps its history (and may
+    be on an issued invoice), so a session they name is not deleted. The lines are reached
+    through the reverse relation: planning does not import sales (sales imports planning)."""
+    lines = Session._meta.get_field("order_lines").related_model._default_manager
+    orders = list(
+        lines.filter(session_id__in=session_ids)
+        .values_list("order__number", "order__status")
+        .distinct()
+        .order_by("order__number")
+    )
+    names = [
+        (_("le devis %(number)s") if status == "quote" else _("la commande %(number)s"))
+        % {"number": number}
+        for number, status in orders[:5]
+    ]
+    if len(orders) > 5:
+        names[-1] += " …"
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s et %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
 @transaction.atomic
 def session_delete(*, session: Session) -> None:
-    """PL-2: delete a session, refused once seats are sold."""
+    """PL-2: delete a session, refused once seats are sold, and while an order or a quote
+    names it (a quote's lines, cancelled lines: see `_recorded_on`)."""
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.sold:
         raise PlanningError(
@@ -172,6 +200,12 @@ def session_delete(*, session: Session) -> None:
                 locked.sold,
             )
             % {"sold": locked.sold}
+        )
+    orders = _recorded_on([locked.pk])
+    if orders:
+        raise PlanningError(
+            _("Impossible de supprimer cette séance : elle figure sur %(orders)s.")
+            % {"orders": orders}
         )
     locked.delete()
 
@@ -200,6 +234,12 @@ def sessions_delete_date(*, product: Product, day: dt.date) -> int:
                 sold,
             )
             % {"sold": sold}
+        )
+    orders = _recorded_on([s.pk for s in sessions])
+    if orders:
+        raise PlanningError(
+            _("Impossible de supprimer cette date : ses séances figurent sur %(orders)s.")
+            % {"orders": orders}
         )
     Session.objects.filter(pk__in=[s.pk for s in sessions]).delete()
     return len(sessions)

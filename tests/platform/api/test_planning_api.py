@@ -349,3 +349,44 @@ def test_a_cashier_sees_the_planning_but_cannot_change_it(
     assert cashier.post(f"{SESSIONS}{first.pk}/capacity/", {"capacity": 1}).status_code == 403
     assert cashier.delete(f"{SESSIONS}{first.pk}/").status_code == 403
     assert len(stored(structure, in_schema)) == 2
+
+
+def test_delete_refused_while_a_quote_names_the_session(club, owner_api, in_schema):
+    """PL-2 (issue 11, probe 1): DELETE /sessions/{id}/ and delete-date on a session named by
+    a quote's line (no seat sold) answer 400 with the quote's number, never a 500; nothing is
+    deleted."""
+    from ponton.sales.services import LineRequest, order_create
+    from tests.support.sales import STAFF, make_shop
+
+    structure, _owner = club
+    with in_schema(structure):
+        shop = make_shop(capacity=10)
+        quote = order_create(
+            payer=shop.payer,
+            lines=[
+                LineRequest(
+                    product=shop.activity,
+                    session=shop.session,
+                    rate=shop.child,
+                    consumer=shop.child_customer,
+                )
+            ],
+            actor=STAFF,
+            quote=True,
+        )
+        day = shop.session.starts_at.astimezone(PARIS).date().isoformat()
+    before = stored(structure, in_schema)
+    response = owner_api.delete(f"{SESSIONS}{shop.session.pk}/")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": f"Impossible de supprimer cette séance : elle figure sur le devis {quote.number}."
+    }
+    response = owner_api.post(
+        f"{SESSIONS}delete-date/", {"product": shop.activity.pk, "date": day}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Impossible de supprimer cette date : ses séances figurent sur le devis "
+        f"{quote.number}."
+    }
+    assert stored(structure, in_schema) == before
