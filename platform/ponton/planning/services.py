@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from ponton.catalogue.models import Product, Site
 from ponton.planning.models import Session
+from ponton.web.bounds import CAPACITY_MAX, date_refusal
 
 SessionSpec = tuple[dt.datetime, dt.datetime, int]  # (starts_at, ends_at, capacity)
 
@@ -28,16 +29,39 @@ def _check_product(product: Product) -> None:
         raise PlanningError(_("Seule une activité peut avoir des séances."), "product")
 
 
+def _check_day(day: dt.date, field: str) -> None:
+    refusal = date_refusal(day)
+    if refusal:
+        raise PlanningError(refusal, field)
+
+
 def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValueError("session times must be timezone-aware")
+    # Compared in UTC first: a date near year 1 or 9999 has no local time to ask for.
+    _check_day(starts_at.astimezone(dt.UTC).date(), "starts_at")
+    _check_day(ends_at.astimezone(dt.UTC).date(), "ends_at")
     if ends_at <= starts_at:
         raise PlanningError(_("La fin doit être après le début."), "ends_at")
 
 
-def _check_capacity(capacity: int) -> None:
+def capacity_refusal(capacity: int) -> str | None:
+    """Why a session may not have `capacity` places (French), or None: 1 to CAPACITY_MAX."""
     if capacity < 0:
-        raise PlanningError(_("Le nombre de places ne peut pas être négatif."), "capacity")
+        return _("Le nombre de places ne peut pas être négatif.")
+    if capacity < 1:
+        return _("Une séance a au moins 1 place.")
+    if capacity > CAPACITY_MAX:
+        return _("Une séance a au plus %(max)s places.") % {
+            "max": f"{CAPACITY_MAX:,}".replace(",", " ")
+        }
+    return None
+
+
+def _check_capacity(capacity: int) -> None:
+    refusal = capacity_refusal(capacity)
+    if refusal:
+        raise PlanningError(refusal, "capacity")
 
 
 def _build(*, product: Product, site: Site | None, specs: Iterable[SessionSpec]) -> list[Session]:
@@ -95,6 +119,8 @@ def recurrence_specs(
         raise PlanningError(_("La fin de la période doit être après son début."), "end_date")
     if not times:
         raise PlanningError(_("Indiquez au moins un horaire."), "times")
+    _check_day(start_date, "start_date")
+    _check_day(end_date, "end_date")
     _check_capacity(capacity)
     zone = timezone.get_current_timezone()
     specs = []
@@ -214,6 +240,7 @@ def session_delete(*, session: Session) -> None:
 def sessions_delete_date(*, product: Product, day: dt.date) -> int:
     """PL-2: delete every session of an activity on one date (structure's time zone); refused,
     deleting nothing, when a seat is sold on one of them. Returns the number deleted."""
+    _check_day(day, "date")
     zone = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     sessions = list(

@@ -99,3 +99,44 @@ class FormSerializer(serializers.Serializer):
                 }
             )
         return form.cleaned_data
+
+
+# --- Input bounded by the columns it goes to (issue 11) --------------------------------------
+
+
+def _column(model, name: str):
+    return model._meta.get_field(name)
+
+
+def column_char(model, name: str, **kwargs) -> serializers.CharField:
+    """A text field accepting at most what the column `model.name` holds."""
+    kwargs.setdefault("max_length", _column(model, name).max_length)
+    return serializers.CharField(**kwargs)
+
+
+def column_integer(model, name: str, **kwargs) -> serializers.IntegerField:
+    """An integer field within the range of the column `model.name` (PostgreSQL integer,
+    positive or not); `min_value`/`max_value` narrow it further."""
+    from django.db import connection
+
+    field = _column(model, name)
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    kwargs["min_value"] = max(kwargs.get("min_value", low), low)
+    kwargs["max_value"] = min(kwargs.get("max_value", high), high)
+    return serializers.IntegerField(**kwargs)
+
+
+def column_decimal(model, name: str, **kwargs) -> serializers.DecimalField:
+    """A decimal field with the digits of the column `model.name`."""
+    field = _column(model, name)
+    return serializers.DecimalField(
+        max_digits=field.max_digits, decimal_places=field.decimal_places, **kwargs
+    )
+
+
+# An id of a row: a positive PostgreSQL bigint.
+ID_MAX = 9_223_372_036_854_775_807
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)

@@ -16,7 +16,7 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
 REFUSALS = {
-    "400": _("Refus, en français : {\"champ\": [\"message\"]} ou {\"detail\": \"message\"}."),
+    "400": _('Refus, en français : {"champ": ["message"]} ou {"detail": "message"}.'),
     "401": _("Jeton absent ou invalide."),
     "403": _("Pas de droit sur cette structure pour cette opération."),
     "404": _("Inconnu de cette structure."),
