@@ -70,7 +70,7 @@ class TextSafeJSONParser(JSONParser):
         data = super().parse(stream, media_type, parser_context)
         found = first_problem(data)
         if found:
-            raise ParseError(refusal_message(found[0] or _("la requête"), found[1]))
+            raise ParseError(refusal_message(text_name(found[0]) or _("la requête"), found[1]))
         return data
 
 
