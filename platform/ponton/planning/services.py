@@ -194,7 +194,9 @@ def _recorded_on(session_ids: list[int]) -> str:
     quote may still become an order on its session, a cancelled line keeps its history (and may
     be on an issued invoice), so a session they name is not deleted. The lines are reached
     through the reverse relation: planning does not import sales (sales imports planning)."""
-    lines = Session._meta.get_field("order_lines").related_model._default_manager
+    line_model = Session._meta.get_field("order_lines").related_model
+    assert not isinstance(line_model, str)  # a resolved model once the apps are loaded
+    lines = line_model._default_manager
     orders = list(
         lines.filter(session_id__in=session_ids)
         .values_list("order__number", "order__status")

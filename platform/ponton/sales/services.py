@@ -28,8 +28,8 @@ from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.web.batches import TransactionBatch
 from ponton.web.bounds import QUANTITY_MAX, TOTAL_MAX
 
-LABEL_MAX = OrderLine._meta.get_field("label").max_length
-CODE_MAX = OrderLine._meta.get_field("accounting_code").max_length
+LABEL_MAX: int = OrderLine._meta.get_field("label").max_length or 0
+CODE_MAX: int = OrderLine._meta.get_field("accounting_code").max_length or 0
 
 
 class SaleError(Exception):

@@ -28,6 +28,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
@@ -40,7 +41,7 @@ from ponton.sales.services import LineRequest, order_create
 from tests.conftest import host_of
 from tests.support.sales import STAFF, make_shop
 
-EXAMPLES = 12
+EXAMPLES = 10
 CONFIG = {
     "checks": {
         # A valid request may still break a rule of the services: 400 with a French message.
@@ -113,7 +114,9 @@ def wsgi_app(environ, start_response):
 def _schema(structure) -> schemathesis.schemas.BaseSchema:
     raw = Client(HTTP_HOST=host_of(structure)).get("/api/v1/schema/", {"format": "json"}).json()
     connection.set_schema_to_public()
-    return schemathesis.openapi.from_dict(raw, config=SchemathesisConfig.from_dict(CONFIG))
+    schema = schemathesis.openapi.from_dict(raw, config=SchemathesisConfig.from_dict(CONFIG))
+    schema.app = wsgi_app  # every request, the checks' own included, goes in-process
+    return schema
 
 
 def _cases(operation, mode: GenerationMode, known: dict):
@@ -141,12 +144,12 @@ def _run(operation, mode: GenerationMode, *, host: str, owner, known: dict) -> N
         # The token is fetched for each request: DELETE /jeton/ revokes it.
         headers = {"Authorization": f"Token {api_token_issue(user=owner)}"}
         try:
-            response = case.call(app=wsgi_app, base_url=f"http://{host}", headers=headers)
+            response = case.call(base_url=f"http://{host}", headers=headers)
             case.validate_response(
                 response,
                 checks=checks,
                 headers=headers,
-                transport_kwargs={"app": wsgi_app, "base_url": f"http://{host}"},
+                transport_kwargs={"base_url": f"http://{host}"},
             )
         finally:
             connection.set_schema_to_public()
@@ -169,6 +172,9 @@ def test_every_operation_answers_as_its_schema_says(fuzzed, settings):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
                 _run(operation, mode, host=host_of(structure), owner=owner, known=known)
+            except Unsatisfiable:
+                # No invalid request exists for it (no parameter, or only free text): skipped.
+                assert mode == GenerationMode.NEGATIVE
             except (Exception, BaseExceptionGroup) as exc:  # every operation is tried, all reported
                 failures.append(f"{operation.label} [{mode.value}]\n{exc}")
     elapsed = dt.datetime.now(dt.UTC) - started
