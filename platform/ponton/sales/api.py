@@ -220,7 +220,7 @@ class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 class DocumentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     due = serializers.SerializerMethodField()
     corrects: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -462,6 +462,7 @@ class PaymentListView(SalesView):
     remboursement"."""
 
     serializer_class = PaymentSerializer
+    pagination_class = None  # a document's few payments, as a plain list
 
     def _document(self, document_id: int) -> Document:
         document = Document.objects.filter(pk=document_id).first()
@@ -469,6 +470,7 @@ class PaymentListView(SalesView):
             raise Http404
         return document
 
+    @extend_schema(responses=PaymentSerializer(many=True))
     def get(self, request, document_id: int):
         document = self._document(document_id)
         return Response(PaymentSerializer(document.payments.all(), many=True).data)

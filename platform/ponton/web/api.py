@@ -13,6 +13,7 @@ import copy
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import LimitOffsetPagination
@@ -24,6 +25,24 @@ class ApiPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+
+    def _parameter(self, request, name: str, default):
+        """`?limit=`/`?offset=`: a whole number, or a 400 (DRF would silently ignore it)."""
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise serializers.ValidationError(
+                {name: [gettext("Indiquez un nombre entier positif ou nul.")]}
+            )
+        return int(raw)
+
+    def get_limit(self, request):
+        limit = self._parameter(request, self.limit_query_param, self.default_limit)
+        return min(max(limit, 1), self.max_limit) if limit else self.default_limit
+
+    def get_offset(self, request):
+        return self._parameter(request, self.offset_query_param, 0)
 
 
 class FieldsBuiltOnce:

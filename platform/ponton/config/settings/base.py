@@ -213,12 +213,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ponton.accounts.api_permissions.IsStructureStaff"],
     "DEFAULT_SCHEMA_CLASS": "ponton.web.api_schema.ApiAutoSchema",
-    # JSON bodies whose text cannot be stored (NUL, lone surrogates) are refused with a 400.
-    "DEFAULT_PARSER_CLASSES": [
-        "ponton.web.text_guard.TextSafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API takes JSON only (docs/api.md; another type: 415); bodies whose text cannot be
+    # stored (NUL, lone surrogates) are refused with a 400.
+    "DEFAULT_PARSER_CLASSES": ["ponton.web.text_guard.TextSafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
