@@ -462,7 +462,7 @@ class PaymentListView(SalesView):
     remboursement"."""
 
     serializer_class = PaymentSerializer
-    pagination_class = None  # a document's few payments, as a plain list
+    pagination_class = None  # type: ignore[assignment]  # a document's few payments: a plain list
 
     def _document(self, document_id: int) -> Document:
         document = Document.objects.filter(pk=document_id).first()
