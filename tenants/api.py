@@ -16,7 +16,7 @@ class StructureSerializer(serializers.Serializer):
     slug = serializers.CharField()
     title = serializers.CharField(source="display_title")
     state = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField()
     phone = serializers.CharField()
     city = serializers.CharField()
 

@@ -40,6 +40,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
 class CustomerSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True, help_text=gettext_lazy("Vide quand inconnu."))
 
     class Meta:
         model = Customer

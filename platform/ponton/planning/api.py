@@ -13,9 +13,11 @@ from rest_framework.response import Response
 from ponton.catalogue.models import Product, Site
 from ponton.catalogue.selectors import access_product
 from ponton.planning import selectors, services
-from ponton.web.api import ApiPagination, field_error
+from ponton.web.api import ApiPagination, field_error, id_field
+from ponton.web.bounds import CAPACITY_MAX
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+INT_RANGE = 2**31  # a PostgreSQL integer
 
 
 class PlanningView(generics.GenericAPIView):
@@ -54,8 +56,18 @@ def _sessions(ids) -> list:
     return list(selectors.session_list().filter(pk__in=ids))
 
 
+def capacity_field() -> serializers.IntegerField:
+    """Within what an integer holds; the service refuses below 1 or above CAPACITY_MAX places
+    with its own messages (the page's)."""
+    return serializers.IntegerField(
+        min_value=-INT_RANGE,
+        max_value=INT_RANGE - 1,
+        help_text=_("De 1 à %(max)s places.") % {"max": CAPACITY_MAX},
+    )
+
+
 class SessionFilterSerializer(serializers.Serializer):
-    product = serializers.IntegerField(required=False)
+    product = id_field(required=False)
     start = serializers.DateTimeField(
         required=False, help_text=_("Séances commençant à partir de.")
     )
@@ -75,7 +87,7 @@ class SiteField(serializers.PrimaryKeyRelatedField):
 class TimesSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    capacity = serializers.IntegerField()
+    capacity = capacity_field()
 
 
 class SessionCreateSerializer(TimesSerializer):
@@ -105,7 +117,7 @@ class RecurrenceSerializer(serializers.Serializer):
         help_text=_("Jours de la semaine : 0 = lundi … 6 = dimanche."),
     )
     times = TimeRangeSerializer(many=True, allow_empty=True)
-    capacity = serializers.IntegerField()
+    capacity = capacity_field()
 
 
 class CreatedSessionsSerializer(serializers.Serializer):
@@ -118,6 +130,7 @@ class SessionListView(PlanningView):
     sold and free seats. POST: one session (PL-1)."""
 
     serializer_class = SessionSerializer
+    not_found_from_input = ("GET",)  # ?product= of another structure
 
     def get_queryset(self):
         filters = SessionFilterSerializer(data=self.request.query_params)
@@ -245,7 +258,7 @@ class SessionDetailView(PlanningView):
 
 
 class CapacitySerializer(serializers.Serializer):
-    capacity = serializers.IntegerField()
+    capacity = capacity_field()
 
 
 class SessionCapacityView(PlanningView):

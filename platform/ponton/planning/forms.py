@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponton.planning import selectors
+from ponton.planning.services import capacity_refusal
+from ponton.web.bounds import date_refusal
 
 if TYPE_CHECKING:
     from ponton.catalogue.models import Product
@@ -138,10 +140,18 @@ class SessionRowForm(forms.Form):
     )
     capacity = forms.IntegerField(label=_("Nombre de places"))
 
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        refusal = date_refusal(day)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return day
+
     def clean_capacity(self) -> int:
         capacity = self.cleaned_data["capacity"]
-        if capacity < 0:
-            raise forms.ValidationError(_("Le nombre de places ne peut pas être négatif."))
+        refusal = capacity_refusal(capacity)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return capacity
 
     def clean(self):

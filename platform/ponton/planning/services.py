@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from ponton.catalogue.models import Product, Site
 from ponton.planning.models import Session
 from ponton.planning.selectors_holidays import public_holidays
+from ponton.web.bounds import CAPACITY_MAX, date_refusal
 
 SessionSpec = tuple[dt.datetime, dt.datetime, int]  # (starts_at, ends_at, capacity)
 
@@ -29,16 +30,39 @@ def _check_product(product: Product) -> None:
         raise PlanningError(_("Seule une activité peut avoir des séances."), "product")
 
 
+def _check_day(day: dt.date, field: str) -> None:
+    refusal = date_refusal(day)
+    if refusal:
+        raise PlanningError(refusal, field)
+
+
 def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValueError("session times must be timezone-aware")
+    # Compared in UTC first: a date near year 1 or 9999 has no local time to ask for.
+    _check_day(starts_at.astimezone(dt.UTC).date(), "starts_at")
+    _check_day(ends_at.astimezone(dt.UTC).date(), "ends_at")
     if ends_at <= starts_at:
         raise PlanningError(_("La fin doit être après le début."), "ends_at")
 
 
-def _check_capacity(capacity: int) -> None:
+def capacity_refusal(capacity: int) -> str | None:
+    """Why a session may not have `capacity` places (French), or None: 1 to CAPACITY_MAX."""
     if capacity < 0:
-        raise PlanningError(_("Le nombre de places ne peut pas être négatif."), "capacity")
+        return _("Le nombre de places ne peut pas être négatif.")
+    if capacity < 1:
+        return _("Une séance a au moins 1 place.")
+    if capacity > CAPACITY_MAX:
+        return _("Une séance a au plus %(max)s places.") % {
+            "max": f"{CAPACITY_MAX:,}".replace(",", " ")
+        }
+    return None
+
+
+def _check_capacity(capacity: int) -> None:
+    refusal = capacity_refusal(capacity)
+    if refusal:
+        raise PlanningError(refusal, "capacity")
 
 
 def _build(*, product: Product, site: Site | None, specs: Iterable[SessionSpec]) -> list[Session]:
@@ -98,6 +122,8 @@ def recurrence_specs(
         raise PlanningError(_("La fin de la période doit être après son début."), "end_date")
     if not times:
         raise PlanningError(_("Indiquez au moins un horaire."), "times")
+    _check_day(start_date, "start_date")
+    _check_day(end_date, "end_date")
     _check_capacity(capacity)
     zone = timezone.get_current_timezone()
     skipped = public_holidays(start=start_date, end=end_date) if skip_holidays else {}
@@ -171,9 +197,39 @@ def session_set_capacity(*, session: Session, capacity: int) -> Session:
     return session
 
 
+def _recorded_on(session_ids: list[int]) -> str:
+    """The orders and quotes whose lines name these sessions, as a French list ("le devis
+    DE-2026-00001 et la commande CO-2026-00002"), empty when none does.
+
+    With no seat sold, such lines are a quote's or cancelled ones. They stay as they are: a
+    quote may still become an order on its session, a cancelled line keeps its history (and may
+    be on an issued invoice), so a session they name is not deleted. The lines are reached
+    through the reverse relation: planning does not import sales (sales imports planning)."""
+    line_model = Session._meta.get_field("order_lines").related_model
+    assert not isinstance(line_model, str)  # a resolved model once the apps are loaded
+    lines = line_model._default_manager
+    orders = list(
+        lines.filter(session_id__in=session_ids)
+        .values_list("order__number", "order__status")
+        .distinct()
+        .order_by("order__number")
+    )
+    names = [
+        (_("le devis %(number)s") if status == "quote" else _("la commande %(number)s"))
+        % {"number": number}
+        for number, status in orders[:5]
+    ]
+    if len(orders) > 5:
+        names[-1] += " …"
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s et %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
 @transaction.atomic
 def session_delete(*, session: Session) -> None:
-    """PL-2: delete a session, refused once seats are sold."""
+    """PL-2: delete a session, refused once seats are sold, and while an order or a quote
+    names it (a quote's lines, cancelled lines: see `_recorded_on`)."""
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.sold:
         raise PlanningError(
@@ -184,6 +240,12 @@ def session_delete(*, session: Session) -> None:
             )
             % {"sold": locked.sold}
         )
+    orders = _recorded_on([locked.pk])
+    if orders:
+        raise PlanningError(
+            _("Impossible de supprimer cette séance : elle figure sur %(orders)s.")
+            % {"orders": orders}
+        )
     locked.delete()
 
 
@@ -191,6 +253,7 @@ def session_delete(*, session: Session) -> None:
 def sessions_delete_date(*, product: Product, day: dt.date) -> int:
     """PL-2: delete every session of an activity on one date (structure's time zone); refused,
     deleting nothing, when a seat is sold on one of them. Returns the number deleted."""
+    _check_day(day, "date")
     zone = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     sessions = list(
@@ -211,6 +274,12 @@ def sessions_delete_date(*, product: Product, day: dt.date) -> int:
                 sold,
             )
             % {"sold": sold}
+        )
+    orders = _recorded_on([s.pk for s in sessions])
+    if orders:
+        raise PlanningError(
+            _("Impossible de supprimer cette date : ses séances figurent sur %(orders)s.")
+            % {"orders": orders}
         )
     Session.objects.filter(pk__in=[s.pk for s in sessions]).delete()
     return len(sessions)

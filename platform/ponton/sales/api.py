@@ -31,7 +31,16 @@ from ponton.planning.models import Session
 from ponton.sales import selectors
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.sales.services import Actor, LineRequest, SaleError, order_create, quote_order
-from ponton.web.api import ApiPagination, FieldsBuiltOnce, field_error
+from ponton.web.api import (
+    ID_MAX,
+    ApiPagination,
+    FieldsBuiltOnce,
+    column_char,
+    column_decimal,
+    column_integer,
+    field_error,
+)
+from ponton.web.bounds import NOTE_MAX_LENGTH, QUANTITY_MAX
 
 
 def actor_of(request) -> Actor:
@@ -60,7 +69,14 @@ class RelatedId(serializers.IntegerField):
 
     def __init__(self, model, **kwargs):
         self.model = model
-        super().__init__(**kwargs)
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def note_field() -> serializers.CharField:
+    """A note of the order's history: as long as the Club Manager's note field allows."""
+    return serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
+    )
 
 
 class LineInSerializer(serializers.Serializer):
@@ -71,19 +87,17 @@ class LineInSerializer(serializers.Serializer):
     session = RelatedId(Session, required=False, allow_null=True)
     rate = RelatedId(Rate, required=False, allow_null=True)
     consumer = RelatedId(Customer, required=False, allow_null=True)
-    quantity = serializers.IntegerField(default=1)
-    label = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.label
-        required=False, allow_blank=True, default=""
+    quantity = column_integer(OrderLine, "quantity", default=1, min_value=1, max_value=QUANTITY_MAX)
+    label = column_char(  # type: ignore[assignment]  # a field named like Field.label
+        OrderLine, "label", required=False, allow_blank=True, default=""
     )
-    unit_price = serializers.DecimalField(
-        max_digits=10, decimal_places=2, required=False, allow_null=True
+    unit_price = column_decimal(OrderLine, "unit_price", required=False, allow_null=True)
+    vat_rate = column_decimal(OrderLine, "vat_rate", required=False, allow_null=True)
+    accounting_code = column_char(
+        OrderLine, "accounting_code", required=False, allow_blank=True, default=""
     )
-    vat_rate = serializers.DecimalField(
-        max_digits=4, decimal_places=2, required=False, allow_null=True
-    )
-    accounting_code = serializers.CharField(required=False, allow_blank=True, default="")
     answers = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+        child=serializers.CharField(allow_blank=True, max_length=NOTE_MAX_LENGTH),
         required=False,
         default=dict,
         help_text="Réponses aux champs personnalisés du produit, par libellé du champ.",
@@ -138,23 +152,27 @@ class BasketInSerializer(serializers.Serializer):
 
 class OrderInSerializer(BasketInSerializer):
     quote = serializers.BooleanField(default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = note_field()
 
 
 class PaymentInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Payment.Kind.choices, default=Payment.Kind.PAYMENT)
     method = serializers.ChoiceField(choices=Payment.Method.choices)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = column_decimal(Payment, "amount")
     received_on = serializers.DateField(required=False, allow_null=True)
-    cheque_bank = serializers.CharField(required=False, allow_blank=True, default="")
-    cheque_number = serializers.CharField(required=False, allow_blank=True, default="")
-    cheque_issuer = serializers.CharField(required=False, allow_blank=True, default="")
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    cheque_bank = column_char(Payment, "cheque_bank", required=False, allow_blank=True, default="")
+    cheque_number = column_char(
+        Payment, "cheque_number", required=False, allow_blank=True, default=""
+    )
+    cheque_issuer = column_char(
+        Payment, "cheque_issuer", required=False, allow_blank=True, default=""
+    )
+    reference = column_char(Payment, "reference", required=False, allow_blank=True, default="")
 
 
 class SaleInSerializer(BasketInSerializer):
     payments = PaymentInSerializer(many=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = note_field()
 
 
 class OrderLineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -203,7 +221,7 @@ class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 class DocumentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     due = serializers.SerializerMethodField()
     corrects: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -269,13 +287,22 @@ class OrderDetailSerializer(OrderSerializer):
 
 class InvoiceInSerializer(serializers.Serializer):
     lines = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Lignes à facturer"
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        help_text="Lignes à facturer",
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = note_field()
 
 
 class CancelInSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = note_field()
+
+
+class CancelOutSerializer(serializers.Serializer):
+    line = OrderLineSerializer(help_text="La ligne, désormais « annulé ».")
+    credit_note = DocumentSerializer(
+        allow_null=True, help_text="L'avoir émis ; null quand la ligne n'était pas facturée."
+    )
 
 
 class SaleOutSerializer(serializers.Serializer):
@@ -302,7 +329,7 @@ class OrderListView(SalesView):
         status_filter = self.request.query_params.get("status")
         if status_filter in Order.Status.values:
             queryset = queryset.filter(status=status_filter)
-        query = self.request.query_params.get("q", "").strip()
+        query = self.request.query_params.get("q", "")[:100].strip()
         if query:
             queryset = queryset.filter(
                 Q(number__icontains=query)
@@ -395,11 +422,12 @@ class InvoiceView(SalesView):
 
 
 class LineCancelView(SalesView):
-    """POST: "Annuler" a line; answers the credit note (null when the line was not invoiced)."""
+    """POST: "Annuler" a line; answers the line and its credit note (null when the line was not
+    invoiced)."""
 
-    serializer_class = DocumentSerializer
+    serializer_class = CancelOutSerializer
 
-    @extend_schema(request=CancelInSerializer, responses=DocumentSerializer)
+    @extend_schema(request=CancelInSerializer, responses=CancelOutSerializer)
     def post(self, request, order_id: int, line_id: int):
         order = selectors.access_order(order_id=order_id)
         line = order.lines.filter(pk=line_id).first()
@@ -416,7 +444,8 @@ class LineCancelView(SalesView):
             )
         except BillingError as exc:
             raise _refused(exc) from exc
-        return Response(DocumentSerializer(credit_note).data if credit_note else None)
+        line.refresh_from_db()
+        return Response(CancelOutSerializer({"line": line, "credit_note": credit_note}).data)
 
 
 class DocumentDetailView(SalesView):
@@ -434,6 +463,7 @@ class PaymentListView(SalesView):
     remboursement"."""
 
     serializer_class = PaymentSerializer
+    pagination_class = None  # type: ignore[assignment]  # a document's few payments: a plain list
 
     def _document(self, document_id: int) -> Document:
         document = Document.objects.filter(pk=document_id).first()
@@ -441,6 +471,7 @@ class PaymentListView(SalesView):
             raise Http404
         return document
 
+    @extend_schema(responses=PaymentSerializer(many=True))
     def get(self, request, document_id: int):
         document = self._document(document_id)
         return Response(PaymentSerializer(document.payments.all(), many=True).data)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ponton.billing.money import money
 from ponton.catalogue.models import VAT_RATES, CustomField, Product, Rate
 from ponton.planning.models import Session
+from ponton.web.bounds import NOTE_MAX_LENGTH
 
 VAT_CHOICES = [
     (rate, label)
@@ -150,7 +151,7 @@ class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note (facultatif)"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ponton.billing.money import cents
+from ponton.billing.money import cents, money
 from ponton.billing.numbering import next_number
 from ponton.catalogue.models import VAT_RATES, Product, Rate, StockPool
 from ponton.catalogue.services import stock_take
@@ -26,6 +26,10 @@ from ponton.customers.models import Customer
 from ponton.planning.models import Session
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.web.batches import TransactionBatch
+from ponton.web.bounds import QUANTITY_MAX, TOTAL_MAX
+
+LABEL_MAX: int = OrderLine._meta.get_field("label").max_length or 0
+CODE_MAX: int = OrderLine._meta.get_field("accounting_code").max_length or 0
 
 
 class SaleError(Exception):
@@ -102,12 +106,25 @@ def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime
 
     if line.quantity is None or line.quantity < 1:
         refuse(_("La quantité doit être d'au moins 1."))
+    if line.quantity > QUANTITY_MAX:
+        refuse(
+            _("La quantité ne peut pas dépasser %(max)s.")
+            % {"max": f"{QUANTITY_MAX:,}".replace(",", " ")}
+        )
     if line.discount < 0:
         refuse(_("La remise ne peut pas être négative."))
     product = line.product
     if product is None:
         if not line.label.strip():
             refuse(_("Donnez une désignation à la ligne libre."))
+        if len(line.label) > LABEL_MAX:
+            refuse(
+                _("La désignation ne doit pas dépasser %(max)s caractères.") % {"max": LABEL_MAX}
+            )
+        if len(line.accounting_code) > CODE_MAX:
+            refuse(
+                _("Le code comptable ne doit pas dépasser %(max)s caractères.") % {"max": CODE_MAX}
+            )
         if line.unit_price is None or line.unit_price < 0:
             refuse(_("Le montant de la ligne libre ne peut pas être négatif."))
         if line.vat_rate is None or Decimal(line.vat_rate) not in {Decimal(r) for r in VAT_RATES}:
@@ -430,6 +447,10 @@ def order_prepare(
     else:
         state = OrderLine.State.INVOICED if invoiced_at_once else OrderLine.State.ORDERED
     built = _build_lines(order=None, requests=lines, state=state)
+    if sum((line.total for line in built), Decimal(0)) > TOTAL_MAX:
+        raise SaleError(
+            _("Le total de la commande ne peut pas dépasser %(max)s €.") % {"max": money(TOTAL_MAX)}
+        )
     if not quote:
         _hold(built)
     series = Order.Status.QUOTE if quote else Order.Status.ORDER

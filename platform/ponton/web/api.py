@@ -13,6 +13,7 @@ import copy
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import LimitOffsetPagination
@@ -24,6 +25,24 @@ class ApiPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+
+    def _parameter(self, request, name: str, default):
+        """`?limit=`/`?offset=`: a whole number, or a 400 (DRF would silently ignore it)."""
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise serializers.ValidationError(
+                {name: [gettext("Indiquez un nombre entier positif ou nul.")]}
+            )
+        return int(raw)
+
+    def get_limit(self, request):
+        limit = self._parameter(request, self.limit_query_param, self.default_limit)
+        return min(max(limit, 1), self.max_limit) if limit else self.default_limit
+
+    def get_offset(self, request):
+        return self._parameter(request, self.offset_query_param, 0)
 
 
 class FieldsBuiltOnce:
@@ -99,3 +118,44 @@ class FormSerializer(serializers.Serializer):
                 }
             )
         return form.cleaned_data
+
+
+# --- Input bounded by the columns it goes to (issue 11) --------------------------------------
+
+
+def _column(model, name: str):
+    return model._meta.get_field(name)
+
+
+def column_char(model, name: str, **kwargs) -> serializers.CharField:
+    """A text field accepting at most what the column `model.name` holds."""
+    kwargs.setdefault("max_length", _column(model, name).max_length)
+    return serializers.CharField(**kwargs)
+
+
+def column_integer(model, name: str, **kwargs) -> serializers.IntegerField:
+    """An integer field within the range of the column `model.name` (PostgreSQL integer,
+    positive or not); `min_value`/`max_value` narrow it further."""
+    from django.db import connection
+
+    field = _column(model, name)
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    kwargs["min_value"] = max(kwargs.get("min_value", low), low)
+    kwargs["max_value"] = min(kwargs.get("max_value", high), high)
+    return serializers.IntegerField(**kwargs)
+
+
+def column_decimal(model, name: str, **kwargs) -> serializers.DecimalField:
+    """A decimal field with the digits of the column `model.name`."""
+    field = _column(model, name)
+    return serializers.DecimalField(
+        max_digits=field.max_digits, decimal_places=field.decimal_places, **kwargs
+    )
+
+
+# An id of a row: a positive PostgreSQL bigint.
+ID_MAX = 9_223_372_036_854_775_807
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)

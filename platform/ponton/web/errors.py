@@ -8,7 +8,7 @@ the templates and the static URL.
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -48,6 +48,10 @@ def csrf_failure(request, reason=""):
 
 
 def not_found(request, exception=None):
+    # Under /api/ a path that matches no endpoint (an id that is not a number...) answers as
+    # every 404 of the API does: JSON, as its schema says.
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Pas trouvé.")}, status=404)
     return render(request, "web/404.html", status=404)
 
 

@@ -349,3 +349,97 @@ def test_a_cashier_sees_the_planning_but_cannot_change_it(
     assert cashier.post(f"{SESSIONS}{first.pk}/capacity/", {"capacity": 1}).status_code == 403
     assert cashier.delete(f"{SESSIONS}{first.pk}/").status_code == 403
     assert len(stored(structure, in_schema)) == 2
+
+
+def test_delete_refused_while_a_quote_names_the_session(club, owner_api, in_schema):
+    """PL-2 (issue 11, probe 1): DELETE /sessions/{id}/ and delete-date on a session named by
+    a quote's line (no seat sold) answer 400 with the quote's number, never a 500; nothing is
+    deleted."""
+    from ponton.sales.services import LineRequest, order_create
+    from tests.support.sales import STAFF, make_shop
+
+    structure, _owner = club
+    with in_schema(structure):
+        shop = make_shop(capacity=10)
+        quote = order_create(
+            payer=shop.payer,
+            lines=[
+                LineRequest(
+                    product=shop.activity,
+                    session=shop.session,
+                    rate=shop.child,
+                    consumer=shop.child_customer,
+                )
+            ],
+            actor=STAFF,
+            quote=True,
+        )
+        day = shop.session.starts_at.astimezone(PARIS).date().isoformat()
+    before = stored(structure, in_schema)
+    response = owner_api.delete(f"{SESSIONS}{shop.session.pk}/")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": f"Impossible de supprimer cette séance : elle figure sur le devis {quote.number}."
+    }
+    response = owner_api.post(f"{SESSIONS}delete-date/", {"product": shop.activity.pk, "date": day})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Impossible de supprimer cette date : ses séances figurent sur le devis "
+        f"{quote.number}."
+    }
+    assert stored(structure, in_schema) == before
+
+
+@pytest.mark.parametrize(
+    ("capacity", "message"),
+    [
+        (1_000_000_000_000, "Assurez-vous que cette valeur est inférieure ou égale à 2147483647."),
+        (0, "Une séance a au moins 1 place."),
+        (100_001, "Une séance a au plus 100 000 places."),
+    ],
+    ids=["out-of-integer", "zero", "above-max"],
+)
+def test_absurd_capacities_are_400(club, two_sessions, owner_api, in_schema, capacity, message):
+    """PL-1, PL-2 (issue 11, probes 2 and 8): a capacity an integer cannot hold, 0 or above
+    100 000 places: 400 with a French message on `capacity` (never a 500), for a new session
+    and a change of capacity; nothing changes."""
+    structure, _owner = club
+    first, _second = two_sessions
+    before = stored(structure, in_schema)
+    changed = owner_api.post(f"{SESSIONS}{first.pk}/capacity/", {"capacity": capacity})
+    assert (changed.status_code, changed.json()) == (400, {"capacity": [message]})
+    created = owner_api.post(
+        SESSIONS,
+        {
+            "product": first.product_id,
+            "starts_at": "2026-07-06T14:00:00+02:00",
+            "ends_at": "2026-07-06T16:00:00+02:00",
+            "capacity": capacity,
+        },
+    )
+    assert (created.status_code, created.json()) == (400, {"capacity": [message]})
+    assert stored(structure, in_schema) == before
+
+
+@pytest.mark.parametrize("starts", ["9999-07-06T10:00:00+02:00", "0522-07-12T04:58:13+00:00"])
+def test_sessions_outside_the_date_window_are_400(
+    club, two_sessions, owner_api, in_schema, starts, monkeypatch
+):
+    """PL-1, PL-2 (issue 11, probe 8): a session in year 9999 or moved to 0522 is refused (400,
+    French, on `starts_at`), created or moved; nothing changes."""
+    from ponton.web import bounds
+
+    monkeypatch.setattr(bounds.timezone, "localdate", lambda: dt.date(2026, 12, 2))
+    structure, _owner = club
+    first, _second = two_sessions
+    before = stored(structure, in_schema)
+    ends = starts.replace("T10:", "T12:").replace("T04:", "T06:")
+    expected = {"starts_at": ["La date doit être comprise entre le 02/12/2016 et le 02/12/2031."]}
+    moved = owner_api.patch(f"{SESSIONS}{first.pk}/", {"starts_at": starts, "ends_at": ends})
+    assert (moved.status_code, moved.json()) == (400, expected)
+    created = owner_api.post(
+        SESSIONS,
+        {"product": first.product_id, "starts_at": starts, "ends_at": ends, "capacity": 8},
+    )
+    assert (created.status_code, created.json()) == (400, expected)
+    assert stored(structure, in_schema) == before

@@ -121,7 +121,9 @@ def test_complete_sale_in_one_call_and_cancel(api, club, shop):
     assert sale["invoice"]["due"] == "0.00" and sale["payments"][0]["method"] == "card"
     line_id = sale["order"]["lines"][0]["id"]
     credit = client.post(f"/api/v1/orders/{sale['order']['id']}/lines/{line_id}/cancel/", {})
-    assert credit.status_code == 200 and credit.json()["number"].startswith("AV-")
+    assert credit.status_code == 200 and credit["Content-Type"] == "application/json"
+    assert credit.json()["credit_note"]["number"].startswith("AV-")
+    assert credit.json()["line"]["state"] == "cancelled"
     refused = client.post(
         "/api/v1/sales/",
         {
@@ -402,3 +404,23 @@ def test_associated_products_and_custom_fields_are_checked_in_a_complete_sale(ap
     assert refused.json() == {"lines": {"0": ["Répondez à « Taille »."]}}
     with schema_context(structure.schema_name):
         assert Order.objects.count() == 2
+
+
+def test_cancel_an_uninvoiced_line_answers_json(api, club, shop):
+    """OR-4 (issue 11, probe 10): cancelling a line that was not invoiced answers JSON as the
+    schema says: the cancelled line and no credit note (not an empty body)."""
+    structure, owner = club
+    client = api(structure, owner)
+    order = client.post(
+        "/api/v1/orders/", {"payer": shop.payer.pk, "lines": [activity_line(shop)]}
+    ).json()
+    line_id = order["lines"][0]["id"]
+    response = client.post(f"/api/v1/orders/{order['id']}/lines/{line_id}/cancel/", {})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["credit_note"] is None
+    assert (body["line"]["id"], body["line"]["state"]) == (line_id, "cancelled")
+    with schema_context(structure.schema_name):
+        assert Session.objects.get(pk=shop.session.pk).sold == 0
+        assert Document.objects.count() == 0

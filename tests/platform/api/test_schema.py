@@ -64,3 +64,43 @@ def test_the_schema_generates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/sessions/recurrence/" in yaml.safe_load(out.read_text())["paths"]
+
+
+def _documented_endpoints() -> dict[str, set[str]]:
+    """The endpoints table of docs/api.md: {path with {} for ids: methods}. A row names one
+    path, then others relative to it (`products/{id}/publish/`, `unpublish/`: the last segment
+    replaced); "GET, POST / DELETE" gives each path its methods, in order."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text()
+    table = doc.split("## Endpoints", 1)[1]
+    endpoints: dict[str, set[str]] = {}
+    for row in re.findall(r"^\| (`.*?) \| ([A-Z, /]+) \|", table, re.M):
+        cell, methods = row
+        paths = re.findall(r"`([^`]+)`", cell.split(" | ")[0])
+        per_path = [set(m.strip().lower().split(", ")) for m in methods.split(" / ")]
+        first = paths[0].rstrip("/").split("/")
+        for index, path in enumerate(paths):
+            full = path if index == 0 else "/".join([*first[:-1], path])
+            key = re.sub(r"\{[^}]*\}", "{}", "/api/v1/" + full)
+            endpoints[key] = per_path[index] if len(per_path) > 1 else per_path[0]
+    return endpoints
+
+
+def test_docs_api_md_lists_what_the_schema_and_the_code_answer(club):
+    """Issue 11 (probe 10): every endpoint of docs/api.md has exactly the methods of the schema
+    (no PATCH on structure/, which answers 405), and every endpoint of the schema is listed."""
+    import re
+
+    structure, owner = club
+    schema = Client(HTTP_HOST=host_of(structure)).get("/api/v1/schema/", {"format": "json"}).json()
+    served = {
+        re.sub(r"\{[^}]*\}", "{}", path): set(operations) - {"parameters"}
+        for path, operations in schema["paths"].items()
+        if path != "/api/v1/jeton/"  # documented in its own section, Authentication
+    }
+    assert _documented_endpoints() == served
+    from tests.platform.api.conftest import ApiClient
+
+    assert ApiClient(structure, owner).patch("/api/v1/structure/", {}).status_code == 405

@@ -64,11 +64,11 @@ def test_add_one_and_several_sessions(tenant):
         product=activity,
         sessions=[
             (at("2026-07-07", "10:00"), at("2026-07-07", "12:00"), 6),
-            (at("2026-07-05", "09:00"), at("2026-07-05", "11:00"), 0),
+            (at("2026-07-05", "09:00"), at("2026-07-05", "11:00"), 1),
         ],
     )
     assert rows() == [
-        ("Stage optimist", "2026-07-05 09:00", "11:00", 0, 0, 1),
+        ("Stage optimist", "2026-07-05 09:00", "11:00", 1, 0, 1),
         ("Stage optimist", "2026-07-06 14:00", "16:00", 8, 0, 2),
         ("Stage optimist", "2026-07-07 10:00", "12:00", 6, 0, 3),
     ]
@@ -400,3 +400,57 @@ def test_add_dates_form(tenant, client_for, make_member):
     denied = cashier_client.post(PLANNING + "ajouter/", {**data, "weekdays": ["0"]})
     assert denied.status_code == 403
     assert Session.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("starts", "capacity", "field", "message"),
+    [
+        ("2026-07-06 10:00", 0, "capacity", "Une séance a au moins 1 place."),
+        ("2026-07-06 10:00", 100_001, "capacity", "Une séance a au plus 100 000 places."),
+        (
+            "9999-07-06 10:00",
+            8,
+            "starts_at",
+            "La date doit être comprise entre le 02/12/2016 et le 02/12/2031.",
+        ),
+        (
+            "0522-07-12 04:00",
+            8,
+            "starts_at",
+            "La date doit être comprise entre le 02/12/2016 et le 02/12/2031.",
+        ),
+    ],
+    ids=["no-place", "too-many", "year-9999", "year-522"],
+)
+def test_absurd_sessions_are_refused(tenant, starts, capacity, field, message, monkeypatch):
+    """PL-1, PL-2 (issue 11, probe 8): at least 1 place, at most 100 000, dates within 10 years
+    back and 5 ahead of today; refused when added, moved, or given that capacity; nothing
+    changes."""
+    from ponton.web import bounds
+
+    monkeypatch.setattr(bounds.timezone, "localdate", lambda: dt.date(2026, 12, 2))
+    activity = make_activity()
+    session = services.session_add(
+        product=activity,
+        starts_at=at("2026-07-06", "10:00"),
+        ends_at=at("2026-07-06", "12:00"),
+        capacity=8,
+    )
+    starts_at = dt.datetime.fromisoformat(starts).replace(tzinfo=dt.UTC)
+    with pytest.raises(PlanningError) as refused:
+        services.session_add(
+            product=activity,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=2),
+            capacity=capacity,
+        )
+    assert (refused.value.field, str(refused.value)) == (field, message)
+    with pytest.raises(PlanningError) as refused:
+        if field == "capacity":
+            services.session_set_capacity(session=session, capacity=capacity)
+        else:
+            services.session_move(
+                session=session, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2)
+            )
+    assert (refused.value.field, str(refused.value)) == (field, message)
+    assert rows() == [("Stage optimist", "2026-07-06 10:00", "12:00", 8, 0, 1)]

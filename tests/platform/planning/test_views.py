@@ -570,3 +570,63 @@ def test_views_query_count_does_not_grow(tenant, client_for, params, dedicated):
     _grow(1, product=activity)
     assert Session.objects.count() == 1 + 11 * 62
     assert count() == small
+
+
+def _quote_and_cancelled_order(structure, shop) -> tuple[str, str]:
+    """On `shop.session`: a quote's line and an order whose line was invoiced then cancelled
+    (a credit note): no seat sold, but both name the session."""
+    from ponton.billing.services import invoice_issue, line_cancel
+    from ponton.sales.services import LineRequest, order_create
+    from tests.support.sales import STAFF
+
+    line = LineRequest(
+        product=shop.activity, session=shop.session, rate=shop.child, consumer=shop.child_customer
+    )
+    quote = order_create(payer=shop.payer, lines=[line], actor=STAFF, quote=True)
+    order = order_create(payer=shop.payer, lines=[line], actor=STAFF)
+    ordered = order.lines.get()
+    invoice_issue(structure=structure, order=order, line_ids=[ordered.pk], actor=STAFF)
+    line_cancel(structure=structure, line=ordered, actor=STAFF)
+    return quote.number, order.number
+
+
+def test_delete_a_session_or_its_date_refused_while_a_quote_or_a_cancelled_line_names_it(
+    tenant, client_for
+):
+    """PL-2 (issue 11, probe 1): no seat sold, but a quote's line and a cancelled (credited)
+    line name the session: "Supprimer cette séance" and "Supprimer cette date" are refused with
+    the orders' numbers (no 500), and nothing changes: sessions, lines and documents."""
+    from ponton.billing.models import DocumentLine
+    from ponton.sales.models import OrderLine
+    from tests.support.sales import make_shop
+
+    structure, owner = tenant
+    shop = make_shop(capacity=10)
+    quote, order = _quote_and_cancelled_order(structure, shop)
+    assert Session.objects.get(pk=shop.session.pk).sold == 0
+    lines = list(OrderLine.objects.values_list("pk", "session_id", "state").order_by("pk"))
+    document_lines = list(DocumentLine.objects.values().order_by("pk"))
+    before = rows()
+    client = client_for(structure, owner)
+
+    refused = client.post(session_url(shop.session, "supprimer/"))
+    assert refused.status_code == 400
+    assert error_after(page(refused), f'action="{session_url(shop.session, "supprimer/")}"') == (
+        f"Impossible de supprimer cette séance : elle figure sur la commande {order} "
+        f"et le devis {quote}."
+    )
+    refused = client.post(session_url(shop.session, "supprimer-date/"))
+    assert refused.status_code == 400
+    assert "La date n'a pas été supprimée." in page(refused)
+    assert (
+        f"Impossible de supprimer cette date : ses séances figurent sur la commande {order} "
+        f"et le devis {quote}." in page(refused)
+    )
+    assert rows() == before
+    assert list(OrderLine.objects.values_list("pk", "session_id", "state").order_by("pk")) == lines
+    assert list(DocumentLine.objects.values().order_by("pk")) == document_lines
+
+    # The other session of the activity, named by no line, is deleted as before.
+    response = client.post(session_url(shop.later_session, "supprimer/"))
+    assert response.status_code == 302
+    assert not Session.objects.filter(pk=shop.later_session.pk).exists()

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from ponton.catalogue import selectors, services
 from ponton.catalogue.api.base import CatalogueView
 from ponton.catalogue.models import Promotion, Rate, Season
-from ponton.web.api import validation_error
+from ponton.web.api import column_char, column_decimal, validation_error
 
 # --- Rates (CA-2) ----------------------------------------------------------------------------
 
@@ -23,8 +23,8 @@ class RateSerializer(serializers.ModelSerializer):
 
 
 class RateWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True)
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    name = column_char(Rate, "name", allow_blank=True)
+    amount = column_decimal(Rate, "amount")
     season = serializers.PrimaryKeyRelatedField(
         queryset=Season.objects.all(), required=False, allow_null=True
     )
@@ -76,7 +76,7 @@ class SeasonSerializer(serializers.ModelSerializer):
 
 
 class SeasonWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True)
+    name = column_char(Season, "name", allow_blank=True)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
 
@@ -128,10 +128,10 @@ class PromotionSerializer(serializers.ModelSerializer):
 
 
 class PromotionWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True)
+    name = column_char(Promotion, "name", allow_blank=True)
     kind = serializers.ChoiceField(choices=Promotion.Kind.choices)
-    value = serializers.DecimalField(max_digits=10, decimal_places=2)
-    condition = serializers.CharField(required=False, allow_blank=True)
+    value = column_decimal(Promotion, "value")
+    condition = column_char(Promotion, "condition", required=False, allow_blank=True)
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
 

@@ -11,7 +11,14 @@ from rest_framework.response import Response
 from ponton.catalogue import selectors, services
 from ponton.catalogue.api.base import CatalogueView
 from ponton.catalogue.models import Category, Product, Site, StockPool
-from ponton.web.api import Refused, validation_error
+from ponton.web.api import (
+    Refused,
+    column_char,
+    column_decimal,
+    column_integer,
+    id_field,
+    validation_error,
+)
 
 # --- Products (CA-1, CA-2, CA-4) -------------------------------------------------------------
 
@@ -42,29 +49,30 @@ class ProductWriteSerializer(serializers.Serializer):
     """The fields of a product; types only: the rules (negative price, VAT rate, accounting
     code, dates...) are the service's, with its French messages."""
 
-    name = serializers.CharField(allow_blank=True)
+    name = column_char(Product, "name", allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
-    price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    vat_rate = serializers.DecimalField(max_digits=4, decimal_places=2, required=False)
-    accounting_code = serializers.CharField(required=False, allow_blank=True)
+    price = column_decimal(Product, "price")
+    vat_rate = column_decimal(Product, "vat_rate", required=False)
+    accounting_code = column_char(Product, "accounting_code", required=False, allow_blank=True)
     consumer_required = serializers.BooleanField(required=False)
     counter_only = serializers.BooleanField(required=False)
     associated_only = serializers.BooleanField(required=False)
-    min_participants = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    min_participants = column_integer(Product, "min_participants", required=False, allow_null=True)
     online_from = serializers.DateField(required=False, allow_null=True)
-    booking_opens_before_hours = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0
+    # Hours before a session: at most ten years, so that `starts_at - hours` stays a date.
+    booking_opens_before_hours = column_integer(
+        Product, "booking_opens_before_hours", required=False, allow_null=True, max_value=87_600
     )
-    booking_closes_before_hours = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0
+    booking_closes_before_hours = column_integer(
+        Product, "booking_closes_before_hours", required=False, allow_null=True, max_value=87_600
     )
-    min_quantity = serializers.IntegerField(required=False)
+    min_quantity = column_integer(Product, "min_quantity", required=False)
     include_in_mandate_sale = serializers.BooleanField(required=False)
-    operating_number = serializers.CharField(required=False, allow_blank=True)
-    barcode = serializers.CharField(required=False, allow_blank=True)
+    operating_number = column_char(Product, "operating_number", required=False, allow_blank=True)
+    barcode = column_char(Product, "barcode", required=False, allow_blank=True)
     site = serializers.PrimaryKeyRelatedField(
         queryset=Site.objects.all(), required=False, allow_null=True
     )
@@ -87,10 +95,10 @@ class ProductFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
     kind = serializers.ChoiceField(choices=Product.Kind.choices, required=False)
     status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
-    category = serializers.IntegerField(
+    category = id_field(
         required=False, help_text=_("Une catégorie ou un domaine (ses sous-domaines inclus).")
     )
-    site = serializers.IntegerField(required=False)
+    site = id_field(required=False)
 
 
 def _product_data(validated: dict, product: Product | None = None) -> services.ProductData:

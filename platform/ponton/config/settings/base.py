@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL character or non-Unicode text in a query parameter: a French 400 (web/text_guard.py).
+    "ponton.web.text_guard.QueryStringGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ponton.config.middleware.SuspendedStructureMiddleware",
@@ -228,7 +230,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ponton.accounts.api_permissions.IsStructureStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ponton.web.api_schema.ApiAutoSchema",
+    # The API takes JSON only (docs/api.md; another type: 415); bodies whose text cannot be
+    # stored (NUL, lone surrogates) are refused with a 400.
+    "DEFAULT_PARSER_CLASSES": ["ponton.web.text_guard.TextSafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
