@@ -19,36 +19,25 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.files.storage import default_storage, storages
-from django.urls import resolve
+from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
 from PIL import Image
 
 from ponton.catalogue.models import Product, Promotion
 from tests.conftest import TEST_PASSWORD
-from tests.support.files import png_bytes
+from tests.support.files import forget_media_root, png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def served_media(settings):
-    """Store uploads where the test server's /media/ route reads them: that route binds
-    MEDIA_ROOT when the URLconf is first imported, maybe under another test's settings; and
-    django-tenants' storage caches the MEDIA_ROOT it first saw, so it is rebuilt here."""
-    match = resolve("/media/x", urlconf=settings.ROOT_URLCONF)
-    settings.MEDIA_ROOT = match.kwargs["document_root"]
-    _forget_media_root()
+def served_media(settings, tmp_path):
+    """Uploads in a folder of this test's: /media/ (ponton.web.files) reads MEDIA_ROOT at each
+    request; django-tenants' storage caches the MEDIA_ROOT it first saw, so it is forgotten."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    forget_media_root()
     yield
-    _forget_media_root()
-
-
-def _forget_media_root():
-    # django-tenants' TenantFileSystemStorage keeps its cached_property relative_media_root
-    # when MEDIA_ROOT changes (its setting_changed handler passes the wrong argument).
-    storage = storages["default"]
-    for name in ("relative_media_root", "relative_media_url"):
-        vars(storage).pop(name, None)
+    forget_media_root()
 
 
 def test_creates_a_shop_product_the_way_the_seed_describes(

@@ -2,6 +2,7 @@
 
 import io
 
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfWriter
@@ -27,3 +28,12 @@ def png_upload(name: str = "logo.png") -> SimpleUploadedFile:
 
 def pdf_upload(name: str = "cgv.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
+
+
+def forget_media_root() -> None:
+    """After a test changes MEDIA_ROOT: django-tenants' TenantFileSystemStorage keeps its
+    cached_property relative_media_root (its setting_changed handler passes the wrong argument),
+    so files would be written under the old root while /media/ reads the new one."""
+    storage = storages["default"]
+    for name in ("relative_media_root", "relative_media_url"):
+        vars(storage).pop(name, None)

@@ -10,13 +10,15 @@ from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
 
 from ponton.accounts.models import Role
-from tests.support.files import pdf_bytes, png_bytes
+from tests.support.files import forget_media_root, pdf_bytes, png_bytes
 
 
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+    forget_media_root()
+    yield tmp_path
+    forget_media_root()
 
 
 @pytest.fixture
