@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from ponton.customers.services import customer_create, customer_invite
 from tests.conftest import TEST_PASSWORD
@@ -59,9 +60,9 @@ def test_customer_and_staff_talk_live(make_structure, asgi_site, new_page, smtp_
     assert staff.locator("#notification-menu-list .notif-title").first.text_content() == (
         "Nouveau message de Léa Morvan"
     )
-    staff.wait_for_function(
-        "!document.querySelector('#notification-menu-list .notif-item').classList"
-        ".contains('unread')"
+    # expect(), not wait_for_function: the Content-Security-Policy forbids eval on the page.
+    expect(staff.locator("#notification-menu-list .notif-item").first).not_to_have_class(
+        re.compile(r"\bunread\b")
     )
     assert _bell_count(staff) == bell_before
 

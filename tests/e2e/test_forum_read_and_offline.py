@@ -43,9 +43,8 @@ def _bell_count(page) -> int:
 
 
 def _wait_bell(page, count: int) -> None:
-    page.wait_for_function(
-        f"Number(document.querySelector('#notification-count').dataset.unreadCount) === {count}"
-    )
+    # A locator, not wait_for_function: the Content-Security-Policy forbids eval on the page.
+    page.locator(f'#notification-count[data-unread-count="{count}"]').wait_for(state="attached")
 
 
 @pytest.fixture
