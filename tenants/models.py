@@ -58,6 +58,16 @@ class Structure(TenantMixin):
         _("recevoir un email à chaque message client du forum"), default=False
     )
     notification_email = models.EmailField(_("email des notifications"), blank=True)
+    shop_enabled = models.BooleanField(
+        _("boutique en ligne ouverte"),
+        default=True,
+        help_text=_("Décochée, la MarketPlace affiche une page « Boutique fermée »."),
+    )
+    basket_hold_minutes = models.PositiveSmallIntegerField(
+        _("durée de réservation du panier (minutes)"),
+        default=20,
+        help_text=_("Les places mises au panier en ligne sont réservées pendant cette durée."),
+    )
 
     state = models.CharField(
         max_length=20, choices=StructureState.choices, default=StructureState.ACTIVE

@@ -20,6 +20,14 @@ class Order(models.Model):
         QUOTE = "quote", _("Devis")
         ORDER = "order", _("Commande")
 
+    class Channel(models.TextChoices):
+        """Where the order was placed (architecture.md, "Selling channels: one path")."""
+
+        MANAGER = "manager", _("Club Manager")
+        API = "api", _("API")
+        ONLINE = "online", _("en ligne")
+        TILL = "till", _("caisse")
+
     number = models.CharField(_("numéro"), max_length=20, unique=True)
     quote_number = models.CharField(_("numéro du devis"), max_length=20, blank=True)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices)
@@ -29,6 +37,9 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     created_by_id = models.PositiveBigIntegerField(null=True, blank=True)
     ordered_at = models.DateTimeField(_("commandée le"), null=True, blank=True)
+    channel = models.CharField(
+        _("canal"), max_length=10, choices=Channel.choices, default=Channel.MANAGER
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -74,8 +74,10 @@ class Actor:
     name: str = ""
 
 
-SHOP = "shop"
-MANAGER = "manager"
+SHOP = ONLINE = Order.Channel.ONLINE
+MANAGER = Order.Channel.MANAGER
+API = Order.Channel.API
+TILL = Order.Channel.TILL
 
 
 def _event(*, order: Order, actor: Actor, action: str, message: str, note: str = "", data=None):
@@ -459,6 +461,7 @@ def order_prepare(
         payer=payer,
         created_by_id=actor.account_id,
         ordered_at=None if quote else timezone.now(),
+        channel=channel,
     )
     for line in built:
         line.order = order

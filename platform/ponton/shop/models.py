@@ -1,0 +1,1 @@
+"""The MarketPlace's own tables (tenant schema)."""
