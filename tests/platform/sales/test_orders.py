@@ -122,7 +122,10 @@ def test_counter_only_and_min_quantity(shop):
     counter = published(Product.Kind.TICKET, name="Billet guichet", counter_only=True)
     with pytest.raises(SaleError, match="guichet"):
         services.order_create(
-            payer=shop.payer, lines=[LineRequest(product=counter)], actor=STAFF, channel=services.ONLINE
+            payer=shop.payer,
+            lines=[LineRequest(product=counter)],
+            actor=STAFF,
+            channel=services.ONLINE,
         )
     assert services.order_create(
         payer=shop.payer, lines=[LineRequest(product=counter)], actor=STAFF
