@@ -10,6 +10,7 @@ from ponton.web import files
 from ponton.web import views as web_views
 
 urlpatterns = [
+    path("", include("ponton.shop.urls")),
     path("", web_views.structure_home, name="structure_home"),
     path("", include("ponton.accounts.urls")),
     path("manager/", include("ponton.web.urls_manager")),
