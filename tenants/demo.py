@@ -164,15 +164,15 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
 def _demo_sales(*, structure, stage, paddle, parent, yann) -> int:
     """An order for two children, invoiced and half paid by cheque (its balance and the
     "Demande de C & P" are there to try), and a quote for two paddle outings."""
-    from ponton.billing.services import PaymentData, invoice_issue, payment_record
-    from ponton.sales.services import Actor, LineRequest, order_create
+    from ponton import selling
+    from ponton.selling import Actor, LineRequest, PaymentData
 
     actor = Actor(account_id=None, name="Démonstration")
     soon = timezone.now() + dt.timedelta(days=1)
     stage_session = stage.sessions.filter(starts_at__gt=soon).order_by("starts_at").first()
     paddle_sessions = list(paddle.sessions.filter(starts_at__gt=soon).order_by("starts_at")[:2])
     child_rate = stage.rates.get(name__startswith="Enfant")
-    order = order_create(
+    order = selling.order_place(
         payer=parent,
         lines=[
             LineRequest(product=stage, session=stage_session, rate=child_rate, consumer=child)
@@ -180,13 +180,13 @@ def _demo_sales(*, structure, stage, paddle, parent, yann) -> int:
         ],
         actor=actor,
     )
-    invoice = invoice_issue(
+    invoice = selling.invoice(
         structure=structure,
         order=order,
         line_ids=list(order.lines.values_list("pk", flat=True)),
         actor=actor,
     )
-    payment_record(
+    selling.pay(
         document=invoice,
         data=PaymentData(
             kind="payment",
@@ -198,7 +198,7 @@ def _demo_sales(*, structure, stage, paddle, parent, yann) -> int:
         ),
         actor=actor,
     )
-    order_create(
+    selling.order_place(
         payer=yann,
         lines=[LineRequest(product=paddle, session=s) for s in paddle_sessions],
         actor=actor,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from ponton import selling
 from ponton.accounts.access import staff_view
 from ponton.billing import selectors
 from ponton.billing.forms import PaymentForm
@@ -19,7 +20,6 @@ from ponton.billing.services import (
     PaymentData,
     change_message,
     payment_by_credit_note,
-    payment_record,
 )
 from ponton.sales.views_basket import actor_of
 
@@ -105,7 +105,7 @@ def _record(request, document: Document, data: dict) -> tuple[Payment, Document 
             actor=actor_of(request),
         )
         return payment, credit_note
-    payment = payment_record(
+    payment = selling.pay(
         document=document,
         data=PaymentData(
             kind=data["kind"],

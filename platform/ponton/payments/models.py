@@ -106,3 +106,43 @@ class OnlineRefund(models.Model):
 
     def __str__(self) -> str:
         return self.gateway_reference
+
+
+class OnlineCheckout(models.Model):
+    """MP-2: an online basket being paid by card. It keeps what the server priced (`lines`,
+    `amount`), who pays, the CGV accepted (with the SHA-256 of the file read), and the
+    PaymentIntent. The order, its invoice and the payment are written only when the gateway
+    confirms the payment (`ponton.selling.checkout.checkout_confirmed`), once whatever the
+    number of confirmations; a payment that cannot get its seats any more is refunded."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente du paiement")
+        PAID = "paid", _("Payée")
+        REFUNDED = "refunded", _("Remboursée")
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    basket_key = models.CharField(max_length=64, db_index=True)
+    payer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="online_checkouts"
+    )
+    lines = models.JSONField(default=list)
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
+    cgv_sha256 = models.CharField(max_length=64)
+    cgv_accepted_at = models.DateTimeField()
+    intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
+    order = models.ForeignKey(
+        "sales.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_account = models.BooleanField(default=False)
+    message = models.CharField(max_length=500, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("paiement en ligne d'un panier")
+
+    def __str__(self) -> str:
+        return self.token[:8]

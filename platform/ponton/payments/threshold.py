@@ -58,7 +58,7 @@ def min_participants_after_order(*, order: Order, actor: Actor) -> int:
                     "order"
                 )
             )
-            sales._event(
+            sales.history_add(
                 order=order,
                 actor=actor,
                 action="threshold_reached",
@@ -108,7 +108,7 @@ def _request_payment(*, lines: list[OrderLine], actor: Actor) -> int:
             payment_request_create(document=document, actor=actor)
         except PaymentsError as exc:
             # No email on the payer's card: staff see why in the order's history.
-            sales._event(
+            sales.history_add(
                 order=document.order,
                 actor=actor,
                 action="payment_request_refused",

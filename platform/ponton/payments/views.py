@@ -30,6 +30,7 @@ from ponton.payments.gateway import (
 )
 from ponton.payments.models import PaymentRequest
 from ponton.sales.services import Actor
+from ponton.selling import checkout
 
 logger = logging.getLogger("ponton.payments")
 
@@ -131,9 +132,17 @@ def stripe_webhook(request):
     """Stripe's events for this structure (the URL of the structure's host is the one set in
     its Stripe dashboard). 400 when the signature does not match: nothing recorded."""
     try:
-        outcome = services.stripe_webhook_handle(
+        event = services.stripe_webhook_verify(
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
+        intent = services.succeeded_intent(event)
+        if intent is None:
+            outcome = "ignored"
+        elif "checkout" in (intent.get("metadata") or {}):
+            # An online basket's payment (MP-2): the selling path writes the order.
+            outcome = checkout.checkout_webhook(structure=request.tenant, intent=intent)
+        else:
+            outcome = services.click_and_pay_succeeded(intent)
     except WebhookError as exc:
         logger.warning("stripe webhook refused on %s: %s", request.get_host(), exc)
         return HttpResponseBadRequest("invalid signature")

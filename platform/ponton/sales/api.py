@@ -14,23 +14,17 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from ponton import selling
 from ponton.billing import selectors as billing_selectors
 from ponton.billing.models import Document, Payment
-from ponton.billing.services import (
-    BillingError,
-    PaymentData,
-    invoice_issue,
-    line_cancel,
-    payment_record,
-)
-from ponton.billing.services.complete import sale_complete
+from ponton.billing.services import BillingError, PaymentData
 from ponton.catalogue.models import Product, Rate
 from ponton.catalogue.selectors import products_for_basket
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
 from ponton.sales import selectors
 from ponton.sales.models import Order, OrderEvent, OrderLine
-from ponton.sales.services import Actor, LineRequest, SaleError, order_create, quote_order
+from ponton.sales.services import API, Actor, LineRequest, SaleError
 from ponton.web.api import (
     ID_MAX,
     ApiPagination,
@@ -357,12 +351,13 @@ class OrderListView(SalesView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            order = order_create(
+            order = selling.order_place(
                 payer=data["payer"],
                 lines=_lines(data["lines"]),
                 actor=actor_of(request),
                 quote=data["quote"],
                 note=data["note"],
+                channel=API,
             )
         except SaleError as exc:
             raise _refused(exc) from exc
@@ -386,7 +381,7 @@ class QuoteOrderView(SalesView):
     def post(self, request, order_id: int):
         order = selectors.access_order(order_id=order_id)
         try:
-            order = quote_order(order=order, actor=actor_of(request))
+            order = selling.quote_to_order(order=order, actor=actor_of(request))
         except SaleError as exc:
             raise _refused(exc) from exc
         return Response(OrderDetailSerializer(order).data)
@@ -409,7 +404,7 @@ class InvoiceView(SalesView):
                 order.lines.filter(state=OrderLine.State.ORDERED).values_list("pk", flat=True)
             )
         try:
-            document = invoice_issue(
+            document = selling.invoice(
                 structure=request.tenant,
                 order=order,
                 line_ids=line_ids,
@@ -436,7 +431,7 @@ class LineCancelView(SalesView):
         body = CancelInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            credit_note = line_cancel(
+            credit_note = selling.line_cancel(
                 structure=request.tenant,
                 line=line,
                 actor=actor_of(request),
@@ -482,7 +477,7 @@ class PaymentListView(SalesView):
         body = PaymentInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            payment = payment_record(
+            payment = selling.pay(
                 document=document, data=PaymentData(**body.validated_data), actor=actor_of(request)
             )
         except BillingError as exc:
@@ -502,13 +497,14 @@ class SaleView(SalesView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            sale = sale_complete(
+            sale = selling.sale_complete(
                 structure=request.tenant,
                 payer=data["payer"],
                 lines=_lines(data["lines"]),
                 payments=[PaymentData(**p) for p in data["payments"]],
                 actor=actor_of(request),
                 note=data["note"],
+                channel=API,
             )
         except (SaleError, BillingError) as exc:
             raise _refused(exc) from exc

@@ -40,6 +40,9 @@ class Order(models.Model):
     channel = models.CharField(
         _("canal"), max_length=10, choices=Channel.choices, default=Channel.MANAGER
     )
+    # MP-2: the structure's CGV accepted online, and the SHA-256 of the file accepted.
+    cgv_accepted_at = models.DateTimeField(_("CGV acceptées le"), null=True, blank=True)
+    cgv_sha256 = models.CharField(_("empreinte des CGV acceptées"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -129,3 +132,53 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.action}"
+
+
+class Basket(models.Model):
+    """An online basket (MP-1): its held lines count as taken for everyone else until
+    `expires_at`; then they are released (`ponton.selling.holds`), by a periodic task or by
+    whoever looks at the basket first. The browser keeps only the basket's key."""
+
+    key = models.CharField(max_length=64, unique=True)
+    account_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("réservé jusqu'à"), null=True, blank=True)
+    expired_notice = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("panier en ligne")
+        indexes = [models.Index(fields=["expires_at"], name="sales_basket_expiry")]
+
+    def __str__(self) -> str:
+        return self.key[:8]
+
+
+class BasketLine(models.Model):
+    """A line of an online basket: a product (with its session and rate for an activity), the
+    seats or stock it holds while `held`. A mandatory associated product points to the line it
+    was added for (`parent`): it goes with it and cannot be removed alone."""
+
+    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="basket_lines"
+    )
+    rate = models.ForeignKey(
+        "catalogue.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantité"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="mandatory_lines"
+    )
+    held = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["basket", "id"]
+        verbose_name = _("ligne de panier en ligne")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_basket_line_quantity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.basket} · {self.product_id}"

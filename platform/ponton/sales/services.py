@@ -80,7 +80,9 @@ API = Order.Channel.API
 TILL = Order.Channel.TILL
 
 
-def _event(*, order: Order, actor: Actor, action: str, message: str, note: str = "", data=None):
+def history_add(
+    *, order: Order, actor: Actor, action: str, message: str, note: str = "", data=None
+):
     """A line of the order's history (OR-3); inside `history_batch()`, written at its end."""
     event = OrderEvent(
         order=order,
@@ -102,7 +104,17 @@ history_batch: TransactionBatch[OrderEvent] = TransactionBatch(
 INSERT."""
 
 
-def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime) -> None:
+def line_check(
+    index: int,
+    line: LineRequest,
+    *,
+    channel: str,
+    now: dt.datetime,
+    consumer_named_later: bool = False,
+) -> None:
+    """Every rule of one basket line but availability; `consumer_named_later`: the online
+    basket names participants at checkout, so a missing consumer is not refused yet."""
+
     def refuse(message: str) -> NoReturn:
         raise SaleError(message, line=index)
 
@@ -140,7 +152,7 @@ def _check_line(index: int, line: LineRequest, *, channel: str, now: dt.datetime
         refuse(_("« %(name)s » se vend uniquement au guichet.") % {"name": product.name})
     if product.associated_only and not line.added_as_mandatory:
         refuse(_("« %(name)s » se vend uniquement comme produit associé.") % {"name": product.name})
-    if product.consumer_required and line.consumer is None:
+    if product.consumer_required and line.consumer is None and not consumer_named_later:
         refuse(_("Choisissez le consommateur de « %(name)s ».") % {"name": product.name})
     if line.rate is not None and line.rate.product_id != product.pk:
         refuse(_("Ce tarif n'est pas un tarif de « %(name)s ».") % {"name": product.name})
@@ -180,11 +192,14 @@ def _may_have(product: Product | None, flag: str) -> TypeGuard[Product]:
     return product is not None and getattr(product, flag, True)
 
 
-def _with_mandatory(lines: list[LineRequest], today: dt.date) -> list[LineRequest]:
-    """Add the mandatory associated products of each line that does not already hold them."""
+def with_mandatory(
+    lines: list[LineRequest], today: dt.date, *, present: set[int] | None = None
+) -> list[LineRequest]:
+    """Add the mandatory associated products of each line that does not already hold them
+    (nor `present`: the products already in the basket)."""
     from ponton.catalogue.selectors import mandatory_associations
 
-    present = {line.product.pk for line in lines if line.product is not None}
+    present = {line.product.pk for line in lines if line.product is not None} | (present or set())
     result = list(lines)
     product_ids = [
         line.product.pk for line in lines if _may_have(line.product, "has_mandatory_associations")
@@ -214,7 +229,7 @@ def _with_mandatory(lines: list[LineRequest], today: dt.date) -> list[LineReques
     return result
 
 
-def _check_min_quantities(lines: list[LineRequest]) -> None:
+def check_min_quantities(lines: list[LineRequest]) -> None:
     totals: Tally[int] = Tally()
     products = {}
     for line in lines:
@@ -234,7 +249,7 @@ def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
     """label, rate name, unit price, VAT rate, accounting code of a checked line."""
     product = line.product
     if product is None:
-        # A free line: `_check_line` refused it without an amount or a VAT rate.
+        # A free line: `line_check` refused it without an amount or a VAT rate.
         assert line.unit_price is not None and line.vat_rate is not None
         return (
             line.label.strip(),
@@ -260,7 +275,7 @@ def stock_release(*, pool_id: int, quantity: int) -> None:
     StockPool.objects.filter(pk=pool_id).update(sold=F("sold") - quantity)
 
 
-def _hold(lines: list[OrderLine]) -> None:
+def seats_take(lines: list[OrderLine]) -> None:
     """Take the seats and stock of `lines`, sessions and pools in id order (no deadlock)."""
     seats: Tally[int] = Tally()
     stock: Tally[int] = Tally()
@@ -292,9 +307,7 @@ def release(*, line: OrderLine) -> None:
         stock_release(pool_id=line.product.stock_pool_id, quantity=line.quantity)
 
 
-def _build_lines(
-    *, order: Order | None, requests: list[LineRequest], state: str
-) -> list[OrderLine]:
+def lines_build(*, order: Order | None, requests: list[LineRequest], state: str) -> list[OrderLine]:
     built = []
     for position, request in enumerate(requests, start=1):
         label, rate_name, unit_price, vat_rate, code = _price(request)
@@ -337,10 +350,10 @@ def check_basket(
     if not lines:
         raise SaleError(_("Le panier est vide."))
     now = timezone.now()
-    lines = _with_mandatory(lines, timezone.localdate())
+    lines = with_mandatory(lines, timezone.localdate())
     for index, line in enumerate(lines):
-        _check_line(index, line, channel=channel, now=now)
-    _check_min_quantities(lines)
+        line_check(index, line, channel=channel, now=now)
+    check_min_quantities(lines)
     _check_required_answers(lines)
     return lines
 
@@ -372,12 +385,10 @@ def _check_required_answers(lines: list[LineRequest]) -> None:
 
 @dataclass(frozen=True)
 class Placed:
-    """What `order_write` wrote: the order, its lines (as written), and whether a minimum
-    participants threshold was looked at (OR-10), which may have invoiced lines already."""
+    """What `order_write` wrote: the order and its lines (as written)."""
 
     order: Order
     lines: list[OrderLine]
-    threshold_checked: bool
 
 
 @transaction.atomic
@@ -391,7 +402,8 @@ def order_create(
     note: str = "",
 ) -> Order:
     """OR-1: "Commander" (an order, seats and stock taken) or "Devis" (a quote, nothing
-    taken). Whole or not at all."""
+    taken). Whole or not at all. The sales step only: callers sell through
+    `ponton.selling.order_place`, which adds the minimum participants threshold (OR-10)."""
     return order_write(
         payer=payer, lines=lines, actor=actor, quote=quote, channel=channel, note=note
     ).order
@@ -413,8 +425,7 @@ def order_write(
     series = prepared.order.status
     number = next_number(series=series, year=timezone.localdate().year)
     order = order_save(prepared=prepared, number=number, actor=actor, note=note)
-    threshold_checked = not quote and _after_order(order=order, lines=prepared.lines, actor=actor)
-    return Placed(order=order, lines=prepared.lines, threshold_checked=threshold_checked)
+    return Placed(order=order, lines=prepared.lines)
 
 
 @dataclass(frozen=True)
@@ -448,13 +459,13 @@ def order_prepare(
         state = OrderLine.State.QUOTED
     else:
         state = OrderLine.State.INVOICED if invoiced_at_once else OrderLine.State.ORDERED
-    built = _build_lines(order=None, requests=lines, state=state)
+    built = lines_build(order=None, requests=lines, state=state)
     if sum((line.total for line in built), Decimal(0)) > TOTAL_MAX:
         raise SaleError(
             _("Le total de la commande ne peut pas dépasser %(max)s €.") % {"max": money(TOTAL_MAX)}
         )
     if not quote:
-        _hold(built)
+        seats_take(built)
     series = Order.Status.QUOTE if quote else Order.Status.ORDER
     order = Order(
         status=series,
@@ -478,7 +489,7 @@ def order_save(*, prepared: Prepared, number: str, actor: Actor, note: str = "")
         message = _("Devis %(number)s créé.") % {"number": order.number}
     else:
         message = _("Commande %(number)s créée.") % {"number": order.number}
-    _event(order=order, actor=actor, action="created", message=message, note=note)
+    history_add(order=order, actor=actor, action="created", message=message, note=note)
     return order
 
 
@@ -493,22 +504,11 @@ def on_threshold_sessions(lines: list[OrderLine] | list[LineRequest]) -> bool:
     )
 
 
-def _after_order(*, order: Order, lines: list[OrderLine], actor: Actor) -> bool:
-    """OR-10: the minimum participants threshold of the sessions booked (payments app;
-    imported here because payments depends on sales, not the reverse). Nothing to read when
-    no line is on a session of a product with a threshold (the common case): False."""
-    if not on_threshold_sessions(lines):
-        return False
-    from ponton.payments.threshold import min_participants_after_order
-
-    min_participants_after_order(order=order, actor=actor)
-    return True
-
-
 @transaction.atomic
 def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
     """OR-2: "Commander" on a quote: availability checked again, seats and stock taken, the
-    quote becomes an order with its own number."""
+    quote becomes an order with its own number (callers: `ponton.selling.quote_to_order`,
+    which adds OR-10)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.QUOTE:
         raise SaleError(_("Ce devis a déjà été commandé."))
@@ -529,8 +529,8 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
     ]
     now = timezone.now()
     for index, request in enumerate(requests):
-        _check_line(index, request, channel=MANAGER, now=now)
-    _hold(lines)
+        line_check(index, request, channel=MANAGER, now=now)
+    seats_take(lines)
     for line in lines:
         line.state = OrderLine.State.ORDERED
     OrderLine.objects.bulk_update(lines, ["state"])
@@ -539,7 +539,7 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
     order.status = Order.Status.ORDER
     order.ordered_at = now
     order.save(update_fields=["quote_number", "number", "status", "ordered_at"])
-    _event(
+    history_add(
         order=order,
         actor=actor,
         action="ordered",
@@ -547,7 +547,6 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
         % {"quote": order.quote_number, "number": order.number},
         note=note,
     )
-    _after_order(order=order, lines=lines, actor=actor)
     return order
 
 

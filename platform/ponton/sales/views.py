@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ponton import selling
 from ponton.accounts.access import staff_view
 from ponton.billing import selectors as billing_selectors
 from ponton.billing.money import money
-from ponton.billing.services import BillingError, FreeDiscount, invoice_issue, line_cancel
-from ponton.billing.services import line_replace as billing_line_replace
+from ponton.billing.services import BillingError, FreeDiscount
 from ponton.sales import selectors, services
 from ponton.sales.forms import NoteForm, ReplaceForm, SearchForm
 from ponton.sales.models import Order, OrderLine
@@ -91,7 +91,7 @@ def quote_order(request, order_id: int):
     """OR-2 "Commander" on a quote: availability is checked again by the service."""
     order = selectors.access_order(order_id=order_id)
     try:
-        order = services.quote_order(order=order, actor=actor_of(request))
+        order = selling.quote_to_order(order=order, actor=actor_of(request))
     except SaleError as exc:
         return _card(request, order, errors=[str(exc)], status=400)
     messages.success(
@@ -114,7 +114,7 @@ def order_invoice(request, order_id: int):
     note.is_valid()
     if step == "issue":
         try:
-            invoice = invoice_issue(
+            invoice = selling.invoice(
                 structure=request.tenant,
                 order=order,
                 line_ids=line_ids,
@@ -192,7 +192,7 @@ def order_line_cancel(request, order_id: int, line_id: int):
     errors = []
     if request.method == "POST" and form.is_valid():
         try:
-            credit_note = line_cancel(
+            credit_note = selling.line_cancel(
                 structure=request.tenant,
                 line=line,
                 actor=actor_of(request),
@@ -271,7 +271,7 @@ def order_line_replace(request, order_id: int, line_id: int):
         else:
             if request.POST.get("step") == "confirm":
                 try:
-                    new_line, credit_note = billing_line_replace(
+                    new_line, credit_note = selling.line_replace(
                         structure=request.tenant,
                         line=line,
                         request=request_line,

@@ -2,7 +2,7 @@
 structure. Staff pick the payer (suggestions as they type, or the search "loupe"), add sessions
 from the planning with a rate ("Ajout panier") and products from the catalogue ("Vendre"),
 set the consumer and the custom fields' answers of each line, add free lines, then
-"Commander" or "Devis". Every sales rule is checked by `sales.services.order_create`; its
+"Commander" or "Devis". Every sales rule is checked by `ponton.selling.order_place`; its
 French messages are shown next to the payer, the line or the basket they belong to."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ponton import selling
 from ponton.accounts.access import staff_view
 from ponton.catalogue import selectors as catalogue_selectors
 from ponton.catalogue.models import CustomField, Product, Rate
@@ -479,7 +480,7 @@ def basket_submit(request):
     if errors:
         return _basket_page(request, basket=basket, errors=errors, status=400)
     try:
-        order = services.order_create(
+        order = selling.order_place(
             payer=loaded.customers.get(basket.get("payer")),
             lines=_requests(basket, loaded),
             actor=actor_of(request),

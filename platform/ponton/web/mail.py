@@ -52,12 +52,21 @@ def email_send(
 
 
 def deliver(
-    *, to: list[str], subject: str, body: str, html: str = "", structure_id: int | None = None
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    structure_id: int | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> None:
+    """Send now (tasks call this); `attachments`: (file name, content, MIME type)."""
     headers = {STRUCTURE_HEADER: str(structure_id)} if structure_id is not None else {}
     message = EmailMultiAlternatives(subject=subject, body=body, to=to, headers=headers)
     if html:
         message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments or []:
+        message.attach(name, content, mimetype)
     message.send()
 
 

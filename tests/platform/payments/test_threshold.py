@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from ponton import selling
 from ponton.billing.models import Document
 from ponton.catalogue.models import Product
 from ponton.customers.services import customer_create
 from ponton.payments.models import PaymentRequest
-from ponton.sales import services as sales
 from ponton.sales.models import OrderEvent, OrderLine
 from ponton.sales.services import LineRequest
 from tests.support.sales import STAFF, make_shop
@@ -27,7 +27,7 @@ def shop(structure_a):
 
 
 def book(shop, payer, quantity=1):
-    return sales.order_create(
+    return selling.order_place(
         payer=payer,
         lines=[
             LineRequest(
@@ -104,7 +104,7 @@ def test_complete_sale_that_reaches_the_threshold(shop, structure_a):
     from decimal import Decimal
 
     from ponton.billing.services import PaymentData
-    from ponton.billing.services.complete import sale_complete
+    from ponton.selling import sale_complete
 
     book(shop, shop.payer, quantity=2)
     order, invoice, (payment,), _balance = sale_complete(

@@ -18,18 +18,17 @@ from django.db import transaction
 
 from ponton.billing.models import Document, Payment
 from ponton.billing.numbering import next_numbers
-from ponton.billing.selectors import Balance, document_balance
+from ponton.billing.selectors import Balance
 from ponton.billing.services.documents import (
-    invoice_issue,
     invoice_spec,
     issue_year,
     lines_document_draft,
     lines_document_save,
 )
-from ponton.billing.services.payments import PaymentData, payment_record, payment_write
+from ponton.billing.services.payments import PaymentData, payment_write
 from ponton.customers.models import Customer
 from ponton.ledger.services import ledger_batch
-from ponton.sales.models import Order, OrderLine
+from ponton.sales.models import Order
 from ponton.sales.services import (
     Actor,
     LineRequest,
@@ -37,7 +36,6 @@ from ponton.sales.services import (
     on_threshold_sessions,
     order_prepare,
     order_save,
-    order_write,
 )
 
 
@@ -57,18 +55,20 @@ def sale_complete(
     payments: list[PaymentData],
     actor: Actor,
     note: str = "",
+    channel: str = Order.Channel.MANAGER,
 ) -> CompletedSale:
     """OR-1 + OR-3 + OR-6 at once: whole or not at all (a refused payment cancels the order
-    and frees its seats, by rolling the transaction back)."""
+    and frees its seats, by rolling the transaction back). Lines on sessions with a minimum
+    participants threshold (OR-10) are sold in three steps by `ponton.selling.sale_complete`,
+    the entry point every channel calls."""
     if on_threshold_sessions(lines):
-        # OR-10 may invoice lines at order time: the three steps, reading back what is left.
-        return _sale_with_threshold(
-            structure=structure, payer=payer, lines=lines, payments=payments, actor=actor, note=note
-        )
+        raise ValueError("a sale on threshold sessions goes through ponton.selling")
     with ledger_batch(), history_batch():
         # Everything that can be done before the numbers: checks, prices, seats and stock,
         # the invoice's content (the payer's address is read here).
-        prepared = order_prepare(payer=payer, lines=lines, actor=actor, invoiced_at_once=True)
+        prepared = order_prepare(
+            payer=payer, lines=lines, actor=actor, invoiced_at_once=True, channel=channel
+        )
         draft = lines_document_draft(
             spec=invoice_spec(),
             structure=structure,
@@ -95,16 +95,3 @@ def sale_complete(
     # The answer shows the lines as written, without reading them again.
     order._prefetched_objects_cache = {"lines": prepared.lines}  # type: ignore[attr-defined]
     return CompletedSale(order, invoice, recorded, balance)
-
-
-def _sale_with_threshold(
-    *, structure, payer, lines: list[LineRequest], payments: list[PaymentData], actor, note: str
-) -> CompletedSale:
-    order = order_write(payer=payer, lines=lines, actor=actor, note=note).order
-    ordered = list(order.lines.filter(state=OrderLine.State.ORDERED).values_list("pk", flat=True))
-    if ordered:
-        invoice = invoice_issue(structure=structure, order=order, line_ids=ordered, actor=actor)
-    else:  # already invoiced at order time (a minimum participants threshold reached)
-        invoice = Document.objects.filter(order=order, kind=Document.Kind.INVOICE).latest("pk")
-    recorded = [payment_record(document=invoice, data=data, actor=actor) for data in payments]
-    return CompletedSale(order, invoice, recorded, document_balance(document=invoice))

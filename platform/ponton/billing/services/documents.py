@@ -341,7 +341,7 @@ def lines_document_save(draft: LinesDocumentDraft, *, number: str) -> Document:
         )
         for line in ordered:
             line.state = OrderLine.State.INVOICED
-    sales._event(
+    sales.history_add(
         order=document.order,
         actor=draft.actor,
         action=draft.spec.action,
@@ -431,7 +431,7 @@ def line_cancel(*, structure, line: OrderLine, actor: Actor, note: str = "") -> 
             "number": credit_note.number,
             "total": money(credit_note.total),
         }
-    sales._event(order=order, actor=actor, action="cancelled", message=message, note=note)
+    sales.history_add(order=order, actor=actor, action="cancelled", message=message, note=note)
     return credit_note
 
 
@@ -482,7 +482,7 @@ def line_replace(
         raise BillingError(str(exc)) from exc
     credit_note = _cancel(structure=structure, line=line, actor=actor, note=note)
     position = (order.lines.order_by("-position").values_list("position", flat=True).first()) or 0
-    (new_line,) = sales._build_lines(order=order, requests=[checked], state=OrderLine.State.ORDERED)
+    (new_line,) = sales.lines_build(order=order, requests=[checked], state=OrderLine.State.ORDERED)
     new_line.position = position + 1
     new_line.replaces = line
     if discount is not None:
@@ -490,9 +490,9 @@ def line_replace(
         new_line.discount_label = discount.description.strip()
         if not new_line.discount_label:
             raise BillingError(_("Décrivez la promotion libre."), field="description")
-    sales._hold([new_line])
+    sales.seats_take([new_line])
     new_line.save()
-    sales._event(
+    sales.history_add(
         order=order,
         actor=actor,
         action="replaced",

@@ -204,7 +204,7 @@ def payment_write(
     message %= {"amount": money(data.amount), "method": label, "number": document.number}
     if change:
         message = f"{message} {change_message(change)}"
-    sales._event(
+    sales.history_add(
         order=document.order,
         actor=actor,
         action=data.kind,

@@ -111,7 +111,7 @@ def receipt_to_invoice(*, structure, receipt: Document, actor: Actor, note: str 
         ledger_extra={"receipt": receipt.number},
         counts_as_sale=False,
     )
-    sales._event(
+    sales.history_add(
         order=order,
         actor=actor,
         action="invoiced",

@@ -57,6 +57,7 @@ TENANT_APPS = [
     "ponton.billing",
     "ponton.payments",
     "ponton.ledger",
+    "ponton.selling",
     "ponton.shop",
     *MODULE_APPS,
 ]

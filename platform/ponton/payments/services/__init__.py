@@ -25,10 +25,13 @@ from ponton.payments.services.common import (  # noqa: F401
 from ponton.payments.services.page import (  # noqa: F401
     _payable_request,
     card_payment_confirmed,
+    click_and_pay_succeeded,
     pay_with_card_token,
     pay_with_test_gateway,
     payment_intent_prepare,
     stripe_webhook_handle,
+    stripe_webhook_verify,
+    succeeded_intent,
 )
 from ponton.payments.services.refunds import (  # noqa: F401
     online_refund,

@@ -160,7 +160,7 @@ def card_payment_confirmed(
             request.payment = payment
             request.paid_at = timezone.now()
             request.save(update_fields=["state", "payment", "paid_at"])
-            sales._event(
+            sales.history_add(
                 order=request.document.order,
                 actor=GATEWAY_ACTOR,
                 action="payment_request_paid",
@@ -213,7 +213,7 @@ def _refund_unrecorded(
             exc,
             refused,
         )
-        sales._event(
+        sales.history_add(
             order=order,
             actor=GATEWAY_ACTOR,
             action="payment_request_error",
@@ -232,7 +232,7 @@ def _refund_unrecorded(
         exc,
         refund_id,
     )
-    sales._event(
+    sales.history_add(
         order=order,
         actor=GATEWAY_ACTOR,
         action="payment_request_refunded",
@@ -249,21 +249,25 @@ def _refund_unrecorded(
     )
 
 
-def stripe_webhook_handle(*, payload: bytes, signature: str) -> str:
-    """The structure's Stripe webhook: verify the signature with ITS webhook secret, then
-    record a `payment_intent.succeeded`. Returns what was done (for the response and logs);
-    raises WebhookError for a bad signature or content."""
+def stripe_webhook_verify(*, payload: bytes, signature: str) -> dict:
+    """The structure's Stripe event, once its signature is checked with ITS webhook secret
+    (WebhookError otherwise)."""
     account = StripeAccount.objects.first()
     if account is None or not account.configured:
         raise WebhookError("Stripe is not configured for this structure")
-    event = gateway_for_current_structure().verify_webhook(payload, signature)
+    return gateway_for_current_structure().verify_webhook(payload, signature)
+
+
+def succeeded_intent(event: dict) -> dict | None:
+    """The PaymentIntent of a `payment_intent.succeeded` event (None for other events), checked
+    to be this structure's, in euros, with an amount (WebhookError otherwise)."""
     if event.get("type") != "payment_intent.succeeded":
-        return "ignored"
+        return None
     intent = (event.get("data") or {}).get("object") or {}
     intent_id = intent.get("id") or ""
+    if not intent_id.startswith("pi_"):
+        return None
     metadata = intent.get("metadata") or {}
-    if not intent_id.startswith("pi_") or not str(metadata.get("payment_request", "")).isdigit():
-        return "ignored"
     if metadata.get("schema") not in (None, connection.schema_name):  # type: ignore[attr-defined]
         raise WebhookError("event of another structure")
     if (intent.get("currency") or "").lower() != CURRENCY:
@@ -271,10 +275,29 @@ def stripe_webhook_handle(*, payload: bytes, signature: str) -> str:
     received = intent.get("amount_received") or intent.get("amount")
     if not isinstance(received, int) or received <= 0:
         raise WebhookError("no amount")
+    return intent
+
+
+def click_and_pay_succeeded(intent: dict) -> str:
+    """Record a Click & Pay request's confirmed payment (see `card_payment_confirmed`)."""
+    metadata = intent.get("metadata") or {}
+    if not str(metadata.get("payment_request", "")).isdigit():
+        return "ignored"
     request = PaymentRequest.objects.filter(pk=int(metadata["payment_request"])).first()
     if request is None or request.document.number != metadata.get("document"):
         return "unknown request"
+    received = int(intent.get("amount_received") or intent.get("amount") or 0)
     payment = card_payment_confirmed(
-        payment_request_id=request.pk, intent_id=intent_id, amount=from_cents(received)
+        payment_request_id=request.pk, intent_id=intent["id"], amount=from_cents(received)
     )
     return "recorded" if payment is not None else "not recorded"
+
+
+def stripe_webhook_handle(*, payload: bytes, signature: str) -> str:
+    """The structure's Stripe webhook for Click & Pay: verify, then record a
+    `payment_intent.succeeded`. Returns what was done (for the response and logs); raises
+    WebhookError for a bad signature or content."""
+    intent = succeeded_intent(stripe_webhook_verify(payload=payload, signature=signature))
+    if intent is None:
+        return "ignored"
+    return click_and_pay_succeeded(intent)

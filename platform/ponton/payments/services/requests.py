@@ -104,7 +104,7 @@ def payment_request_create(
     else:
         _send_sms_after_commit(structure=structure, to=to, body=sms)
         message = _("Demande de C & P par sms envoyée au %(to)s pour %(number)s (%(amount)s €).")
-    sales._event(
+    sales.history_add(
         order=document.order,
         actor=actor,
         action="payment_request",
@@ -125,7 +125,7 @@ def payment_request_cancel(*, request: PaymentRequest, actor: Actor) -> PaymentR
         raise PaymentsError(_("Cette demande de Click & Pay n'est plus active."))
     request.state = PaymentRequest.State.CANCELLED
     request.save(update_fields=["state"])
-    sales._event(
+    sales.history_add(
         order=request.document.order,
         actor=actor,
         action="payment_request_cancel",
@@ -177,7 +177,7 @@ def payment_request_remind(*, requests, subject: str, body: str, actor: Actor) -
         request.reminders += 1
         request.last_reminded_at = now
         request.save(update_fields=["reminders", "last_reminded_at"])
-        sales._event(
+        sales.history_add(
             order=document.order,
             actor=actor,
             action="payment_request_reminder",

@@ -27,8 +27,10 @@
       try {
         const response = await fetch(root.dataset.statusUrl, { cache: "no-store" });
         const data = await response.json();
-        if (data.state === "paid") {
-          window.location.reload();
+        if (data.state && data.state !== "active") {
+          // Paid (or, for an online basket, refunded): the page that says so.
+          if (root.dataset.doneUrl) window.location.assign(root.dataset.doneUrl);
+          else window.location.reload();
           return;
         }
       } catch (err) {
