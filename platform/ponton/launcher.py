@@ -39,9 +39,17 @@ def main() -> int:
             server.psql("CREATE DATABASE ponton;")
         env["DATABASE_URL"] = server.get_uri("ponton")
     daphne = None
+    releaser = None
     try:
         _run(["migrate", "--noinput", "-v", "0"], env)
         _run(["seed_demo"], env)
+        # Expired online baskets give their seats back every minute (Celery beat's job in
+        # production; here a small loop beside the server).
+        releaser = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "release_expired_holds", "--every", "60"],
+            env=env,
+            cwd=ROOT,
+        )
         daphne = subprocess.Popen(
             [
                 sys.executable,
@@ -71,6 +79,12 @@ def main() -> int:
                 daphne.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 daphne.kill()
+        if releaser is not None and releaser.poll() is None:
+            releaser.terminate()
+            try:
+                releaser.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                releaser.kill()
         if server is not None:
             server.cleanup()
             print("Base de données arrêtée.", flush=True)

@@ -52,6 +52,20 @@ def stripe_csp_sources() -> dict[str, list[str]]:
     return {"script-src": [js], "frame-src": frames, "connect-src": [js, api]}
 
 
+def card_refusal(code: str) -> str:
+    """A card refused by the bank, in French, by Stripe's error code."""
+    from django.utils.translation import gettext as _
+
+    messages = {
+        "expired_card": _("Carte expirée : essayez une autre carte."),
+        "incorrect_cvc": _("Cryptogramme incorrect : vérifiez les 3 chiffres au dos de la carte."),
+        "incorrect_number": _("Numéro de carte incorrect : saisissez-le à nouveau."),
+        "insufficient_funds": _("Paiement refusé par la banque (provision insuffisante)."),
+        "processing_error": _("La banque n'a pas pu traiter le paiement : réessayez."),
+    }
+    return messages.get(code, _("Paiement refusé par la banque : essayez une autre carte."))
+
+
 class GatewayError(Exception):
     """The gateway refused or could not be reached; the message is French."""
 
@@ -94,6 +108,8 @@ class StripeGateway:
 
         try:
             return fn(self._client())
+        except stripe.CardError as exc:
+            raise GatewayError(card_refusal(getattr(exc, "code", "") or "")) from exc
         except stripe.StripeError as exc:
             message = getattr(exc, "user_message", None) or str(exc)
             raise GatewayError(f"Stripe : {message}") from exc

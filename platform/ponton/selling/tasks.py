@@ -67,3 +67,26 @@ def order_confirmation_email_task(self, *, schema_name: str, checkout_id: int) -
         structure_id=structure.pk,
         attachments=[(attachment[0], attachment[1], "application/pdf")],
     )
+
+
+def release_expired_holds_everywhere() -> int:
+    """Release the expired online baskets of every structure (each in its own schema).
+    Returns the number of basket lines given back."""
+    from ponton.selling.holds import holds_release_expired
+    from tenants.models import Structure
+
+    total = 0
+    schemas = Structure.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).values_list(
+        "schema_name", flat=True
+    )
+    for schema in schemas:
+        with schema_context(schema):
+            total += holds_release_expired()
+    return total
+
+
+@shared_task
+def release_expired_holds_task() -> int:
+    """The periodic release of expired basket holds (beat, every minute; architecture.md
+    "Holds": a periodic task and a lazy check)."""
+    return release_expired_holds_everywhere()

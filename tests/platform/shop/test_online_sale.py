@@ -38,7 +38,9 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def shop(media_root, structure_a):
-    return open_shop(structure_a[0])
+    shop = open_shop(structure_a[0])
+    shop.structure_owner = structure_a[1]
+    return shop
 
 
 @pytest.fixture
@@ -385,3 +387,43 @@ def test_mp1_a_shop_without_cgv_does_not_sell(shop, browser):
     assert response.status_code == 503
     assert "La boutique en ligne n'est pas ouverte" in response.content.decode()
     assert sold(shop) == 0
+
+
+def test_mp1_the_periodic_release_runs_over_every_structure(shop, browser, structure_b):
+    """MP-1: `manage.py release_expired_holds` (and the beat task that calls the same code)
+    releases expired baskets in every structure's schema, and only the expired ones."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ponton.selling.tasks import release_expired_holds_task
+
+    add(browser, shop, quantity=2)
+    with schema_context(shop.structure.schema_name):
+        Basket.objects.update(expires_at=timezone.now() + dt.timedelta(minutes=5))
+    assert release_expired_holds_task() == 0 and sold(shop) == 2
+    with schema_context(shop.structure.schema_name):
+        Basket.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    out = StringIO()
+    call_command("release_expired_holds", stdout=out)
+    assert out.getvalue().strip() == "2 ligne(s) de panier libérée(s)."
+    assert sold(shop) == 0
+
+
+def test_staff_see_the_online_order_in_gerer_with_its_channel_and_history(
+    shop, browser, client_for
+):
+    """Issue 12 item 6: the online order is in Gérer like any other, "en ligne", with the
+    history line of the online payment."""
+    add(browser, shop, quantity=1)
+    token = _checkout(shop, browser)
+    browser.post(f"/commande/{token}/test/")
+    staff = client_for(shop.structure, shop.structure_owner)
+    with schema_context(shop.structure.schema_name):
+        order = Order.objects.get()
+    listing = staff.get("/manager/commandes/").content.decode()
+    assert order.number in listing and "en ligne" in listing
+    card = staff.get(f"/manager/commandes/{order.pk}/").content.decode()
+    assert "canal : en ligne" in card
+    assert "Commande passée en ligne et payée par carte (192,00 €)" in card
+    assert "Paiement de 192,00 € (CB en ligne)" in card

@@ -209,6 +209,13 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat (production): expired online basket holds are given back every minute (issue 12).
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-holds": {
+        "task": "ponton.selling.tasks.release_expired_holds_task",
+        "schedule": 60.0,
+    }
+}
 
 # PL-1: "Ajouter des dates" making more sessions than this runs as a background job with a
 # progress page; the job inserts them in chunks of PLANNING_GENERATION_CHUNK (one transaction each).
