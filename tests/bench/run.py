@@ -258,6 +258,12 @@ def _races(name: str) -> Callable[[], None]:
     return run
 
 
+def _online_buyers() -> None:
+    from tests.bench.online_buyers import bench_online_buyers
+
+    bench_online_buyers(env=bench_env_current(), emit=emit)
+
+
 def _invoice_pdf() -> None:
     from tests.bench.billing import bench_invoice_pdf_ms
 
@@ -278,6 +284,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "buyers_200_last_10_s": _races("buyers_200_last_10_s"),
     "invoices_20_parallel_s": _races("invoices_20_parallel_s"),
     "invoice_pdf_ms": _invoice_pdf,
+    "online_buyers_200_last_10_s": _online_buyers,
 }
 
 
