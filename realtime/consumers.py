@@ -100,3 +100,44 @@ class NotificationConsumer(StructureConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """Nothing is expected from the client; anything sent (even non-JSON) is ignored."""
         return None
+
+
+class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
+    """`ws/disponibilites/`: free seats for the structure's open shop pages (MP-1), anonymous
+    and read-only.
+
+    Anyone may connect (no session is read: the route is served without the auth middleware),
+    from a page of the structure's own host (same Origin, else 4403); the tenant middleware
+    already refused an unknown host or a suspended structure (4404), and the platform's host is
+    refused here (4404). The socket joins the structure's availability group and nothing else,
+    so it only ever receives `availability.changed`. It touches no database, neither at connect
+    nor after. Clients send nothing: any message closes the socket with 4400.
+    """
+
+    group: str | None = None
+
+    async def connect(self):
+        from realtime.groups import availability_group
+
+        structure = self.scope.get("structure")
+        if structure is None or structure.is_platform:
+            await self.close(code=4404)
+            return
+        if not same_origin(self.scope):
+            await self.close(code=4403)
+            return
+        self.group = availability_group(structure.id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Read-only: a client that sends anything is closed (4400), nothing is read."""
+        await self.close(code=4400)
+
+    async def ponton_event(self, message):
+        if message.get("event") == "availability.changed":
+            await self.send_json({"type": message["event"], "payload": message["payload"]})

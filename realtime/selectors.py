@@ -7,11 +7,15 @@ notification of one structure never shows up for another structure's staff.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.http import Http404
 from django_tenants.utils import schema_context
 
+from ponton.catalogue.models import Product
+from ponton.planning.models import Session
 from realtime.models import Notification
 
 LIST_PAGE_SIZE = 50
@@ -146,3 +150,39 @@ def access_notification(*, structure, user_id: int, notification_id: int) -> Not
     if notification is None:
         raise Http404
     return notification
+
+
+# --- Live availability (MP-1) ---------------------------------------------------------------
+
+AVAILABILITY_MAX_IDS = 200
+
+
+class SeatCount(TypedDict):
+    free: int
+    capacity: int
+
+
+def session_seats(*, session_ids: Iterable[int]) -> dict[int, SeatCount | None]:
+    """Free seats of the given sessions, one query, in the schema the connection is on.
+
+    A session the shop shows (its product published, not counter-only) has its count; one whose
+    product is a draft, archived or counter-only is left out (nothing about it is public); an
+    id that is no session (any more) maps to None."""
+    ids = set(session_ids)
+    found: dict[int, SeatCount | None] = dict.fromkeys(ids)
+    rows = Session.objects.filter(pk__in=ids).values_list(
+        "pk", "capacity", "sold", "product__status", "product__counter_only"
+    )
+    for pk, capacity, sold, status, counter_only in rows:
+        if status == Product.Status.PUBLISHED and not counter_only:
+            found[pk] = {"free": capacity - sold, "capacity": capacity}
+        else:
+            del found[pk]
+    return found
+
+
+def public_session_seats(*, session_ids: Iterable[int]) -> dict[int, SeatCount]:
+    """The shop's catch-up: free seats of those of `session_ids` that the shop shows, in the
+    schema the connection is on; every other id (another structure's, a draft's, a deleted
+    session's) is left out."""
+    return {pk: seats for pk, seats in session_seats(session_ids=session_ids).items() if seats}

@@ -7,16 +7,17 @@ caller on another schema (a task, a consumer, the public schema) cannot write to
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ponton.accounts.models import Membership
 from realtime.events import Event, publish, publish_many, register_event
-from realtime.groups import user_group
+from realtime.groups import availability_group, user_group
 from realtime.models import Notification
-from realtime.selectors import notification_data, unread_counts
+from realtime.selectors import notification_data, session_seats, unread_counts
 from realtime.selectors import unread_count as unread_count  # kept importable from here
 
 log = logging.getLogger("ponton.realtime")
@@ -30,6 +31,11 @@ register_event(
     "notification.read",
     {"ids", "unread_count"},
     "Notifications of this user were marked read (in any tab or device).",
+)
+register_event(
+    "availability.changed",
+    {"sessions"},
+    "Seats were taken or given back, or a session's capacity changed, moved or was deleted.",
 )
 
 
@@ -153,3 +159,96 @@ def access_close(*, structure_id: int, user_id: int) -> None:
             log.exception("could not close the sockets of user %s", user_id)
 
     transaction.on_commit(send)
+
+
+# --- Live availability (MP-1) ---------------------------------------------------------------
+
+
+class _AvailabilityBatch:
+    """The sessions whose seats a transaction touched, per schema: read and sent once, after
+    the commit, whatever the number of calls (one event per transaction)."""
+
+    def __init__(self) -> None:
+        self.session_ids: dict[str, set[int]] = {}
+        self.sent = False
+
+    def flush(self) -> None:
+        if self.sent:
+            return
+        self.sent = True
+        for schema_name, ids in self.session_ids.items():
+            try:
+                _availability_send(schema_name=schema_name, session_ids=ids)
+            except Exception:  # noqa: BLE001 - committed already; pages catch up over HTTP
+                log.exception("could not send the availability of %d session(s)", len(ids))
+
+
+_structure_ids: dict[str, int] = {}
+
+
+def _structure_id(connection) -> int | None:
+    """The id of the structure whose schema the connection is on (cached: a structure's schema
+    name never changes)."""
+    schema_name = connection.schema_name
+    if schema_name not in _structure_ids:
+        from tenants.models import Structure
+
+        tenant = connection.tenant
+        if isinstance(tenant, Structure):
+            found: int | None = tenant.pk
+        else:
+            found = (
+                Structure.objects.filter(schema_name=schema_name)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if found is None:
+            return None
+        _structure_ids[schema_name] = found
+    return _structure_ids[schema_name]
+
+
+def _availability_send(*, schema_name: str, session_ids: set[int]) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.schema_name == schema_name:  # type: ignore[attr-defined]
+        seats = session_seats(session_ids=session_ids)
+        structure_id = _structure_id(connection)
+    else:
+        with schema_context(schema_name):
+            seats = session_seats(session_ids=session_ids)
+            structure_id = _structure_id(connection)
+    if structure_id is None or not seats:
+        return
+    publish(
+        groups=[availability_group(structure_id)],
+        event="availability.changed",
+        payload={"sessions": {str(pk): seats[pk] for pk in sorted(seats)}},
+    )
+
+
+def availability_changed(*, session_ids: Iterable[int]) -> None:
+    """Seats of these sessions (of the schema the connection is on) were taken or given back,
+    or their capacity changed, or they moved or were deleted: once the transaction commits,
+    their free seats are read in one query and pushed to the structure's anonymous group
+    (`availability.changed`), one event per transaction however many calls. Nothing is sent
+    when the transaction rolls back; outside a transaction it is sent at once.
+
+    Cheap to call on every sale: it only records ids until the commit."""
+    ids = {int(pk) for pk in session_ids}
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    batch: _AvailabilityBatch | None = getattr(connection, "ponton_availability", None)
+    # A batch whose flush is no longer among the commit hooks belongs to a transaction that
+    # rolled back (its hooks were dropped): start afresh, so nothing of it is ever sent.
+    if (
+        batch is None
+        or batch.sent
+        or not any(hook[1] == batch.flush for hook in connection.run_on_commit)
+    ):
+        batch = _AvailabilityBatch()
+        connection.ponton_availability = batch
+    batch.session_ids.setdefault(connection.schema_name, set()).update(ids)
+    # Registered on each call: a hook registered inside a savepoint that rolls back is dropped
+    # with it, while the ids added outside it must still go out.
+    transaction.on_commit(batch.flush)

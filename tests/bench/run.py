@@ -23,7 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH_DB = "ponton_bench"
+# BENCH_DB: another name, for two checkouts benchmarking on one PostgreSQL at the same time.
+BENCH_DB = os.environ.get("BENCH_DB", "ponton_bench")
 SETTINGS = "ponton.config.settings.dev"
 STRUCTURE_CREATE_RUNS = 20
 DASHBOARD_WARMUP = 10
@@ -249,6 +250,12 @@ def _sales() -> None:
     bench_sales(env=bench_env_current(), emit=emit)
 
 
+def _availability() -> None:
+    from tests.bench.availability import bench_availability_push_ms
+
+    bench_availability_push_ms(env=bench_env_current(), emit=emit)
+
+
 def _races(name: str) -> Callable[[], None]:
     def run() -> None:
         from tests.bench import races
@@ -285,6 +292,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "invoices_20_parallel_s": _races("invoices_20_parallel_s"),
     "invoice_pdf_ms": _invoice_pdf,
     "online_buyers_200_last_10_s": _online_buyers,
+    "availability_push_ms": _availability,  # prints availability_push_ms_max too
 }
 
 

@@ -15,6 +15,7 @@ from ponton.catalogue.models import Product, Site
 from ponton.planning.models import Session
 from ponton.planning.selectors_holidays import public_holidays
 from ponton.web.bounds import CAPACITY_MAX, date_refusal
+from realtime.services import availability_changed
 
 SessionSpec = tuple[dt.datetime, dt.datetime, int]  # (starts_at, ends_at, capacity)
 
@@ -177,6 +178,7 @@ def session_move(*, session: Session, starts_at: dt.datetime, ends_at: dt.dateti
     _check_times(starts_at, ends_at)
     session.starts_at, session.ends_at = starts_at, ends_at
     session.save(update_fields=["starts_at", "ends_at"])
+    availability_changed(session_ids=[session.pk])
     return session
 
 
@@ -193,6 +195,7 @@ def session_set_capacity(*, session: Session, capacity: int) -> Session:
         )
     locked.capacity = capacity
     locked.save(update_fields=["capacity"])
+    availability_changed(session_ids=[locked.pk])
     session.capacity, session.sold = locked.capacity, locked.sold
     return session
 
@@ -246,6 +249,7 @@ def session_delete(*, session: Session) -> None:
             _("Impossible de supprimer cette séance : elle figure sur %(orders)s.")
             % {"orders": orders}
         )
+    availability_changed(session_ids=[locked.pk])  # sent as null: the session is gone
     locked.delete()
 
 
@@ -281,6 +285,7 @@ def sessions_delete_date(*, product: Product, day: dt.date) -> int:
             _("Impossible de supprimer cette date : ses séances figurent sur %(orders)s.")
             % {"orders": orders}
         )
+    availability_changed(session_ids=[s.pk for s in sessions])  # sent as null: gone
     Session.objects.filter(pk__in=[s.pk for s in sessions]).delete()
     return len(sessions)
 

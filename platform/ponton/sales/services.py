@@ -27,6 +27,7 @@ from ponton.planning.models import Session
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.web.batches import TransactionBatch
 from ponton.web.bounds import QUANTITY_MAX, TOTAL_MAX
+from realtime.services import availability_changed
 
 LABEL_MAX: int = OrderLine._meta.get_field("label").max_length or 0
 CODE_MAX: int = OrderLine._meta.get_field("accounting_code").max_length or 0
@@ -269,6 +270,7 @@ def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
 
 def seats_release(*, session_id: int, quantity: int) -> None:
     Session.objects.filter(pk=session_id).update(sold=F("sold") - quantity)
+    availability_changed(session_ids=[session_id])  # live availability (MP-1), after commit
 
 
 def stock_release(*, pool_id: int, quantity: int) -> None:
@@ -292,6 +294,7 @@ def seats_take(lines: list[OrderLine]) -> None:
         ).update(sold=F("sold") + seats[session_id])
         if not taken:
             raise SoldOutError(_("Complet : il ne reste pas assez de places pour cette séance."))
+    availability_changed(session_ids=seats)  # live availability (MP-1), after commit
     for pool_id in sorted(stock):
         if not stock_take(pool=StockPool(pk=pool_id), quantity=stock[pool_id]):
             raise SoldOutError(_("Stock épuisé pour « %(name)s ».") % {"name": names[pool_id]})

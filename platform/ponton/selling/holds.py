@@ -26,6 +26,7 @@ from ponton.planning.models import Session
 from ponton.sales import services as sales
 from ponton.sales.models import Basket, BasketLine, OrderLine
 from ponton.sales.services import LineRequest, SaleError
+from realtime.services import availability_changed
 
 HOLD_MINUTES_DEFAULT = 20
 BASKET_LINES_MAX = 30
@@ -237,4 +238,4 @@ def holds_release_expired(*, now: dt.datetime | None = None, batch: int = 200) -
 def _seats_changed(session_ids: set[int] | frozenset[int]) -> None:
     """Live availability of these sessions, pushed after commit."""
     if session_ids:
-        return  # wired to the live availability push (realtime) when it lands
+        availability_changed(session_ids=session_ids)

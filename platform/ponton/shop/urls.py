@@ -8,4 +8,5 @@ app_name = "shop"
 urlpatterns = [
     path("", include("ponton.shop.urls_browse")),
     path("", include("ponton.shop.urls_basket")),
+    path("", include("ponton.shop.urls_live")),
 ]
