@@ -36,6 +36,10 @@ ORDERS_PER_PAGE = 10
 DOCUMENTS_PER_PAGE = 20
 SESSIONS_PER_PAGE = 20
 HOME_SESSIONS = 3
+# Bounds of the lists that are not paginated: a family (staff may link more members than a
+# customer may add) and the structures of the platform-wide list.
+FAMILY_MAX = 100
+STRUCTURES_MAX = 100
 
 # The core pages of the space, in the order of its menu (the modules' pages follow).
 SPACE_PAGES = [
@@ -188,7 +192,7 @@ def family(request):
         request,
         "customers/space/family.html",
         {
-            "members": list(selectors_space.family_members(customer=customer)),
+            "members": list(selectors_space.family_members(customer=customer)[:FAMILY_MAX]),
             "form": form,
             "limit": services.FAMILY_LIMIT,
         },
@@ -312,6 +316,6 @@ def platform_space(request):
             ),
             "links": _structure_links(structure=structure, user=request.user),
         }
-        for structure in customer_structures(user=request.user)
+        for structure in customer_structures(user=request.user)[:STRUCTURES_MAX]
     ]
     return render(request, "customers/platform/space.html", {"entries": entries})
