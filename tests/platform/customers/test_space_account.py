@@ -321,3 +321,15 @@ def test_the_birth_date_in_the_future_is_checked_against_today(space):
                 last_name="Le Goff",
                 birth_date=today + dt.timedelta(days=1),
             )
+
+
+def test_mes_discussions_is_offered_only_while_the_forum_is_on(space, claire):
+    """MP-4: "Mes discussions" (forum module) is in the menu and on "Mon profil" while the
+    module is on; switched off, the link goes and its page answers 404."""
+    from tenants.services import module_set_enabled
+
+    assert 'href="/compte/discussions/"' in claire.get("/compte/profil/").content.decode()
+    module_set_enabled(structure=space.structure, label="forum", enabled=False)
+    for url in ("/compte/", "/compte/profil/", "/compte/commandes/"):
+        assert "/compte/discussions/" not in claire.get(url).content.decode(), url
+    assert claire.get("/compte/discussions/").status_code == 404
