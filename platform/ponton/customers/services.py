@@ -1,4 +1,5 @@
-"""Writes on the customer base: creating customers, inviting them into the customer space."""
+"""Writes on the customer base: creating customers, inviting them into the customer space, and
+what customers change themselves in their space (profile, family, password; MP-4)."""
 
 from __future__ import annotations
 
@@ -287,3 +288,130 @@ def customer_for_account(
         customer.mobile = mobile
         customer.save(update_fields=["mobile"])
     return Identified(customer=customer, user=user, needs_password=not user.has_usable_password())
+
+
+# --- The customer space (MP-4): what customers change themselves ------------------------------
+
+FAMILY_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    """What "Mon profil" edits: the name, phones (normalised by the form) and the main postal
+    address (None: the customer cleared it)."""
+
+    first_name: str
+    last_name: str
+    mobile: str = ""
+    phone: str = ""
+    address: AddressData | None = None
+
+
+@transaction.atomic
+def customer_profile_update(*, customer: Customer, data: ProfileData) -> Customer:
+    """MP-4 "Mon profil": the customer's own contact details. The main address (their first
+    one) is updated, created, or removed when they cleared it; other addresses stay."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.first_name = data.first_name.strip()
+    customer.last_name = data.last_name.strip()
+    customer.mobile = data.mobile
+    customer.phone = data.phone
+    customer.save(update_fields=["first_name", "last_name", "mobile", "phone"])
+    main = customer.addresses.order_by("id").first()
+    if data.address is None:
+        if main is not None:
+            main.delete()
+        return customer
+    fields = dataclasses.asdict(data.address)
+    if main is None:
+        address_add(customer=customer, **fields)
+        return customer
+    for name, value in fields.items():
+        setattr(main, name, value.strip())
+    main.country = main.country or "France"
+    main.save(update_fields=list(fields))
+    return customer
+
+
+def _check_member(
+    *, payer: Customer, first_name: str, last_name: str, birth_date: date | None, exclude=None
+) -> None:
+    if birth_date is not None and birth_date > timezone.localdate():
+        raise CustomerError(_("La date de naissance ne peut pas être dans le futur."))
+    same = payer.consumers.filter(
+        first_name__iexact=first_name.strip(),
+        last_name__iexact=last_name.strip(),
+        birth_date=birth_date,
+        erased_at__isnull=True,
+    )
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    if same.exists():
+        raise CustomerError(
+            _("%(name)s fait déjà partie de votre famille.")
+            % {"name": f"{first_name.strip()} {last_name.strip()}"}
+        )
+
+
+@transaction.atomic
+def family_member_add(
+    *, payer: Customer, first_name: str, last_name: str, birth_date: date | None
+) -> Customer:
+    """MP-4 "Ma famille" > "Ajouter un membre": a new customer of the structure whose payer is
+    the logged-in customer. Refused, with nothing written, for a birth date in the future, a
+    member already in the family (same names and birth date) or a family already at
+    FAMILY_LIMIT members. The payer's row is locked so that two additions at once cannot pass
+    the limit together."""
+    payer = Customer.objects.select_for_update().get(pk=payer.pk)
+    if payer.consumers.filter(erased_at__isnull=True).count() >= FAMILY_LIMIT:
+        raise CustomerError(
+            _("Votre famille compte déjà %(count)s membres : contactez la structure.")
+            % {"count": FAMILY_LIMIT}
+        )
+    _check_member(payer=payer, first_name=first_name, last_name=last_name, birth_date=birth_date)
+    member = customer_create(first_name=first_name, last_name=last_name, birth_date=birth_date)
+    member.payer = payer
+    member.save(update_fields=["payer"])
+    return member
+
+
+@transaction.atomic
+def family_member_update(
+    *,
+    payer: Customer,
+    member: Customer,
+    first_name: str,
+    last_name: str,
+    birth_date: date | None,
+) -> Customer:
+    """MP-4 "Ma famille": the payer corrects a member's names and birth date. A member who has
+    their own customer-space account edits their own profile: refused here."""
+    member = Customer.objects.select_for_update().get(pk=member.pk)
+    if member.payer_id != payer.pk:
+        raise CustomerError(_("Cette personne ne fait pas partie de votre famille."))
+    if member.account_id is not None:
+        raise CustomerError(
+            _("%(name)s a son propre espace client : c'est là qu'il ou elle modifie sa fiche.")
+            % {"name": member.full_name}
+        )
+    _check_member(
+        payer=payer,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        exclude=member,
+    )
+    member.first_name = first_name.strip()
+    member.last_name = last_name.strip()
+    member.birth_date = birth_date
+    member.save(update_fields=["first_name", "last_name", "birth_date"])
+    return member
+
+
+def account_password_change(*, user: User, password: str) -> User:
+    """MP-4 "Mon profil" > "Changer mon mot de passe": the platform account's new password
+    (already checked by the form: old password, confirmation, validators). It is the same
+    account for every structure the person is a customer of."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

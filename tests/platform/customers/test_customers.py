@@ -296,9 +296,10 @@ def test_customer_space_is_for_the_structure_s_customers_only(structure_a, struc
     assert client_for(a, user).get("/manager/m/forum/").status_code == 403
 
 
-def test_platform_list_of_my_structures_with_the_forum_on(make_structure, client_for):
-    """FO-1: on the platform domain, "Mes discussions" lists the structures the person is a
-    customer of where the forum is on, each linking to its own /compte/discussions/."""
+def test_platform_list_of_my_structures_with_their_pages(make_structure, client_for):
+    """MP-4/FO-1: on the platform domain, /compte/ lists the structures the person is a
+    customer of, each linking to its own space: "Mes commandes", "Mes factures et avoirs",
+    and "Mes discussions" where the forum is on."""
     a, _ = make_structure(name="Club A")
     b, _ = make_structure(name="Musée B")
     c, _ = make_structure(name="Office C")
@@ -310,25 +311,52 @@ def test_platform_list_of_my_structures_with_the_forum_on(make_structure, client
     module_set_enabled(structure=c, label="forum", enabled=False)
     client = client_for(None, user)
     page = client.get("/compte/").content.decode()
-    assert "<h1>Mes discussions</h1>" in page
-    rows = re.findall(r'data-row="structure-\d+">\s*<td>([^<]+)</td>\s*<td><a href="([^"]+)"', page)
-    assert rows == [
-        ("Club A", f"http://{host_of(a)}:8000/compte/discussions/"),
-        ("Musée B", f"http://{host_of(b)}:8000/compte/discussions/"),
+    assert "<h1>Mon espace client</h1>" in page
+
+    def rows(page: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        found = re.findall(
+            r'data-row="structure-\d+">\s*<td><a href="[^"]+">([^<]+)</a></td>\s*<td>(.*?)</td>',
+            page,
+            flags=re.DOTALL,
+        )
+        return [
+            (
+                name,
+                [
+                    (label, url)
+                    for url, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', cells)
+                ],
+            )
+            for name, cells in found
+        ]
+
+    def pages(structure, *, forum: bool) -> list[tuple[str, str]]:
+        base = f"http://{host_of(structure)}:8000/compte/"
+        links = [
+            ("Mes commandes", f"{base}commandes/"),
+            ("Mes factures et avoirs", f"{base}factures/"),
+        ]
+        return links + ([("Mes discussions", f"{base}discussions/")] if forum else [])
+
+    assert rows(page) == [
+        ("Club A", pages(a, forum=True)),
+        ("Musée B", pages(b, forum=True)),
+        ("Office C", pages(c, forum=False)),
     ]
+    assert f'<a href="http://{host_of(c)}:8000/compte/">Office C</a>' in page
     module_set_enabled(structure=c, label="forum", enabled=True)
     page = client.get("/compte/").content.decode()
-    assert f"http://{host_of(c)}:8000/compte/discussions/" in page
+    assert rows(page)[2] == ("Office C", pages(c, forum=True))
 
 
 def test_platform_list_needs_a_login_and_shows_nothing_to_others(structure_a, client_for):
-    """FO-1: the platform page is for logged-in people; a staff member who is nobody's
+    """FO-1/MP-4: the platform page is for logged-in people; a staff member who is nobody's
     customer sees an empty list; a customer logging in on the platform lands there."""
     _a, owner_a = structure_a
     anonymous = client_for(None).get("/compte/")
     assert (anonymous.status_code, anonymous["Location"]) == (302, "/connexion/?next=/compte/")
     page = text(client_for(None, owner_a).get("/compte/"))
-    assert "Aucune structure ne vous propose de discussion pour l'instant." in page
+    assert "Vous n'êtes client d'aucune structure pour l'instant." in page
     a, _ = structure_a
     _customer, user = make_customer(a)
     response = client_for(None).post(
