@@ -1,5 +1,5 @@
 """Customer pages, under /compte/ on the structure's domain (namespace "forum_compte"; 404 when
-the module is off). Mounted by ponton.customers.urls_space.module_customer_patterns."""
+the module is off). Mounted by ponton.shop.urls_space.module_customer_patterns."""
 
 from django.urls import path
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("ponton.accounts.urls")),
     path("inscription/", include("tenants.urls_signup")),
     path("console/", include("tenants.urls_console")),
-    path("compte/", include("ponton.customers.urls_platform")),
+    path("compte/", include("ponton.shop.urls_platform")),
     path("outbox/", web_views.outbox, name="outbox"),
 ]
 

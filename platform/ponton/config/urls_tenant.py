@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import include, path, re_path
 
 from ponton.config.modules_urls import module_urlpatterns
-from ponton.customers.urls_space import module_customer_patterns
+from ponton.shop.urls_space import module_customer_patterns
 from ponton.web import files
 from ponton.web import views as web_views
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("ponton.accounts.urls")),
     path("manager/", include("ponton.web.urls_manager")),
     path("manager/paiements/", include("ponton.payments.urls_manager")),
-    path("compte/", include("ponton.customers.urls_space")),
+    path("compte/", include("ponton.shop.urls_space")),
     path("compte/", include(module_customer_patterns())),
     path("api/v1/", include("ponton.config.urls_api")),
     path("", include("ponton.payments.urls_public")),

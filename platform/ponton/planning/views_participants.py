@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ponton.accounts.access import staff_view
+from ponton.billing.selectors_participants import Participant, session_participants
 from ponton.planning import exports, selectors
-from ponton.planning.selectors_participants import Participant, session_participants
 
 EXPORTS = {
     # button value: (only the ticked rows?, format)

@@ -233,9 +233,9 @@ def test_an_empty_space_says_so(space, make_structure, client_for):
 
 def test_orders_are_paginated(space, claire, settings):
     """MP-4: "Mes commandes" lists 10 orders a page."""
-    from ponton.customers import views_space
     from ponton.sales import services as sales
     from ponton.sales.services import LineRequest
+    from ponton.shop import views_space
     from tests.support.sales import STAFF
 
     with schema_context(space.structure.schema_name):

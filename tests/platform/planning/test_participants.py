@@ -18,13 +18,13 @@ from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
 from ponton.accounts.models import Role
-from ponton.catalogue.models import Product
-from ponton.planning import exports, services, views_participants
-from ponton.planning.selectors_participants import (
+from ponton.billing.selectors_participants import (
     Participant,
     PaymentState,
     session_participants,
 )
+from ponton.catalogue.models import Product
+from ponton.planning import exports, services, views_participants
 
 PARIS = ZoneInfo("Europe/Paris")
 BOM = b"\xef\xbb\xbf"

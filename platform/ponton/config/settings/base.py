@@ -261,6 +261,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Stripe: where its API and Stripe.js are (tests and servers started by them point these at
+# localstripe on loopback); each structure enters its own keys in Paramètres.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+
 # Content-Security-Policy (django-csp), in every environment so the browser tests run under it.
 # Scripts: our static files, or inline <script nonce="{{ request.csp_nonce }}">; no inline
 # event handlers, no eval. Styles: our stylesheet and nonced <style> blocks; style ATTRIBUTES

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ponton.customers import views_space
+from ponton.shop import views_space
 
 app_name = "compte"
 

@@ -25,11 +25,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ponton.billing import pdf
-from ponton.customers import selectors_space, services
+from ponton.customers import services
 from ponton.customers.access import account_view, customer_view
 from ponton.customers.forms_space import FamilyMemberForm, ProfileForm, SpacePasswordChangeForm
 from ponton.customers.selectors import customer_space_links, customer_structures
 from ponton.plugins.types import MenuItem
+from ponton.shop import selectors_space
 from tenants.selectors import platform_url, structure_url
 
 ORDERS_PER_PAGE = 10

@@ -10,8 +10,8 @@ import importlib
 from django.urls import include, path
 
 from ponton.config.modules_urls import module_gate
-from ponton.customers import views_space
 from ponton.plugins.manager import all_modules
+from ponton.shop import views_space
 
 
 def module_customer_patterns() -> list:
