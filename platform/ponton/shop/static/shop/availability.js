@@ -1,0 +1,1 @@
+/* live availability: filled by the live-availability work */
