@@ -249,6 +249,12 @@ def _sales() -> None:
     bench_sales(env=bench_env_current(), emit=emit)
 
 
+def _shop_page() -> None:
+    from tests.bench.shop import bench_shop_page_p95_ms
+
+    bench_shop_page_p95_ms(env=bench_env_current(), emit=emit)
+
+
 def _races(name: str) -> Callable[[], None]:
     def run() -> None:
         from tests.bench import races
@@ -278,6 +284,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "buyers_200_last_10_s": _races("buyers_200_last_10_s"),
     "invoices_20_parallel_s": _races("invoices_20_parallel_s"),
     "invoice_pdf_ms": _invoice_pdf,
+    "shop_page_p95_ms": _shop_page,
 }
 
 

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
@@ -227,8 +226,7 @@ class ShopSession:
     bookable: bool
     opens_at: dt.datetime | dt.date | None = None  # "Réservable à partir du …"
     closed: bool = False  # the booking window closed before the start
-    rates: list[Rate] = field(default_factory=list)  # the rates of the session's day
-    json_ld: str = ""  # its schema.org Event
+    html: str = ""  # the page's markup of the session (shop.presenters)
 
     @property
     def pk(self) -> int:
@@ -334,7 +332,11 @@ def access_shop_session(*, product: Product, session_id: int) -> Session:
 
 # --- schema.org -------------------------------------------------------------------------------
 
-_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+def script_json(data: dict) -> str:
+    """JSON that can sit in a <script> element: <, > and & escaped as json_script does."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
 
 
 def event_json_ld(
@@ -344,8 +346,11 @@ def event_json_ld(
     state: ShopSession,
     price: Decimal,
     url: str,
+    starts: dt.datetime | None = None,
+    ends: dt.datetime | None = None,
 ) -> str:
-    """The session as a schema.org `Event` (JSON-LD), escaped for a <script> element."""
+    """The session as a schema.org `Event` (JSON-LD), escaped for a <script> element
+    (`starts` and `ends` in local time when the caller has them already)."""
     session = state.session
     place = session.site or product.site
     if place is not None:
@@ -366,8 +371,8 @@ def event_json_ld(
         "@context": "https://schema.org",
         "@type": "Event",
         "name": product.name,
-        "startDate": timezone.localtime(session.starts_at).isoformat(),
-        "endDate": timezone.localtime(session.ends_at).isoformat(),
+        "startDate": (starts or timezone.localtime(session.starts_at)).isoformat(),
+        "endDate": (ends or timezone.localtime(session.ends_at)).isoformat(),
         "eventStatus": "https://schema.org/EventScheduled",
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "location": {
@@ -394,7 +399,7 @@ def event_json_ld(
     }
     if product.description:
         data["description"] = product.description[:500]
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return script_json(data)
 
 
 CLOSED_TITLES = {

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from ponton.accounts.access import public_view
 from ponton.accounts.selectors import membership_for
-from ponton.catalogue.models import Product, Rate
+from ponton.catalogue.models import Product
 from ponton.shop import selectors
+from ponton.shop.presenters import SessionPresenter, rates_on
 
 
 def _is_staff(request) -> bool:
@@ -85,14 +87,6 @@ def home(request):
     )
 
 
-def _rates_on(rates: list[Rate], day: dt.date) -> list[Rate]:
-    return [
-        rate
-        for rate in rates
-        if rate.season is None or rate.season.starts_on <= day <= rate.season.ends_on
-    ]
-
-
 def _week_param(request) -> dt.date | None:
     try:
         return dt.date.fromisoformat(request.GET.get("semaine", ""))
@@ -132,18 +126,18 @@ def _product_page(request, product_id: int, slug: str, *, activity: bool):
     }
     if activity:
         weeks = selectors.activity_weeks(product=product, from_monday=_week_param(request), now=now)
-        for week in weeks.weeks:
-            for state in week.sessions:
-                day = timezone.localtime(state.session.starts_at).date()
-                rates = _rates_on(details.rates, day)
-                low = min((r.amount for r in rates), default=product.price)
-                state.rates = rates
-                state.json_ld = selectors.event_json_ld(
-                    structure=structure, product=product, state=state, price=low, url=url
-                )
+        SessionPresenter(
+            structure=structure,
+            product=product,
+            rates=details.rates,
+            url=url,
+            nonce=request.csp_nonce,
+            csrf_token=get_token(request),
+            action=reverse("shop:basket_add"),
+        ).render(weeks)
         context["weeks"] = weeks
     else:
-        context["rates"] = _rates_on(details.rates, today)
+        context["rates"] = rates_on(details.rates, today)
     return render(request, "shop/product.html", context)
 
 
