@@ -39,7 +39,7 @@ FORM = (
     '<input type="hidden" name="product" value="{product}">'
     '<input type="hidden" name="session" value="{pk}">'
     "{rate}"
-    '<div class="field"><label for="quantity-{pk}">{quantity_label}</label>'
+    '<div class="field field-quantity"><label for="quantity-{pk}">{quantity_label}</label>'
     '<input type="number" id="quantity-{pk}" name="quantity" value="{min}" min="{min}" '
     'max="{free}" inputmode="numeric" required></div>'
     '<button type="submit" class="btn" data-book-session="{pk}">{book}</button>'
