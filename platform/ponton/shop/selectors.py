@@ -127,8 +127,8 @@ def shop_product_cards(
     storage = ProductPhoto._meta.get_field("thumbnail").storage
     cards = []
     for product in products:
-        low, high = product.low, product.high  # type: ignore[attr-defined]
-        thumbnail = product.thumbnail_name  # type: ignore[attr-defined]
+        low, high = product.low, product.high
+        thumbnail = product.thumbnail_name
         cards.append(
             ShopCard(
                 product=product,
@@ -224,7 +224,7 @@ class ShopSession:
     session: Session
     free: int
     bookable: bool
-    opens_at: dt.datetime | dt.date | None = None  # "Réservable à partir du …"
+    opens_at: dt.datetime | None = None  # "Réservable à partir du …"
     closed: bool = False  # the booking window closed before the start
     html: str = ""  # the page's markup of the session (shop.presenters)
 
