@@ -57,10 +57,16 @@ def shop_is_open(structure: Structure) -> tuple[bool, str]:
 # --- Products ---------------------------------------------------------------------------------
 
 
-def shop_visible_products() -> QuerySet[Product]:
-    """Products a customer may see and buy online (MP-1, CA-4)."""
+def shop_visible_products(*, day: dt.date | None = None) -> QuerySet[Product]:
+    """Products a customer may see and buy online (MP-1, CA-4): published, neither
+    counter-only nor associated-only, and not past their sale period (last year's
+    membership)."""
+    day = day or timezone.localdate()
     return Product.objects.filter(
-        status=Product.Status.PUBLISHED, counter_only=False, associated_only=False
+        Q(sale_until__isnull=True) | Q(sale_until__gte=day),
+        status=Product.Status.PUBLISHED,
+        counter_only=False,
+        associated_only=False,
     )
 
 

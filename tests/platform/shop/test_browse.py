@@ -290,3 +290,14 @@ def test_a_sold_out_item_shows_epuise(shop, client_for):
         pool.save(update_fields=["sold"])
     html = page(client_for(shop.structure), f"/produits/{shop.shirt.pk}-t-shirt/")
     assert "Épuisé" in html and "Ajouter au panier" not in html
+
+
+def test_a_product_past_its_sale_period_leaves_the_shop(shop, client_for):
+    """MP-1: last year's membership (sale period over) is no longer shown nor opened."""
+    with schema_context(shop.structure.schema_name):
+        Product.objects.filter(pk=shop.membership.pk).update(
+            sale_until=timezone.localdate() - dt.timedelta(days=1)
+        )
+    client = client_for(shop.structure)
+    assert "Adhésion annuelle" not in page(client, "/")
+    page(client, f"/produits/{shop.membership.pk}-adhesion-annuelle/", status=404)
