@@ -87,11 +87,17 @@ def home(request):
     )
 
 
+MAX_WEEKS_AHEAD = 156  # ?semaine= further than 3 years is ignored (and never overflows)
+
+
 def _week_param(request) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(request.GET.get("semaine", ""))
+        week = dt.date.fromisoformat(request.GET.get("semaine", ""))
     except ValueError:
         return None
+    if week > timezone.localdate() + dt.timedelta(weeks=MAX_WEEKS_AHEAD):
+        return None
+    return week
 
 
 def _canonical_or_redirect(request, product: Product, slug: str, *, activity: bool):
