@@ -20,6 +20,7 @@ from ponton.catalogue.services import (
     photo_add,
     promotion_add,
 )
+from tests.e2e.test_csp import LISTEN
 from tests.platform.shop.conftest import (
     add_session,
     fill_catalogue,
@@ -105,8 +106,10 @@ def no_serious_violation(page, name: str) -> None:
 
 
 def test_the_shop_on_a_phone_is_readable_labelled_and_accessible(shop, site, new_page):
-    """MP-1: home and activity page at 375 px, no horizontal scroll, labelled fields, axe."""
+    """MP-1: home and activity page at 375 px, no horizontal scroll, labelled fields, axe,
+    not one Content-Security-Policy violation (the JSON-LD scripts carry the nonce)."""
     page = new_page()
+    page.add_init_script(LISTEN)
     page.set_viewport_size(PHONE)
     page.goto(site.url(shop.structure, "/"))
     page.get_by_role("heading", name=shop.structure.name).wait_for()
@@ -127,6 +130,7 @@ def test_the_shop_on_a_phone_is_readable_labelled_and_accessible(shop, site, new
     assert page.get_by_text("ajouté automatiquement").count() == 1
     fits_the_phone(page, "activity")
     fields_are_labelled(page)
+    assert page.evaluate("window.__csp") == []
     no_serious_violation(page, "activity")
 
     # the first session's form, found by its labels, posts to the basket (CSRF under CSP)
