@@ -303,3 +303,20 @@ def test_a_product_past_its_sale_period_leaves_the_shop(shop, client_for):
     client = client_for(shop.structure)
     assert "Adhésion annuelle" not in page(client, "/")
     page(client, f"/produits/{shop.membership.pk}-adhesion-annuelle/", status=404)
+
+
+def test_access_shop_session_refuses_a_session_of_another_product(shop):
+    """MP-1: the basket loads a session through its product: another product's session, or an
+    unknown id (another structure's session lives in its own schema), is a 404."""
+    from django.http import Http404
+
+    from ponton.shop.selectors import access_shop_session
+
+    with schema_context(shop.structure.schema_name):
+        other = published(Product.Kind.ACTIVITY, name="Kayak")
+        theirs = add_session(other, next_monday_at(10))
+        ours = add_session(shop.activity, next_monday_at(11))
+        assert access_shop_session(product=shop.activity, session_id=ours.pk) == ours
+        for session_id in (theirs.pk, 999_999):
+            with pytest.raises(Http404):
+                access_shop_session(product=shop.activity, session_id=session_id)
