@@ -1,20 +1,29 @@
 """What the demo structure of `make run` holds, so that every page has something to show:
 activities with a few weeks of sessions, a shop item with its own stock, an undated ticket,
 this year's membership, and a small family of customers. Created through the services, as a
-member of staff would; called once, inside the demo structure's schema."""
+member of staff would; called once, inside the demo structure's schema.
+
+Its shop (MP-1) is open: CGV (a PDF drawn by Pillow, in the structure's private storage),
+photos of the activities (drawn by Pillow too: no file to ship, a few milliseconds each), a
+sailing initiation with its mandatory "Licence FFVoile journée", a shop item sold online."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ponton.catalogue.models import Category, Product, Promotion, Site
 from ponton.catalogue.services import (
     ProductData,
     PromotionData,
+    association_add,
+    photo_add,
     product_create,
     product_publish,
     promotion_add,
@@ -23,6 +32,7 @@ from ponton.catalogue.services import (
 )
 from ponton.customers.services import customer_create, customer_set_payer
 from ponton.planning.services import sessions_add_recurrence
+from tenants.services import structure_update
 
 DEMO_WEEKS = 6
 
@@ -136,6 +146,9 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
             sale_until=dt.date(today.year, 12, 31),
         ),
     )
+    sessions += _demo_shop(
+        structure=structure, today=today, site=site, photos={stage: 0, paddle: 1, visite: 2}
+    )
     parent = customer_create(
         first_name="Claire",
         last_name="Le Goff",
@@ -159,6 +172,112 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
         "customers": 4,
         "orders": orders,
     }
+
+
+# Sky, sea and sail colours of the three drawn photos.
+PHOTO_COLOURS = [
+    ((135, 190, 230), (20, 90, 150), (250, 250, 245)),
+    ((250, 200, 150), (30, 120, 160), (240, 90, 60)),
+    ((190, 215, 235), (60, 110, 140), (200, 160, 90)),
+]
+
+
+def _photo(index: int) -> SimpleUploadedFile:
+    """A small landscape (sky, sea, a sail) as a JPEG upload."""
+    from PIL import Image, ImageDraw
+
+    sky, sea, sail = PHOTO_COLOURS[index % len(PHOTO_COLOURS)]
+    image = Image.new("RGB", (960, 600), sky)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 380, 960, 600), fill=sea)
+    draw.ellipse((700, 60, 820, 180), fill=(255, 230, 120))
+    x = 260 + 160 * index
+    draw.polygon([(x, 120), (x, 360), (x + 150, 360)], fill=sail)
+    draw.polygon([(x - 70, 370), (x + 190, 370), (x + 150, 410), (x - 40, 410)], fill=(80, 50, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return SimpleUploadedFile(f"demo-{index}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _cgv_pdf(structure) -> bytes:
+    """A one-page PDF of demonstration CGV."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(page)
+    title, body = ImageFont.load_default(size=40), ImageFont.load_default(size=24)
+    draw.text((120, 140), "Conditions générales de vente", font=title, fill="black")
+    lines = [
+        structure.display_title,
+        "Document de démonstration : il n'engage personne.",
+        "1. Les réservations en ligne sont confirmées à réception du paiement.",
+        "2. Une séance annulée par la structure est remboursée.",
+        "3. Le matériel de sécurité est fourni pour chaque activité nautique.",
+    ]
+    for i, line in enumerate(lines):
+        draw.text((120, 260 + 60 * i), line, font=body, fill="black")
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF", resolution=150)
+    return buffer.getvalue()
+
+
+def _demo_shop(*, structure, today: dt.date, site, photos: dict[Product, int]) -> int:
+    """The shop's extras: CGV (so it opens), photos, a sailing initiation with a mandatory
+    associated licence, a shop item sold online. Returns the sessions created."""
+    structure_update(
+        structure=structure,
+        fields={"cgv": ContentFile(_cgv_pdf(structure), name="cgv-demo.pdf")},
+    )
+    for product, index in photos.items():
+        photo_add(product=product, upload=_photo(index))
+    initiation = _published(
+        Product.Kind.ACTIVITY,
+        ProductData(
+            name="Initiation voile (demi-journée)",
+            description="Trois heures sur dériveur avec un moniteur : gréer, naviguer, revenir.",
+            category=_category("Sport", "Voile"),
+            price=Decimal("45.00"),
+            site=site,
+            booking_closes_before_hours=12,
+            booking_opens_before_hours=24 * 30,
+        ),
+        rates=[("Adulte", "45.00"), ("Jeune (moins de 18 ans)", "38.00")],
+    )
+    photo_add(product=initiation, upload=_photo(3))
+    licence = _published(
+        Product.Kind.TICKET,
+        ProductData(
+            name="Licence FFVoile journée",
+            description="Assurance et licence d'un jour, obligatoire pour naviguer.",
+            category=_category("Sport", "Voile"),
+            price=Decimal("15.00"),
+            vat_rate=Decimal("0.00"),
+            associated_only=True,
+        ),
+    )
+    association_add(product=initiation, associated=licence, starts_on=today, mandatory=True)
+    _published(
+        Product.Kind.SHOP_ITEM,
+        ProductData(
+            name="Gourde de la base",
+            description="Gourde inox de 50 cl aux couleurs de la base.",
+            category=_category("Boutique", "Souvenirs"),
+            price=Decimal("12.00"),
+            stock_pool=stock_pool_create(name="Gourdes", quantity=25),
+        ),
+    )
+    monday = today - dt.timedelta(days=today.weekday())
+    return len(
+        sessions_add_recurrence(
+            product=initiation,
+            start_date=monday,
+            end_date=monday + dt.timedelta(weeks=DEMO_WEEKS) - dt.timedelta(days=1),
+            weekdays=[2, 5],
+            times=[(dt.time(9), dt.time(12)), (dt.time(14), dt.time(17))],
+            capacity=6,
+            site=site,
+        )
+    )
 
 
 def _demo_sales(*, structure, stage, paddle, parent, yann) -> int:

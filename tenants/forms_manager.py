@@ -278,6 +278,37 @@ class NotificationsForm(StructureSectionForm):
         return cleaned
 
 
+BASKET_HOLD_MINUTES = (5, 120)
+
+
+class ShopForm(StructureSectionForm):
+    """The MarketPlace's settings (MP-1): open or closed, how long a basket holds seats."""
+
+    shop_enabled = forms.BooleanField(
+        label=_("Boutique en ligne ouverte"),
+        required=False,
+        help_text=_(
+            "Décochée, la boutique affiche une page « boutique fermée » avec vos coordonnées. "
+            "Elle n'ouvre de toute façon qu'avec vos CGV."
+        ),
+    )
+    basket_hold_minutes = forms.IntegerField(
+        label=_("Durée de réservation du panier (minutes)"),
+        min_value=BASKET_HOLD_MINUTES[0],
+        max_value=BASKET_HOLD_MINUTES[1],
+        help_text=_(
+            "Les places et articles mis au panier en ligne sont réservés pendant cette durée "
+            "(de 5 à 120 minutes), puis libérés s'ils ne sont pas payés."
+        ),
+        error_messages={
+            "required": _("Indiquez une durée entre 5 et 120 minutes."),
+            "min_value": _("Indiquez une durée entre 5 et 120 minutes."),
+            "max_value": _("Indiquez une durée entre 5 et 120 minutes."),
+            "invalid": _("Indiquez une durée entre 5 et 120 minutes."),
+        },
+    )
+
+
 CONTACT_WHOSE: dict[str, StrOrPromise] = {
     ContactRole.DIRECTOR: _("du directeur"),
     ContactRole.ACCOUNTANT: _("du comptable"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cgv/", views_manager.structure_cgv, name="structure_cgv"),
     path("cgv.pdf", views_manager.structure_cgv_file, name="structure_cgv_file"),
     path("notifications/", views_manager.structure_notifications, name="structure_notifications"),
+    path("boutique/", views_manager.structure_shop, name="structure_shop"),
     path("sites/", include("ponton.catalogue.urls")),
     path("modules/", views_manager.modules, name="modules"),
 ]

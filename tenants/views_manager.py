@@ -22,6 +22,7 @@ SECTION_TITLES = {
     "bank": gettext_lazy("Coordonnées bancaires"),
     "cgv": gettext_lazy("Conditions générales de vente"),
     "notifications": gettext_lazy("Notifications"),
+    "shop": gettext_lazy("Boutique en ligne"),
 }
 
 
@@ -133,6 +134,12 @@ def structure_cgv(request):
 @staff_view("structure.settings")
 def structure_notifications(request):
     return _section(request, section="notifications", form_class=forms_manager.NotificationsForm)
+
+
+@staff_view("structure.settings")
+def structure_shop(request):
+    """MP-1: the shop open or closed, the basket's hold time."""
+    return _section(request, section="shop", form_class=forms_manager.ShopForm)
 
 
 @staff_view("structure.settings")

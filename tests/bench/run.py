@@ -256,6 +256,12 @@ def _availability() -> None:
     bench_availability_push_ms(env=bench_env_current(), emit=emit)
 
 
+def _shop_page() -> None:
+    from tests.bench.shop import bench_shop_page_p95_ms
+
+    bench_shop_page_p95_ms(env=bench_env_current(), emit=emit)
+
+
 def _races(name: str) -> Callable[[], None]:
     def run() -> None:
         from tests.bench import races
@@ -293,6 +299,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "invoice_pdf_ms": _invoice_pdf,
     "online_buyers_200_last_10_s": _online_buyers,
     "availability_push_ms": _availability,  # prints availability_push_ms_max too
+    "shop_page_p95_ms": _shop_page,
 }
 
 

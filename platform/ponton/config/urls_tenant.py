@@ -1,5 +1,5 @@
-"""URLs of a structure's domain: MarketPlace at /, Club Manager at /manager/, customer space at
-/compte/, API at /api/v1/."""
+"""URLs of a structure's domain: MarketPlace at / (ponton.shop), Club Manager at /manager/,
+customer space at /compte/, API at /api/v1/."""
 
 from django.conf import settings
 from django.urls import include, path, re_path
@@ -7,11 +7,9 @@ from django.urls import include, path, re_path
 from ponton.config.modules_urls import module_urlpatterns
 from ponton.shop.urls_space import module_customer_patterns
 from ponton.web import files
-from ponton.web import views as web_views
 
 urlpatterns = [
     path("", include("ponton.shop.urls")),
-    path("", web_views.structure_home, name="structure_home"),
     path("", include("ponton.accounts.urls")),
     path("manager/", include("ponton.web.urls_manager")),
     path("manager/paiements/", include("ponton.payments.urls_manager")),

@@ -449,7 +449,3 @@ def checkouts_pending_for(*, basket_key: str) -> list[OnlineCheckout]:
     return list(
         OnlineCheckout.objects.filter(basket_key=basket_key, state=OnlineCheckout.State.PENDING)
     )
-
-
-def structure_sells_online(structure) -> bool:
-    return bool(structure.cgv) and structure.shop_enabled and not structure.is_suspended

@@ -1,7 +1,16 @@
+"""The MarketPlace's browsing pages (MP-1), French URLs; the slug is cosmetic (a wrong one
+redirects to the right one)."""
+
 from django.urls import path
 
-from ponton.web import views as web_views
+from ponton.shop import views
 
 urlpatterns = [
-    path("", web_views.structure_home, name="home"),
+    path("", views.home, name="home"),
+    path("activites/<int:product_id>-<str:slug>/", views.activity, name="activity"),
+    path("activites/<int:product_id>/", views.activity, name="activity_short"),
+    path("produits/<int:product_id>-<str:slug>/", views.product, name="product"),
+    path("produits/<int:product_id>/", views.product, name="product_short"),
+    path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ponton.accounts.access import public_view
 from ponton.accounts.ratelimit import client_ip, hit
-from ponton.catalogue.models import Product, Rate
+from ponton.catalogue.models import Rate
 from ponton.customers.models import Customer
 from ponton.customers.services import CustomerError, customer_for_account
 from ponton.payments.gateway import (
@@ -25,12 +25,12 @@ from ponton.payments.gateway import (
     stripe_js_url,
 )
 from ponton.payments.models import OnlineCheckout
-from ponton.planning.models import Session
 from ponton.sales import services as sales
 from ponton.sales.models import Basket, BasketLine
 from ponton.sales.services import SaleError, answer_file_store
 from ponton.selling import checkout as online
 from ponton.selling import holds
+from ponton.shop import selectors as shop_selectors
 from ponton.shop.forms import (
     NEW_PERSON,
     AddForm,
@@ -39,6 +39,7 @@ from ponton.shop.forms import (
     IdentityForm,
     ParticipantForm,
 )
+from ponton.shop.views import closed_page
 
 CHECKOUT_PER_IP = (20, 600)  # attempts per 10 minutes from one address
 CHECKOUT_PER_EMAIL = (10, 3600)  # per hour for one email
@@ -59,10 +60,14 @@ def _basket(request, *, create: bool = False) -> Basket | None:
 
 
 def _closed(request):
-    """The shop is closed (no CGV, switched off, suspended): its page says so."""
-    if online.structure_sells_online(request.tenant):
+    """The shop is closed (no CGV, switched off, suspended): the basket and the checkout answer
+    its closed page (503: nothing can be bought now), holding nothing."""
+    is_open, reason = shop_selectors.shop_is_open(request.tenant)
+    if is_open:
         return None
-    return render(request, "shop/closed.html", {"structure": request.tenant}, status=503)
+    response = closed_page(request, reason=reason)
+    response.status_code = 503
+    return response
 
 
 def _lines(basket: Basket | None) -> list[BasketLine]:
@@ -143,10 +148,12 @@ def basket_add(request):
         messages.error(request, _("Choisissez une quantité entre 1 et 100."))
         return redirect(_back(request, reverse("shop:basket")))
     data = form.cleaned_data
-    product = get_object_or_404(Product, pk=data["product"])
+    # Only what the shop shows can be bought: drafts, archived, counter-only and
+    # associated-only products, unknown ids and other products' sessions are 404.
+    product = shop_selectors.access_shop_product(product_id=data["product"])
     session = None
     if data["session"]:
-        session = get_object_or_404(Session, pk=data["session"], product=product)
+        session = shop_selectors.access_shop_session(product=product, session_id=data["session"])
     rate = get_object_or_404(Rate, pk=data["rate"], product=product) if data["rate"] else None
     if rate is None and product.rates.exists():
         rate = product.rates.order_by("position", "id").first()

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ponton.accounts.access import operator_view, public_view, staff_view
 from ponton.accounts.permissions import role_has
-from ponton.accounts.selectors import membership_for
 from ponton.plugins.manager import hooks_for
 from ponton.web.menu import SECTIONS_BY_SLUG
 from ponton.web.selectors import outbox_emails
@@ -22,22 +21,6 @@ if TYPE_CHECKING:
 @public_view
 def unknown_host(request):
     return render(request, "web/unknown_host.html", {"host": request.get_host()}, status=404)
-
-
-@public_view
-def structure_home(request):
-    """The structure's public home (the MarketPlace comes with the shop issue). Visitors see
-    no way into the Club Manager (staff reach it from the login); its staff, logged in, a
-    discreet link."""
-    structure = request.tenant
-    return render(
-        request,
-        "web/structure_home.html",
-        {
-            "structure": structure,
-            "is_staff": membership_for(user=request.user, structure=structure) is not None,
-        },
-    )
 
 
 @public_view

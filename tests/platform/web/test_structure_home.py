@@ -1,6 +1,7 @@
 """The structure's public page (EG-4 identity shown to customers), issue 11: no way into the
 Club Manager for visitors (staff reach it from the login), a discreet link for its logged-in
-staff; phone numbers written the French way."""
+staff; phone numbers written the French way. Since issue 12 the page at / is the shop (MP-1),
+or its closed page while the structure has no CGV (these structures): both keep these rules."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_visitors_see_no_club_manager_button(structure_a, client_for):
     assert "Club Manager" not in page
     assert "/manager/" not in page
     assert "data-staff-link" not in page
-    assert "Se connecter" in page  # staff come in through the login
+    assert ">Connexion</a>" in page  # staff come in through the login
 
 
 def test_a_logged_in_customer_sees_no_club_manager_link(structure_a, client_for):
@@ -62,5 +63,18 @@ def test_phone_in_national_format_for_france_international_otherwise(
     structure, _owner = structure_a
     Structure.objects.filter(pk=structure.pk).update(phone=stored)
     page = home(client_for(structure))
-    assert f"<p>{shown}</p>" in page
-    assert stored not in page
+    assert f'<a href="tel:{stored}">{shown}</a>' in page
+    assert stored not in page.replace(f'href="tel:{stored}"', "")  # only in the phone link
+
+
+def test_the_open_shop_keeps_the_same_rules(structure_a, make_member, client_for):
+    """MP-1: with its CGV the structure's home is its shop, with the same discreet link."""
+    structure, _owner = structure_a
+    Structure.objects.filter(pk=structure.pk).update(cgv="structures/cgv/cgv.pdf")
+    visitor = home(client_for(structure))
+    assert "data-shop-closed" not in visitor and "/manager/" not in visitor
+    staff = home(client_for(structure, make_member(structure)))
+    assert (
+        '<p class="muted" data-staff-link><a href="/manager/">Aller au Club Manager</a></p>'
+        in staff
+    )
