@@ -23,6 +23,7 @@ from ponton.planning.models import Session
 from ponton.sales.models import Basket, BasketLine, Order
 from realtime.models import Notification
 from tests.support.files import forget_media_root
+from tests.support.sales import text
 from tests.support.shop import add, checkout_post, open_shop, token_of
 
 SECRET = "whsec_test_shop_secret"
@@ -113,8 +114,8 @@ def test_mp1_a_refused_addition_says_why_in_french(shop, browser):
             == 404
         )
     page = add(browser, shop, quantity=1)
-    text = browser.get(page["Location"]).content.decode()
-    assert "Les réservations de cette séance sont closes (720 h avant le début)." in text
+    page_text = browser.get(page["Location"]).content.decode()
+    assert "Les réservations de cette séance sont closes (720 h avant le début)." in page_text
     assert sold(shop) == 0 and lines(shop) == []
     with schema_context(shop.structure.schema_name):
         shop.shirt.counter_only = True
@@ -385,7 +386,7 @@ def test_mp1_a_shop_without_cgv_does_not_sell(shop, browser):
     shop.structure.save(update_fields=["cgv"])
     response = add(browser, shop, quantity=1)
     assert response.status_code == 503
-    assert "La boutique en ligne n'est pas encore ouverte" in response.content.decode()
+    assert "La boutique en ligne n'est pas encore ouverte" in text(response)
     assert sold(shop) == 0
 
 
