@@ -18,7 +18,7 @@
       return;
     }
     timer.textContent =
-      timer.dataset.msgLeft + " " + Math.floor(left / 60) + ":" + pad(left % 60);
+      timer.dataset.msgLeft + " " + Math.floor(left / 60) + " min " + pad(left % 60) + " s";
   }
   const handle = setInterval(tick, 1000);
   tick();
