@@ -428,3 +428,87 @@ def test_staff_see_the_online_order_in_gerer_with_its_channel_and_history(
     assert "canal : en ligne" in card
     assert "Commande passée en ligne et payée par carte (192,00 €)" in card
     assert "Paiement de 192,00 € (CB en ligne)" in card
+
+
+def test_mp2_custom_fields_every_type_with_the_club_managers_messages(shop, browser):
+    """MP-1 / CA-7: the activity's custom fields (a required text, a choice, a file) are asked
+    at checkout as in the Club Manager: a missing required answer gets the same French message
+    and nothing is written; answered, the answers (the file stored privately) are on the order's
+    lines."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ponton.catalogue.models import CustomField
+    from tests.support.files import pdf_bytes
+
+    with schema_context(shop.structure.schema_name):
+        swim = CustomField.objects.create(label="Sait nager 25 m", kind="yes_no", required=True)
+        size = CustomField.objects.create(label="Taille", kind="choice", choices="S\nM\nL")
+        note = CustomField.objects.create(label="Certificat médical", kind="file")
+        for field in (swim, size, note):
+            field.products.add(shop.activity)
+    add(browser, shop, quantity=1)
+    [line, _licence] = lines(shop)
+    refused = checkout_post(browser, lines(shop))
+    assert refused.status_code == 400
+    assert "Répondez à « Sait nager 25 m »." in text(refused)
+    with schema_context(shop.structure.schema_name):
+        assert not OnlineCheckout.objects.exists()
+    answered = checkout_post(
+        browser,
+        lines(shop),
+        **{
+            f"a{line.pk}-cf_{swim.pk}": "oui",
+            f"a{line.pk}-cf_{size.pk}": "M",
+            f"a{line.pk}-cf_{note.pk}": SimpleUploadedFile(
+                "certificat.pdf", pdf_bytes(), content_type="application/pdf"
+            ),
+        },
+    )
+    token = token_of(answered)
+    browser.post(f"/commande/{token}/test/")
+    with schema_context(shop.structure.schema_name):
+        [stage] = Order.objects.get().lines.filter(product=shop.activity)
+        assert stage.answers["Sait nager 25 m"] == "oui" and stage.answers["Taille"] == "M"
+        assert stage.answers["Certificat médical"].startswith("orders/answers/")
+        assert stage.answers["Certificat médical"].endswith("/certificat.pdf")
+
+
+def test_mp2_a_logged_in_customer_names_a_family_member(shop, browser, client_for):
+    """MP-1 / MP-3: a customer logged in chooses the participant among their family; no
+    identity form, the order is theirs."""
+    from ponton.accounts.models import User
+
+    user = User.objects.create_user(email="claire@exemple.fr", password="Un-mot-de-passe-42")
+    with schema_context(shop.structure.schema_name):
+        Customer.objects.filter(pk=shop.payer.pk).update(account_id=user.pk)
+        Customer.objects.filter(pk=shop.child_customer.pk).update(payer=shop.payer)
+    browser.force_login(user)
+    add(browser, shop, quantity=1)
+    [line, _licence] = lines(shop)
+    page = text(browser.get("/commande/"))
+    assert "Vous commandez en tant que Claire Le Goff." in page and "Louis Le Goff" in page
+    response = checkout_post(
+        browser,
+        lines(shop),
+        identity=False,
+        participants={line.pk: [(str(shop.child_customer.pk), "", "")]},
+    )
+    browser.post(f"/commande/{token_of(response)}/test/")
+    with schema_context(shop.structure.schema_name):
+        order = Order.objects.get()
+        assert order.payer_id == shop.payer.pk
+        assert {line.consumer_id for line in order.lines.all()} == {shop.child_customer.pk}
+
+
+def test_mp1_minimum_quantity_per_basket(shop, browser):
+    """MP-1 / CA-4: a product sold by 4 at least: fewer are refused with the Club Manager's
+    message, nothing held; 4 are held."""
+    with schema_context(shop.structure.schema_name):
+        shop.shirt.min_quantity = 4
+        shop.shirt.save(update_fields=["min_quantity"])
+    add(browser, shop, product=shop.shirt, quantity=2)
+    assert "« T-shirt » se vend par 4 au moins." in text(browser.get("/panier/"))
+    assert lines(shop) == []
+    add(browser, shop, product=shop.shirt, quantity=4)
+    [line] = lines(shop)
+    assert (line.quantity, line.held) == (4, True)
