@@ -26,6 +26,12 @@ from ponton.shop.selectors import product_url
 from tenants.models import Domain
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.test_csp import LISTEN
+from tests.e2e.test_shop_browse import (
+    PHONE,
+    fields_are_labelled,
+    fits_the_phone,
+    no_serious_violation,
+)
 from tests.platform.payments.conftest import localstripe, stripe_api  # noqa: F401 - fixtures
 from tests.platform.payments.test_stripe_localstripe import SECRET_KEY, WEBHOOK_SECRET
 from tests.support.files import forget_media_root
@@ -58,7 +64,9 @@ def test_customer_books_two_participants_pays_by_card_and_finds_the_order_in_the
     smtp_server,
     media,
 ):
-    """MP-1, MP-2, MP-3, MP-4: the whole purchase, with the seed's words."""
+    """MP-1, MP-2, MP-3, MP-4: the whole purchase, with the seed's words, on a phone: every
+    page of the basket and the checkout fits 375 px, its fields are labelled and axe-core finds
+    no serious or critical violation."""
     structure, _owner = make_structure(name="Club de voile de Morgat")
     Domain.objects.create(domain="127.0.0.1", tenant=structure, is_primary=False)
     port = urlsplit(live_server.url).port
@@ -73,6 +81,7 @@ def test_customer_books_two_participants_pays_by_card_and_finds_the_order_in_the
 
     page = new_page()
     page.add_init_script(LISTEN)
+    page.set_viewport_size(PHONE)
     page.goto(site.url(structure, activity_url(shop)))
     page.get_by_role("heading", name="Stage catamaran", level=1).wait_for()
     first = page.locator("li.shop-session").first
@@ -83,6 +92,8 @@ def test_customer_books_two_participants_pays_by_card_and_finds_the_order_in_the
     page.get_by_role("heading", name="Mon panier").wait_for()
     page.get_by_text("Obligatoire avec « Stage catamaran »").wait_for()
     assert page.get_by_test_id("basket-total").inner_text() == "324,00 €"  # 2 × 150 + 2 × 12
+    fits_the_phone(page, "basket")
+    no_serious_violation(page, "basket")
     page.get_by_role("link", name="Commander").click()
 
     page.get_by_role("heading", name="Commander").wait_for()
@@ -96,6 +107,9 @@ def test_customer_books_two_participants_pays_by_card_and_finds_the_order_in_the
         block.get_by_label("Prénom du participant").fill(first_name)
         block.get_by_label("Nom du participant", exact=True).fill("Le Goff")
     page.get_by_label("J'ai lu et j'accepte les conditions générales de vente").check()
+    fits_the_phone(page, "checkout")
+    fields_are_labelled(page)
+    no_serious_violation(page, "checkout")
     page.get_by_role("button", name="Payer 324,00 € par carte").click()
 
     page.get_by_role("heading", name="Paiement par carte").wait_for()
@@ -109,6 +123,8 @@ def test_customer_books_two_participants_pays_by_card_and_finds_the_order_in_the
     page.get_by_role("heading", name="Merci pour votre commande").wait_for(timeout=30_000)
     page.get_by_text("Paiement reçu").wait_for()
     assert page.evaluate("window.__csp") == []
+    fits_the_phone(page, "confirmation")
+    no_serious_violation(page, "confirmation")
 
     with schema_context(structure.schema_name):
         order = Order.objects.get()
