@@ -512,3 +512,42 @@ def test_mp1_minimum_quantity_per_basket(shop, browser):
     add(browser, shop, product=shop.shirt, quantity=4)
     [line] = lines(shop)
     assert (line.quantity, line.held) == (4, True)
+
+
+def test_mp2_a_product_withdrawn_after_it_was_put_in_the_basket_is_not_sold(shop, browser):
+    """MP-2: the activity archived by staff while it sits in a basket: the checkout refuses it
+    in French and nothing is written; withdrawn between checkout and payment, the payment is
+    refunded and no order written."""
+    add(browser, shop, quantity=1)
+    token = _checkout(shop, browser)
+    with schema_context(shop.structure.schema_name):
+        from ponton.catalogue.models import Product
+
+        Product.objects.filter(pk=shop.activity.pk).update(status=Product.Status.ARCHIVED)
+    browser.post(f"/commande/{token}/test/")
+    with schema_context(shop.structure.schema_name):
+        assert OnlineCheckout.objects.get(token=token).state == "refunded"
+        assert not Order.objects.exists() and not Payment.objects.exists()
+    page = text(browser.get(f"/commande/{token}/"))
+    assert "« Stage catamaran » n'est pas publié : il ne peut pas être vendu." in page
+    assert "a été remboursé sur votre carte" in page
+    refused = checkout_post(browser, lines(shop))
+    assert refused.status_code == 400
+    assert "« Stage catamaran » n'est pas publié : il ne peut pas être vendu." in text(refused)
+    with schema_context(shop.structure.schema_name):
+        assert OnlineCheckout.objects.count() == 1
+
+
+def test_mp2_checkout_is_rate_limited_per_email(shop, browser, client_for):
+    """MP-2: past 10 checkouts in an hour for one email, even from another browser: refused
+    (10 attempts from the address are still under its own limit of 20)."""
+    add(browser, shop, quantity=1)
+    for _ in range(10):
+        checkout_post(browser, lines(shop), email="meme@exemple.fr", accept="")
+    other = client_for(shop.structure)
+    add(other, shop, quantity=1)
+    theirs = [line for line in lines(shop) if line.basket_id != lines(shop)[0].basket_id]
+    page = text(checkout_post(other, theirs, email="meme@exemple.fr"))
+    assert "Trop de tentatives : réessayez dans quelques minutes." in page
+    with schema_context(shop.structure.schema_name):
+        assert not OnlineCheckout.objects.exists()
