@@ -109,6 +109,18 @@ class FormSerializer(serializers.Serializer):
         values = {**self.initial_values}
         values.update({name: data[name] for name in self.fields if name in data})
         values = {name: "" if value is None else value for name, value in values.items()}
+        nested = [name for name, value in values.items() if isinstance(value, dict | list)]
+        if nested:
+            # A form field takes one text or number: an object or a list is refused (400), not
+            # handed to the field's cleaning (which would fail on it: found by the fuzzing).
+            raise serializers.ValidationError(
+                {
+                    _field_name(name): [
+                        gettext("Valeur invalide : un texte ou un nombre est attendu.")
+                    ]
+                    for name in nested
+                }
+            )
         form = self.form_class(data=values)
         if not form.is_valid():
             raise serializers.ValidationError(

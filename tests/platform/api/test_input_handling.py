@@ -124,3 +124,23 @@ def test_an_unmatched_api_path_is_a_json_404(club):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Pas trouvé."}
+
+
+@pytest.mark.parametrize("value", [{}, [], {"a": [1]}])
+def test_an_object_or_a_list_for_a_form_field_is_400_and_saves_nothing(api, club, value):
+    """CU-1 (found by the schema fuzzing): {"birth_date": {}} answered 500 (the date field
+    stripped a dict); now a French 400 naming the field, nothing saved."""
+    structure, owner = club
+    client = api(structure, owner)
+    response = client.client.post(
+        "/api/v1/customers/",
+        data=json.dumps({"first_name": "Anne", "last_name": "Le Goff", "birth_date": value}),
+        content_type="application/json",
+        **client.headers,
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "birth_date": ["Valeur invalide : un texte ou un nombre est attendu."]
+    }
+    with schema_context(structure.schema_name):
+        assert Customer.objects.count() == 0
