@@ -109,3 +109,28 @@ def test_mp2_a_declined_card_says_so_and_keeps_the_basket(live_online_shop, clie
         assert not Order.objects.exists() and not Payment.objects.exists()
         assert Session.objects.get(pk=shop.session.pk).sold == 1
         assert all(line.held for line in BasketLine.objects.all())
+
+
+def test_mp2_a_card_asking_for_3d_secure_waits_for_it_and_writes_nothing_yet(
+    live_online_shop, client_for
+):
+    """MP-2: a card whose bank asks for 3-D Secure: the answer is "requires_action" with the
+    client secret the page finishes with (`stripe.confirmCardPayment`); until the bank says
+    yes nothing is written and the seats stay held."""
+    shop = live_online_shop
+    browser = client_for(shop.structure)
+    add(browser, shop, quantity=1)
+    token = token_of(checkout_post(browser, _basket_lines(shop)))
+    response = browser.post(
+        f"/commande/{token}/carte/",
+        {"card_token": card_token(shop.localstripe, "4000002760003184")},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "requires_action" and data["client_secret"].startswith("pi_")
+    time.sleep(1)  # a webhook, if any were (wrongly) sent, would have arrived
+    with schema_context(shop.structure.schema_name):
+        assert OnlineCheckout.objects.get(token=token).state == "pending"
+        assert not Order.objects.exists() and not Payment.objects.exists()
+        assert Session.objects.get(pk=shop.session.pk).sold == 1
