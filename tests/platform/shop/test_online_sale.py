@@ -500,9 +500,10 @@ def test_mp2_a_logged_in_customer_names_a_family_member(shop, browser, client_fo
         assert {line.consumer_id for line in order.lines.all()} == {shop.child_customer.pk}
 
 
-def test_mp1_minimum_quantity_per_basket(shop, browser):
+def test_mp1_minimum_quantity_per_basket(shop, browser, client_for):
     """MP-1 / CA-4: a product sold by 4 at least: fewer are refused with the Club Manager's
-    message, nothing held; 4 are held."""
+    message, nothing held; 4 are held, taken from its stock of 5, so another basket cannot
+    have 4 more."""
     with schema_context(shop.structure.schema_name):
         shop.shirt.min_quantity = 4
         shop.shirt.save(update_fields=["min_quantity"])
@@ -512,6 +513,14 @@ def test_mp1_minimum_quantity_per_basket(shop, browser):
     add(browser, shop, product=shop.shirt, quantity=4)
     [line] = lines(shop)
     assert (line.quantity, line.held) == (4, True)
+    with schema_context(shop.structure.schema_name):
+        from ponton.catalogue.models import StockPool
+
+        assert StockPool.objects.get(pk=shop.shirt.stock_pool_id).sold == 4  # stock held
+    add(client_for(shop.structure), shop, product=shop.shirt, quantity=4)  # 1 left of 5
+    with schema_context(shop.structure.schema_name):
+        assert StockPool.objects.get(pk=shop.shirt.stock_pool_id).sold == 4
+        assert BasketLine.objects.count() == 1
 
 
 def test_mp2_a_product_withdrawn_after_it_was_put_in_the_basket_is_not_sold(shop, browser):
