@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from ponton.billing.models import Document, Payment
 from ponton.billing.selectors import customer_credit
@@ -93,9 +94,12 @@ def test_avoir_picks_an_open_credit_note_and_settles_both(make_structure, site, 
     page.get_by_role("heading", name=f"Facture {number}").wait_for()
     page.get_by_role("link", name="Ajouter un paiement").click()
     choice = page.get_by_label("Avoir à utiliser")
-    assert choice.is_hidden()  # only with "Avoir"
+    page.get_by_label("Mode de paiement").wait_for()
+    # expect() waits for the page's script (deferred) to hide the field: is_hidden() right
+    # after the click raced it on a loaded machine.
+    expect(choice).to_be_hidden()  # only with "Avoir"
     page.get_by_label("Mode de paiement").select_option(label="Avoir")
-    assert choice.is_visible()
+    expect(choice).to_be_visible()
     offered = choice.locator("option").all_inner_texts()
     assert offered == [
         f"{credit_note.number} – reste 150,00 € (commande {credit_note.order.number})"
