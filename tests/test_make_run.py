@@ -112,7 +112,15 @@ class Launcher:
         """SIGINT to the whole process group, like Ctrl-C in a terminal; the exit code."""
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGINT)
-        return self.proc.wait(timeout=60)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            alive = [
+                " ".join(p.cmdline()[:4]) for p in psutil.Process(self.proc.pid).children(True)
+            ]
+            pytest.fail(
+                f"Ctrl-C did not stop make run in 60 s; alive: {alive}\n{self.text[-3000:]}"
+            )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

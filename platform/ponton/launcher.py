@@ -44,11 +44,13 @@ def main() -> int:
         _run(["migrate", "--noinput", "-v", "0"], env)
         _run(["seed_demo"], env)
         # Expired online baskets give their seats back every minute (Celery beat's job in
-        # production; here a small loop beside the server).
+        # production; here a small loop beside the server). Its own session: Ctrl-C reaches
+        # this launcher, which stops it before PostgreSQL; one connection, no pool.
         releaser = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "release_expired_holds", "--every", "60"],
-            env=env,
+            env=dict(env, DB_POOL_MAX_SIZE="0"),
             cwd=ROOT,
+            start_new_session=True,
         )
         daphne = subprocess.Popen(
             [
@@ -71,6 +73,9 @@ def main() -> int:
         # A second Ctrl-C must not cut the clean-up short and leave PostgreSQL running.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if releaser is not None and releaser.poll() is None:
+            releaser.kill()  # it holds nothing a kill could lose (each release is one commit)
+            releaser.wait(timeout=10)
         if daphne is not None and daphne.poll() is None:
             # SIGTERM, not SIGINT: a process started in the background by a shell inherits
             # SIGINT ignored, but daphne always stops cleanly on SIGTERM.
@@ -79,12 +84,6 @@ def main() -> int:
                 daphne.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 daphne.kill()
-        if releaser is not None and releaser.poll() is None:
-            releaser.terminate()
-            try:
-                releaser.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                releaser.kill()
         if server is not None:
             server.cleanup()
             print("Base de données arrêtée.", flush=True)
