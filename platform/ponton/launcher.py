@@ -90,5 +90,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # Ctrl-C (SIGINT) and SIGTERM both stop everything cleanly, even when this process was
+    # started with SIGINT ignored (a parent that ignores it passes that on to its children).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     sys.exit(main())
