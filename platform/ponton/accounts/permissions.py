@@ -46,6 +46,11 @@ PERMISSIONS: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({Role.OWNER, Role.ADMIN, Role.ACCOUNTANT}),
     ),
     "stats.view": ("Voir les statistiques", frozenset({Role.OWNER, Role.ADMIN, Role.ACCOUNTANT})),
+    "till.sell": (
+        "Vendre à la caisse, apports et retraits d'espèces, clôtures X et Z",
+        frozenset({Role.OWNER, Role.ADMIN, Role.STAFF, Role.CASHIER}),
+    ),
+    "till.manage": ("Créer et modifier les caisses", MANAGERS),
     "module.use": (
         "Utiliser les modules activés",
         frozenset({Role.OWNER, Role.ADMIN, Role.STAFF, Role.CASHIER}),

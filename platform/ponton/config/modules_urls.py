@@ -47,13 +47,27 @@ def _gate_patterns(label: str, patterns):
     return gated
 
 
+def _module_urls(app_label: str, name: str):
+    try:
+        return importlib.import_module(f"{app_label}.{name}")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"{app_label}.{name}":
+            raise
+        return None
+
+
 def module_urlpatterns() -> list:
+    """Each module's Club Manager pages (`<module>.urls`, under /manager/m/<label>/, namespace
+    <label>) and, when it has one, its own place on the structure's domain (`<module>.urls_site`
+    with its PREFIX and NAMESPACE: the till at /caisse/), all gated by the module's switch."""
     patterns = []
     for label, info in all_modules().items():
-        try:
-            urls = importlib.import_module(f"{info.app_label}.urls")
-        except ModuleNotFoundError:
-            continue
-        gated = _gate_patterns(label, urls.urlpatterns)
-        patterns.append(path(f"manager/m/{label}/", include((gated, label), namespace=label)))
+        urls = _module_urls(info.app_label, "urls")
+        if urls is not None:
+            gated = _gate_patterns(label, urls.urlpatterns)
+            patterns.append(path(f"manager/m/{label}/", include((gated, label), namespace=label)))
+        site = _module_urls(info.app_label, "urls_site")
+        if site is not None:
+            gated = _gate_patterns(label, site.urlpatterns)
+            patterns.append(path(site.PREFIX, include((gated, site.NAMESPACE))))
     return patterns

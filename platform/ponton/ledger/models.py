@@ -29,6 +29,8 @@ class LedgerEntry(models.Model):
         REFUND = "refund", _("Remboursement")
         TILL_TICKET = "till_ticket", _("Ticket de caisse")
         CASH_MOVEMENT = "cash_movement", _("Mouvement de caisse")
+        TILL_REPRINT = "till_reprint", _("Réimpression de ticket")
+        TILL_CLOSING = "till_closing", _("Clôture de caisse (Z)")
         CLOSING_DAY = "closing_day", _("Clôture journalière")
         CLOSING_MONTH = "closing_month", _("Clôture mensuelle")
         CLOSING_YEAR = "closing_year", _("Clôture annuelle")

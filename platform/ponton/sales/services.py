@@ -15,6 +15,7 @@ from typing import NoReturn, TypeGuard
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,6 +164,12 @@ def line_check(
             refuse(_("Choisissez une date pour « %(name)s ».") % {"name": product.name})
         if session.product_id != product.pk:
             refuse(_("Cette séance n'est pas une séance de « %(name)s ».") % {"name": product.name})
+        if channel == TILL:
+            # At the counter a late arrival still buys a seat until the session ends, and
+            # the booking windows are the online shop's rules.
+            if session.ends_at <= now:
+                refuse(_("Cette séance est terminée : elle ne se vend plus."))
+            return
         if session.starts_at <= now:
             refuse(_("Cette séance a déjà commencé : elle ne se vend plus."))
         closes = product.booking_closes_before_hours
@@ -277,11 +284,15 @@ def stock_release(*, pool_id: int, quantity: int) -> None:
     StockPool.objects.filter(pk=pool_id).update(sold=F("sold") - quantity)
 
 
-def seats_take(lines: list[OrderLine]) -> None:
-    """Take the seats and stock of `lines`, sessions and pools in id order (no deadlock)."""
+def seats_take(lines: list[OrderLine], *, overbook: bool = False) -> list[int]:
+    """Take the seats and stock of `lines`, sessions and pools in id order (no deadlock).
+    `overbook`: a sale that already happened (a till ticket made offline) takes what it sold
+    even beyond capacity or stock; the sessions overbooked that way are returned, so that the
+    caller flags them to staff. Otherwise a sold-out session or pool refuses the sale."""
     seats: Tally[int] = Tally()
     stock: Tally[int] = Tally()
     names = {}
+    overbooked: list[int] = []
     for line in lines:
         if line.session_id is not None:
             seats[line.session_id] += line.quantity
@@ -293,11 +304,27 @@ def seats_take(lines: list[OrderLine]) -> None:
             pk=session_id, sold__lte=F("capacity") - seats[session_id]
         ).update(sold=F("sold") + seats[session_id])
         if not taken:
-            raise SoldOutError(_("Complet : il ne reste pas assez de places pour cette séance."))
+            if not overbook:
+                raise SoldOutError(
+                    _("Complet : il ne reste pas assez de places pour cette séance.")
+                )
+            # The seats were sold at the counter already: the session's capacity grows to
+            # what is sold (capacity and sold stay consistent), and the caller flags it.
+            Session.objects.filter(pk=session_id).update(
+                sold=F("sold") + seats[session_id],
+                capacity=Greatest(F("capacity"), F("sold") + seats[session_id]),
+            )
+            overbooked.append(session_id)
     availability_changed(session_ids=seats)  # live availability (MP-1), after commit
     for pool_id in sorted(stock):
         if not stock_take(pool=StockPool(pk=pool_id), quantity=stock[pool_id]):
-            raise SoldOutError(_("Stock épuisé pour « %(name)s ».") % {"name": names[pool_id]})
+            if not overbook:
+                raise SoldOutError(_("Stock épuisé pour « %(name)s ».") % {"name": names[pool_id]})
+            StockPool.objects.filter(pk=pool_id).update(
+                sold=F("sold") + stock[pool_id],
+                quantity=Greatest(F("quantity"), F("sold") + stock[pool_id]),
+            )
+    return overbooked
 
 
 def release(*, line: OrderLine) -> None:
@@ -340,10 +367,15 @@ def lines_build(*, order: Order | None, requests: list[LineRequest], state: str)
 
 
 def check_basket(
-    *, payer: Customer | None, lines: list[LineRequest], channel: str = MANAGER
+    *,
+    payer: Customer | None,
+    lines: list[LineRequest],
+    channel: str = MANAGER,
+    sold_at: dt.datetime | None = None,
 ) -> list[LineRequest]:
     """Every check of a basket except availability; returns the lines with the mandatory
-    associated products added."""
+    associated products added. `sold_at`: when a sale that already happened took place (a
+    till ticket made offline, synced later); the rules are those of that moment."""
     if payer is None:
         raise SaleError(_("Choisissez le payeur de la commande."), field="payer")
     if payer.erased_at is not None:
@@ -352,8 +384,8 @@ def check_basket(
         )
     if not lines:
         raise SaleError(_("Le panier est vide."))
-    now = timezone.now()
-    lines = with_mandatory(lines, timezone.localdate())
+    now = sold_at or timezone.now()
+    lines = with_mandatory(lines, timezone.localdate(now))
     for index, line in enumerate(lines):
         line_check(index, line, channel=channel, now=now)
     check_min_quantities(lines)
@@ -438,6 +470,7 @@ class Prepared:
 
     order: Order
     lines: list[OrderLine]
+    overbooked: list[int] = field(default_factory=list)  # sessions sold beyond capacity
 
 
 def order_prepare(
@@ -448,14 +481,18 @@ def order_prepare(
     quote: bool = False,
     channel: str = MANAGER,
     invoiced_at_once: bool = False,
+    sold_at: dt.datetime | None = None,
+    overbook: bool = False,
 ) -> Prepared:
     """Every check of the basket, the lines with their prices, the seats and stock taken (in
     the caller's transaction). `invoiced_at_once`: the caller invoices every line in this same
     transaction (a complete sale), so they are written "facturé" at once (not on sessions with
-    a minimum participants threshold)."""
+    a minimum participants threshold). `sold_at` and `overbook`: a sale that already happened
+    (an offline till ticket), checked by the rules of its moment and honoured beyond capacity
+    (`seats_take`)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("an order is written inside the caller's transaction")
-    lines = check_basket(payer=payer, lines=lines, channel=channel)
+    lines = check_basket(payer=payer, lines=lines, channel=channel, sold_at=sold_at)
     if invoiced_at_once and (quote or on_threshold_sessions(lines)):
         raise ValueError("only the lines of an order without a threshold are invoiced at once")
     if quote:
@@ -467,8 +504,7 @@ def order_prepare(
         raise SaleError(
             _("Le total de la commande ne peut pas dépasser %(max)s €.") % {"max": money(TOTAL_MAX)}
         )
-    if not quote:
-        seats_take(built)
+    overbooked = [] if quote else seats_take(built, overbook=overbook)
     series = Order.Status.QUOTE if quote else Order.Status.ORDER
     order = Order(
         status=series,
@@ -479,7 +515,7 @@ def order_prepare(
     )
     for line in built:
         line.order = order
-    return Prepared(order=order, lines=built)
+    return Prepared(order=order, lines=built, overbooked=overbooked)
 
 
 def order_save(*, prepared: Prepared, number: str, actor: Actor, note: str = "") -> Order:

@@ -22,6 +22,7 @@ from ponton.billing.services import (
     PaymentData,
     invoice_issue,
     payment_record,
+    receipt_issue,
 )
 from ponton.billing.services import line_cancel as billing_line_cancel
 from ponton.billing.services import line_replace as billing_line_replace
@@ -136,10 +137,15 @@ def sale_complete(
     actor: Actor,
     note: str = "",
     channel: str = sales.MANAGER,
+    document_kind: str = Document.Kind.INVOICE,
+    sold_at=None,
+    overbook: bool = False,
 ) -> CompletedSale:
-    """Order, invoice of all its lines and payments at once, whole or not at all. Without a
-    threshold session, the one-pass sale of billing (docs/adr/0008); with one, the three steps,
-    the threshold possibly invoicing at order time."""
+    """Order, invoice (or purchase receipt: the till's ticket) of all its lines and payments at
+    once, whole or not at all. Without a threshold session, the one-pass sale of billing
+    (docs/adr/0008); with one, the three steps, the threshold possibly invoicing at order time.
+    `sold_at`/`overbook`: a sale that already happened (an offline till ticket), honoured
+    beyond capacity; the one-pass sale only."""
     if not sales.on_threshold_sessions(lines):
         return billing_sale_complete(
             structure=structure,
@@ -149,6 +155,9 @@ def sale_complete(
             actor=actor,
             note=note,
             channel=channel,
+            document_kind=document_kind,
+            sold_at=sold_at,
+            overbook=overbook,
         )
     with transaction.atomic():
         order = order_place(payer=payer, lines=lines, actor=actor, note=note, channel=channel)
@@ -156,9 +165,8 @@ def sale_complete(
             order.lines.filter(state=OrderLine.State.ORDERED).values_list("pk", flat=True)
         )
         if ordered:
-            document = invoice_issue(
-                structure=structure, order=order, line_ids=ordered, actor=actor
-            )
+            issue = receipt_issue if document_kind == Document.Kind.RECEIPT else invoice_issue
+            document = issue(structure=structure, order=order, line_ids=ordered, actor=actor)
         else:  # already invoiced at order time (the threshold reached)
             document = Document.objects.filter(order=order, kind=Document.Kind.INVOICE).latest("pk")
         recorded = [payment_record(document=document, data=data, actor=actor) for data in payments]

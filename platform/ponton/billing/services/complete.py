@@ -26,6 +26,7 @@ from ponton.billing.services.documents import (
     lines_document_save,
 )
 from ponton.billing.services.payments import PaymentData, payment_write
+from ponton.billing.services.receipts import receipt_spec
 from ponton.customers.models import Customer
 from ponton.ledger.services import ledger_batch
 from ponton.sales.models import Order
@@ -44,6 +45,7 @@ class CompletedSale(NamedTuple):
     invoice: Document
     payments: list[Payment]
     balance: Balance  # the invoice's, once the payments are recorded
+    overbooked: list[int] = []  # noqa: RUF012 - sessions sold beyond capacity (offline tickets)
 
 
 @transaction.atomic
@@ -56,21 +58,33 @@ def sale_complete(
     actor: Actor,
     note: str = "",
     channel: str = Order.Channel.MANAGER,
+    document_kind: str = Document.Kind.INVOICE,
+    sold_at=None,
+    overbook: bool = False,
 ) -> CompletedSale:
     """OR-1 + OR-3 + OR-6 at once: whole or not at all (a refused payment cancels the order
     and frees its seats, by rolling the transaction back). Lines on sessions with a minimum
     participants threshold (OR-10) are sold in three steps by `ponton.selling.sale_complete`,
-    the entry point every channel calls."""
+    the entry point every channel calls. `document_kind`: an invoice, or a purchase receipt
+    (the till's ticket, turned into an invoice on request); `sold_at`/`overbook`: a sale that
+    already happened (`sales.order_prepare`). The returned `invoice` is that document."""
     if on_threshold_sessions(lines):
         raise ValueError("a sale on threshold sessions goes through ponton.selling")
     with ledger_batch(), history_batch():
         # Everything that can be done before the numbers: checks, prices, seats and stock,
         # the invoice's content (the payer's address is read here).
         prepared = order_prepare(
-            payer=payer, lines=lines, actor=actor, invoiced_at_once=True, channel=channel
+            payer=payer,
+            lines=lines,
+            actor=actor,
+            invoiced_at_once=True,
+            channel=channel,
+            sold_at=sold_at,
+            overbook=overbook,
         )
+        spec = receipt_spec() if document_kind == Document.Kind.RECEIPT else invoice_spec()
         draft = lines_document_draft(
-            spec=invoice_spec(),
+            spec=spec,
             structure=structure,
             order=prepared.order,
             lines=prepared.lines,
@@ -81,7 +95,7 @@ def sale_complete(
         # counters stay locked until commit, and the structure's other sales wait for them.
         order_number, invoice_number = next_numbers(
             Order.Status.ORDER,
-            Document.Kind.INVOICE,
+            spec.kind,
             year=issue_year(draft.document),
         )
         order = order_save(prepared=prepared, number=order_number, actor=actor, note=note)
@@ -94,4 +108,4 @@ def sale_complete(
             recorded.append(payment)
     # The answer shows the lines as written, without reading them again.
     order._prefetched_objects_cache = {"lines": prepared.lines}  # type: ignore[attr-defined]
-    return CompletedSale(order, invoice, recorded, balance)
+    return CompletedSale(order, invoice, recorded, balance, prepared.overbooked)

@@ -35,12 +35,9 @@ from ponton.sales.models import Order, OrderLine
 from ponton.sales.services import Actor
 
 
-@transaction.atomic
-def receipt_issue(
-    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
-) -> Document:
-    """A purchase receipt (RE-…) for the selected "commandé" lines: a sale, in the ledger."""
-    spec = _LinesDocument(
+def receipt_spec() -> _LinesDocument:
+    """A purchase receipt of ordered lines (its messages in the active language)."""
+    return _LinesDocument(
         kind=Document.Kind.RECEIPT,
         refuse_quote=_("Un devis n'a pas de justificatif d'achat : commandez-le d'abord."),
         refuse_empty=_("Sélectionnez au moins une ligne."),
@@ -51,6 +48,14 @@ def receipt_issue(
         action="receipt",
         message=_("Justificatif d'achat %(number)s émis (%(total)s €)."),
     )
+
+
+@transaction.atomic
+def receipt_issue(
+    *, structure, order: Order, line_ids: list[int], actor: Actor, note: str = ""
+) -> Document:
+    """A purchase receipt (RE-…) for the selected "commandé" lines: a sale, in the ledger."""
+    spec = receipt_spec()
     return issue_for_lines(
         spec=spec, structure=structure, order=order, line_ids=line_ids, actor=actor, note=note
     )
