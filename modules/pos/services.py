@@ -372,7 +372,7 @@ def _sell(
     _till_payments(session, sale.payments, ticket)
     _ticket_ledger(ticket, sale.payments)
     if sale.overbooked:
-        _overbooked_history(ticket, actor)
+        _overbooked_history(structure, ticket, actor)
     return ticket
 
 
@@ -420,16 +420,36 @@ def _ticket_ledger(ticket: Ticket, payments: list[Payment]) -> None:
     )
 
 
-def _overbooked_history(ticket: Ticket, actor: Actor) -> None:
+OVERBOOKED = "pos.overbooked"
+
+
+def _overbooked_history(structure, ticket: Ticket, actor: Actor) -> None:
+    """An offline ticket sold seats that were gone when it arrived: the order's history says
+    so and the team gets a notification (never silently dropped, never silently oversold)."""
+    from django.urls import reverse
+
+    from ponton.accounts.models import Role
     from ponton.sales.services import history_add
+    from realtime.services import notification_create
 
     assert ticket.order is not None
-    history_add(
-        order=ticket.order,
-        actor=actor,
-        action="overbooked",
-        message=_("Ticket %(number)s vendu hors ligne : séance en surréservation, à vérifier.")
-        % {"number": ticket.number},
+    sessions = Session.objects.filter(pk__in=ticket.overbooked_sessions).select_related("product")
+    names = ", ".join(
+        f"{session.product.name} {timezone.localtime(session.starts_at):%d/%m/%Y %H:%M}"
+        for session in sessions
+    )
+    message = _(
+        "Ticket %(number)s vendu hors ligne : séance complète à sa réception, en "
+        "surréservation (%(sessions)s). À vérifier."
+    ) % {"number": ticket.number, "sessions": names}
+    history_add(order=ticket.order, actor=actor, action="overbooked", message=message)
+    notification_create(
+        structure=structure,
+        kind=OVERBOOKED,
+        title=_("Surréservation : ticket %(number)s") % {"number": ticket.number},
+        body=message,
+        url=reverse("manager:order", kwargs={"order_id": ticket.order.pk}),
+        roles=[Role.OWNER, Role.ADMIN, Role.STAFF],
     )
 
 

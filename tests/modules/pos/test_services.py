@@ -151,6 +151,11 @@ def test_po8_an_offline_ticket_on_a_full_session_is_honoured_and_flagged(in_till
     overbooked = Session.objects.get(pk=club.session.pk)
     assert (overbooked.sold, overbooked.capacity) == (4, 4)
     assert ticket.order.events.filter(action="overbooked").count() == 1
+    from realtime.models import Notification
+
+    note = Notification.objects.get(kind="pos.overbooked", user_id=club.owner.pk)
+    assert note.title == f"Surréservation : ticket {ticket.number}"
+    assert "Stage catamaran" in note.body
     assert session_report(club.counter.session).overbooked == 1
 
 
