@@ -23,3 +23,16 @@ def ponton_module_info() -> ModuleInfo:
 @hookimpl
 def ponton_manager_menu(structure, user) -> list[MenuItem]:
     return [MenuItem(label="Caisse", url=reverse("pos:index"), icon="pos", order=50)]
+
+
+@hookimpl
+def ponton_module_enabled(structure) -> None:
+    """A structure that turns the till on gets its first till, ready to open."""
+    from django_tenants.utils import schema_context
+
+    from modules.pos.models import Till
+    from modules.pos.services import till_create
+
+    with schema_context(structure.schema_name):
+        if not Till.objects.exists():
+            till_create(name="Caisse principale")

@@ -212,3 +212,31 @@ def closing_totals(till: Till) -> dict[str, list[tuple[str, Decimal, int]]]:
         period: [(key, value[0], value[1]) for key, value in rows.items()]
         for period, rows in result.items()
     }
+
+
+@dataclass(frozen=True)
+class TillRow:
+    till: Till
+    session: TillSession | None
+    tickets_today: int
+    last_closing: TillClosing | None
+
+
+def tills_overview() -> list[TillRow]:
+    """The structure's tills for the Club Manager: open session, today's tickets, last Z."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(timezone.localdate(), dt.time.min, tzinfo=zone)
+    rows = []
+    tills = Till.objects.select_related("site").annotate(
+        today=Count("tickets", filter=Q(tickets__sold_at__gte=start))
+    )
+    for till in tills:
+        rows.append(
+            TillRow(
+                till=till,
+                session=till.sessions.filter(closed_at__isnull=True).first(),
+                tickets_today=till.today,  # type: ignore[attr-defined]
+                last_closing=till.closings.order_by("-number").first(),
+            )
+        )
+    return rows

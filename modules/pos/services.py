@@ -703,3 +703,16 @@ def _anchor() -> None:
     except ImportError:  # pragma: no cover - the anchor lands with the ledger's keyed chain
         return
     ledger_anchor(reason="till_closing")
+
+
+@transaction.atomic
+def till_set_active(*, till: Till, active: bool) -> Till:
+    """Deactivate a till (it keeps its data; it no longer sells) or reactivate it. An open
+    session must be closed (Z) first."""
+    if not active and open_session(till) is not None:
+        raise TillError(
+            _("Faites d'abord la clôture (X->Z) de la session ouverte de cette caisse.")
+        )
+    Till.objects.filter(pk=till.pk).update(active=active)
+    till.active = active
+    return till

@@ -6,13 +6,15 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from tenants.services import module_grant
 from tests.support.pos import open_counter
 from tests.support.sales import make_shop
 
 
 @pytest.fixture
 def till_club(make_structure):
-    structure, owner = make_structure(name="Club de la Baie", modules=["pos"])
+    structure, owner = make_structure(name="Club de la Baie")
+    module_grant(structure=structure, label="pos")  # paid: granted by the platform
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=3, stock=5)
         counter = open_counter()
