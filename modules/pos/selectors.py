@@ -235,7 +235,7 @@ def tills_overview() -> list[TillRow]:
             TillRow(
                 till=till,
                 session=till.sessions.filter(closed_at__isnull=True).first(),
-                tickets_today=till.today,  # type: ignore[attr-defined]
+                tickets_today=till.today,
                 last_closing=till.closings.order_by("-number").first(),
             )
         )

@@ -23,7 +23,7 @@ class TillForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.all()  # type: ignore[attr-defined]
+        self.fields["site"].queryset = Site.objects.all()
 
 
 @staff_view("module.use")
