@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from ponton.web.sealed import SealedTextField
+
 
 class StructureState(models.TextChoices):
     CONTRACT_PENDING = "contract_pending", _("Contrat en attente")
@@ -220,3 +222,63 @@ class SignupDraft(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+
+
+class LedgerAnchor(models.Model):
+    """Where a structure's ledger chain stood at a closing or an archive (PO-7, docs/adr/0013).
+
+    Kept in the public schema, outside the structure's own schema, and signed with the
+    structure's ledger key (ponton.ledger.keys): a chain cut short, or a head moved back, no
+    longer reaches the last anchor. Append-only: a trigger refuses UPDATE and DELETE."""
+
+    class Reason(models.TextChoices):
+        CLOSING = "closing", _("Clôture du journal")
+        TILL_CLOSING = "till_closing", _("Clôture de caisse (Z)")
+        ARCHIVE = "archive", _("Archive")
+        MANUAL = "manual", _("Ancrage manuel")
+
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="ledger_anchors"
+    )
+    position = models.PositiveBigIntegerField(_("numéro de la dernière écriture"))
+    hash = models.CharField(_("empreinte de la dernière écriture"), max_length=64)
+    sales_total = models.DecimalField(
+        _("total perpétuel des ventes"), max_digits=16, decimal_places=2
+    )
+    payments_total = models.DecimalField(
+        _("total perpétuel des encaissements"), max_digits=16, decimal_places=2
+    )
+    anchored_at = models.DateTimeField(_("ancré le"))
+    reason = models.CharField(_("motif"), max_length=20, choices=Reason.choices)
+    signature = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        ordering = ["structure", "position", "anchored_at"]
+        verbose_name = _("ancre du journal")
+        verbose_name_plural = _("ancres du journal")
+        indexes = [
+            models.Index(fields=["structure", "position"], name="ledger_anchor_structure_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.structure_id} #{self.position} {self.reason}"
+
+
+class StructureSigningKey(models.Model):
+    """A structure's Ed25519 key that signs its archives' manifests (PO-7, docs/adr/0013). The
+    private key is sealed under SECRET_KEY; when it can no longer be opened (SECRET_KEY rotated
+    without fallback) a new key is made and the old public key stays here for old archives."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="signing_keys")
+    private_key = SealedTextField(_("clé privée (scellée)"))
+    public_key = models.TextField(_("clé publique (PEM)"))
+    fingerprint = models.CharField(_("empreinte de la clé publique"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["structure", "-created_at", "-id"]
+        verbose_name = _("clé de signature des archives")
+        verbose_name_plural = _("clés de signature des archives")
+
+    def __str__(self) -> str:
+        return f"{self.structure_id} {self.fingerprint[:16]}"

@@ -95,3 +95,40 @@ def stored_entry_hash(
         }
     )
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def anchor_text(
+    *,
+    structure_id: int,
+    position: int,
+    hash: str,  # noqa: A002 - the column's name
+    sales_total: Decimal,
+    payments_total: Decimal,
+    anchored_at: dt.datetime,
+    reason: str,
+) -> str:
+    """The canonical text of an anchor, which its signature covers."""
+    return _ENCODER.encode(
+        {
+            "structure": _exactly(int, structure_id),
+            "position": _exactly(int, position),
+            "hash": _exactly(str, hash),
+            "sales_total": str(_exactly(Decimal, sales_total)),
+            "payments_total": str(_exactly(Decimal, payments_total)),
+            "anchored_at": _utc_iso(anchored_at),
+            "reason": _exactly(str, reason),
+        }
+    )
+
+
+def anchor_text_of(anchor: Any) -> str:
+    """`anchor_text` of a `tenants.LedgerAnchor`."""
+    return anchor_text(
+        structure_id=anchor.structure_id,
+        position=anchor.position,
+        hash=anchor.hash,
+        sales_total=anchor.sales_total,
+        payments_total=anchor.payments_total,
+        anchored_at=anchor.anchored_at,
+        reason=anchor.reason,
+    )

@@ -11,7 +11,9 @@ of a new day first records the closings of the days, months and years that ended
 last entry, so closings need no scheduler.
 
 The database refuses UPDATE, DELETE and TRUNCATE on entries (trigger, migration 0002): a
-correction is a new entry, never a change. `manage.py verify_ledger` recomputes the chain.
+correction is a new entry, never a change. `manage.py verify_ledger` recomputes the chain,
+checks each entry's keyed signature and compares the chain with its anchors, kept outside the
+structure's schema (`tenants.LedgerAnchor`, docs/adr/0013).
 """
 
 from django.db import models
@@ -52,6 +54,9 @@ class LedgerEntry(models.Model):
     )
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(_("empreinte"), max_length=64, unique=True)
+    # HMAC-SHA256 of `hash` under the structure's key derived from SECRET_KEY (ledger.keys):
+    # a chain rebuilt by someone without the key has hashes that match and signatures that do not.
+    signature = models.CharField(_("signature"), max_length=64)
 
     class Meta:
         ordering = ["position"]

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ponton.ledger import canonical
+from ponton.ledger import canonical, keys
 from ponton.ledger.models import LedgerEntry, LedgerHead
 from ponton.web.batches import TransactionBatch
+from tenants.models import LedgerAnchor, Structure
 
 CENT = Decimal("0.01")
 CLOSINGS = {
@@ -110,6 +111,7 @@ def _next_entry(head: LedgerHead, event: _Event) -> LedgerEntry:
         previous_hash=head.hash,
     )
     entry.hash = hash_of(entry)
+    entry.signature = keys.sign(schema_name=keys.current_schema(), message=entry.hash)
     return entry
 
 
@@ -126,6 +128,39 @@ def _append(head: LedgerHead, event: _Event) -> LedgerEntry:
     _move_head(head, entry)
     head.save()
     return entry
+
+
+def ledger_anchor(*, reason: str) -> LedgerAnchor:
+    """Record where the current structure's chain stands (last position, hash, perpetual
+    totals) in the public schema, signed with the structure's key: `verify_ledger` then
+    notices a chain cut short or a head moved back behind it. The ledger anchors its own
+    closings; the till anchors its Z closings (`reason="till_closing"`); `archive_build`
+    anchors each archive. Call it after a `ledger_batch()` block, not inside: the batch's
+    entries are appended at its end."""
+    if reason not in LedgerAnchor.Reason.values:
+        raise ValueError(f"unknown anchor reason {reason!r}")
+    if ledger_batch.is_open():
+        raise RuntimeError("ledger_anchor runs after the ledger_batch() block")
+    with transaction.atomic():
+        head = LedgerHead.objects.select_for_update().get(pk=True)
+        return _anchor(head=head, reason=reason)
+
+
+def _anchor(*, head: LedgerHead, reason: str) -> LedgerAnchor:
+    schema_name = keys.current_schema()
+    structure_id = Structure.objects.values_list("pk", flat=True).get(schema_name=schema_name)
+    anchor = LedgerAnchor(
+        structure_id=structure_id,
+        position=head.position,
+        hash=head.hash,
+        sales_total=_amount(Decimal(head.sales_total)),
+        payments_total=_amount(Decimal(head.payments_total)),
+        anchored_at=timezone.now(),
+        reason=reason,
+    )
+    anchor.signature = keys.sign(schema_name=schema_name, message=canonical.anchor_text_of(anchor))
+    anchor.save(force_insert=True)
+    return anchor
 
 
 def hash_of(entry: LedgerEntry) -> str:
@@ -192,7 +227,7 @@ def _close(*, head: LedgerHead, period: str, day: dt.date, today: dt.date) -> Le
         row["payments"] += payments_amount
         sales += sales_amount
         payments += payments_amount
-    return _append(
+    closing = _append(
         head,
         _Event(
             kind=kind,
@@ -210,6 +245,8 @@ def _close(*, head: LedgerHead, period: str, day: dt.date, today: dt.date) -> Le
             },
         ),
     )
+    _anchor(head=head, reason=LedgerAnchor.Reason.CLOSING)
+    return closing
 
 
 @transaction.atomic

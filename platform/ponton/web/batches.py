@@ -67,3 +67,7 @@ class TransactionBatch(Generic[Item]):
             )
         batch.items.append(item)
         return True
+
+    def is_open(self) -> bool:
+        """Whether a batch is open in this context (its rows are not written yet)."""
+        return self._open.get() is not None

@@ -172,7 +172,9 @@ def test_verification_catches_a_deleted_entry_and_forged_totals(ledger):
 
 
 def test_verification_catches_a_rehashed_entry(ledger):
-    """PO-7: rewriting one entry AND its own hash consistently still breaks the next link."""
+    """PO-7: rewriting one entry AND its own hash consistently is caught at that entry: its
+    signature was made over the old hash with a key that is not in the database (before
+    signatures, the next entry's link caught it)."""
     for i in range(1, 4):
         append_invoice(f"FA-2026-{i:05d}", "20.00")
     entry = LedgerEntry.objects.get(position=2)
@@ -184,7 +186,8 @@ def test_verification_catches_a_rehashed_entry(ledger):
             ["FA-2026-00099", forged],
         )
     result = selectors.ledger_verify()
-    assert result.broken_position == 3 and "chaînage" in result.reason
+    assert (result.broken_position, result.entries) == (2, 1)
+    assert result.reason == "signature invalide : la chaîne a été recalculée sans la clé"
 
 
 def test_verify_ledger_command_on_intact_chains(structure_a, structure_b):

@@ -1,7 +1,9 @@
 """`manage.py verify_ledger [--structure SLUG]`: recompute every structure's ledger chain.
 
-Prints one line per structure; names the first entry that does not match and exits with
-status 1 when any chain is broken."""
+Prints one line per structure; names the first entry that does not match (a wrong hash, a
+signature that the structure's key did not make) and every problem with the head and the
+anchors kept in the public schema (a tail cut off, a head moved back, an anchor whose
+signature fails), and exits with status 1 when any ledger fails."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -38,5 +40,7 @@ class Command(BaseCommand):
                     else "tête du journal"
                 )
                 self.stdout.write(f"{item.slug} : ÉCHEC, {where} : {result.reason}")
+                for problem in result.problems[1:]:
+                    self.stdout.write(f"{item.slug} :   aussi : {problem}")
         if broken:
             raise CommandError(f"{broken} journal(aux) non intègre(s)", returncode=1)
