@@ -32,7 +32,7 @@ from ponton.catalogue.models import Product, Rate
 from ponton.customers.models import Customer
 from ponton.customers.services import customer_create
 from ponton.ledger.models import LedgerEntry, LedgerHead
-from ponton.ledger.services import ledger_append
+from ponton.ledger.services import ledger_anchor, ledger_append
 from ponton.planning.models import Session
 from ponton.sales.models import Order, OrderLine
 from ponton.selling import Actor, LineRequest, PaymentData
@@ -698,10 +698,6 @@ def session_close(*, session: TillSession, counted: dict[str, Any], actor: Actor
 
 def _anchor() -> None:
     """The chain's head anchored outside the structure's schema at each Z (docs/adr/0013)."""
-    try:
-        from ponton.ledger.services import ledger_anchor  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - the anchor lands with the ledger's keyed chain
-        return
     ledger_anchor(reason="till_closing")
 
 

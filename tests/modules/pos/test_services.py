@@ -249,6 +249,10 @@ def test_po3_z_closing_records_counted_difference_grand_totals_and_closes(in_til
     entry = LedgerEntry.objects.get(kind="till_closing")
     assert entry.payload["grand_total_sales"] == "20.00"
     assert closing.ledger_position == entry.position
+    from tenants.models import LedgerAnchor
+
+    anchor = LedgerAnchor.objects.filter(structure_id=club.structure.pk).latest("pk")
+    assert (anchor.reason, anchor.position) == ("till_closing", entry.position)
     # the next session continues the grand totals
     session2 = session_open(till=club.counter.till, opening_float="0", actor=STAFF)
     club.counter.session = session2
