@@ -255,3 +255,36 @@ class TillClosing(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["till", "number"], name="pos_closing_number"),
         ]
+
+
+def _archive_path(instance: TillArchive, filename: str) -> str:
+    # Private: not under a public media prefix (ponton.web.files), served by a checked view.
+    return f"archives/caisse/{instance.till_id}/{filename}"
+
+
+class TillArchive(models.Model):
+    """A signed archive of a till's closed month or year (PO-7 archivage): the period's tickets,
+    closings and ledger entries with a signed manifest (`ponton.ledger.archives`)."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("Mensuelle")
+        YEAR = "year", _("Annuelle")
+
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="archives")
+    period = models.CharField(_("période"), max_length=5, choices=Period.choices)
+    first_day = models.DateField(_("du"))
+    last_day = models.DateField(_("au"))
+    created_at = models.DateTimeField(_("produite le"))
+    file = models.FileField(upload_to=_archive_path, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    tickets = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-first_day", "period"]
+        verbose_name = _("archive de caisse")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["till", "period", "first_day"], name="pos_archive_once_per_period"
+            ),
+        ]

@@ -9,4 +9,5 @@ NAMESPACE = "till"
 urlpatterns = [
     path("", include("modules.pos.urls_sell")),
     path("", include("modules.pos.urls_functions")),
+    path("", include("modules.pos.urls_archives")),
 ]

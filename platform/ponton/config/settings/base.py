@@ -214,7 +214,10 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {
         "task": "ponton.selling.tasks.release_expired_holds_task",
         "schedule": 60.0,
-    }
+    },
+    # PO-7: the till's monthly and yearly archives, once a period is over (a module task that
+    # skips structures without the till).
+    "till-archives": {"task": "modules.pos.tasks.till_archives_task", "schedule": 6 * 3600.0},
 }
 
 # PL-1: "Ajouter des dates" making more sessions than this runs as a background job with a
