@@ -36,3 +36,13 @@ def ponton_module_enabled(structure) -> None:
     with schema_context(structure.schema_name):
         if not Till.objects.exists():
             till_create(name="Caisse principale")
+
+
+@hookimpl
+def ponton_demo_fill(structure) -> None:
+    from django_tenants.utils import schema_context
+
+    from modules.pos.demo import demo_fill
+
+    with schema_context(structure.schema_name):
+        demo_fill(structure=structure)

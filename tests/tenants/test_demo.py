@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -46,7 +47,7 @@ def test_demo_structure_has_an_invoiced_order_and_a_quote(demo):
     from ponton.sales.models import Order
 
     with schema_context(demo.schema_name):
-        order = Order.objects.get(status=Order.Status.ORDER)
+        order = Order.objects.exclude(channel=Order.Channel.TILL).get(status=Order.Status.ORDER)
         assert order.lines.count() == 2
         invoice = Document.objects.get(kind=Document.Kind.INVOICE)
         assert invoice.total == 300 and order_balance(order_id=order.pk) == 150
@@ -80,3 +81,29 @@ def test_demo_pages_show_the_demo_data(demo):
     assert "T-shirt de la base" in offer and "Adhésion" in offer
     customers = client.get("/manager/clients/").content.decode()
     assert "Le Goff" in customers
+
+
+def test_demo_structure_has_the_till_with_a_closing_and_a_day_of_tickets(demo):
+    """PO-1, PO-3: the demo has the till on, one till, a Z closing and an open session whose X
+    report shows tickets in several methods and a withdrawal."""
+    from modules.pos.models import Ticket, Till, TillClosing
+    from modules.pos.selectors import session_report
+    from ponton.ledger.selectors import ledger_verify
+    from tenants.selectors import enabled_module_labels
+
+    assert "pos" in enabled_module_labels(structure=demo, fresh=True)
+    with schema_context(demo.schema_name):
+        till = Till.objects.get()
+        assert TillClosing.objects.filter(till=till).count() == 1
+        session = till.sessions.get(closed_at__isnull=True)
+        report = session_report(session)
+        assert report.tickets == 6
+        assert report.cash_out == Decimal("11.50")
+        assert {m.method for m in report.methods if m.received} == {
+            "cash",
+            "card",
+            "cheque",
+            "holiday_voucher",
+        }
+        assert Ticket.objects.count() == 8
+        assert ledger_verify().ok

@@ -75,3 +75,10 @@ def ponton_send_sms(structure: Any, to: str, body: str) -> bool:  # type: ignore
     """Send one SMS for the structure (the SMS module, with its quota): `to` is the mobile
     number as typed on the customer card, `body` the French text. Core uses it for Click & Pay
     requests by SMS and refuses them when no module that is on implements it."""
+
+
+@hookspec
+def ponton_demo_fill(structure: Any) -> None:
+    """Called once when `seed_demo` creates the demo structure, after core's demo data, for
+    the modules that are on: a module adds its own demo data (the till its tills and a day of
+    tickets) inside the structure's schema."""

@@ -15,7 +15,8 @@ from ponton.catalogue.services import site_create
 from tenants.demo import fill_demo_structure
 from tenants.models import Domain, Structure
 from tenants.selectors import platform_url, structure_url
-from tenants.services import StructureData, structure_create
+from ponton.plugins.manager import hooks_for
+from tenants.services import StructureData, module_grant, structure_create
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Base nautique de démonstration"
@@ -79,6 +80,10 @@ class Command(BaseCommand):
                         city="Brest",
                     )
                     fill_demo_structure(structure=demo)
+                # The demo has the till (a paid module, granted here as an operator would):
+                # modules that are on add their own demo data.
+                module_grant(structure=demo, label="pos")
+                hooks_for(demo).ponton_demo_fill(structure=demo)
         self.stdout.write(
             "\n"
             "  Ponton est prêt.\n"
@@ -89,6 +94,8 @@ class Command(BaseCommand):
             f"  Structure de démonstration        : {structure_url(structure=demo, path='/')}\n"
             f"  Club Manager                      : "
             f"{structure_url(structure=demo, path='/manager/')}\n"
+            f"  Caisse                            : "
+            f"{structure_url(structure=demo, path='/caisse/')}\n"
             f"      identifiant : {DEMO_OWNER}   mot de passe : {DEMO_PASSWORD}\n"
             f"  Emails envoyés (mode local)       : {platform_url('/outbox/')} (opérateurs)\n"
             f"      ceux de la démonstration      : "
