@@ -12,10 +12,10 @@ from django_tenants.utils import schema_context
 
 from ponton.accounts.models import User
 from ponton.catalogue.services import site_create
+from ponton.plugins.manager import hooks_for
 from tenants.demo import fill_demo_structure
 from tenants.models import Domain, Structure
 from tenants.selectors import platform_url, structure_url
-from ponton.plugins.manager import hooks_for
 from tenants.services import StructureData, module_grant, structure_create
 
 DEMO_SLUG = "demo"
