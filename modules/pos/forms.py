@@ -84,7 +84,7 @@ class ClosingForm(forms.Form):
         for totals in self.methods:
             name = f"counted_{totals.method}"
             self.fields[name] = EurosField(
-                label=_("%(method)s comptés (€)") % {"method": totals.label},
+                label=_("%(method)s : montant compté (€)") % {"method": totals.label},
                 allow_zero=True,
                 initial=(
                     None
