@@ -74,9 +74,7 @@ def bench_z_closing_ms(*, env: dict[str, str], emit) -> None:
         for ticket in recorded[:10]:
             ticket_cancel(structure=structure, ticket=ticket, session=counter.session, actor=STAFF)
         for kind, amount in (("in", "50"), ("out", "30"), ("in", "20")):
-            cash_move(
-                session=counter.session, kind=kind, amount=amount, reason="Banc", actor=STAFF
-            )
+            cash_move(session=counter.session, kind=kind, amount=amount, reason="Banc", actor=STAFF)
         log(
             f"session: {Ticket.objects.filter(session=counter.session).count()} tickets, "
             f"{TillPayment.objects.filter(session=counter.session).count()} till payments"
