@@ -528,7 +528,7 @@ def cash_move(
 @transaction.atomic
 def ticket_reprint(*, ticket: Ticket, actor: Actor) -> TicketReprint:
     Ticket.objects.select_for_update().get(pk=ticket.pk)
-    count = ticket.reprints.count() + 1
+    count = ticket.reprints.filter(count__gt=0).count() + 1  # count 0: the original print
     reprint = TicketReprint.objects.create(
         ticket=ticket,
         count=count,
@@ -542,6 +542,32 @@ def ticket_reprint(*, ticket: Ticket, actor: Actor) -> TicketReprint:
         payload={"ticket": ticket.number, "reprint": count, "actor": actor.name},
     )
     return reprint
+
+
+@transaction.atomic
+def ticket_print(*, ticket: Ticket, actor: Actor, original: bool) -> int:
+    """A print of the ticket, recorded: 0 for the original, else the duplicate's count.
+
+    The original is the print the selling screen asks for right after the sale
+    (`original=True`), once: it is recorded as print number 0 (the unique (ticket, count)
+    constraint holds it to one). Any other print, or a second "original", is a DUPLICATA,
+    counted and chained by `ticket_reprint`."""
+    Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if original and not ticket.reprints.exists():
+        TicketReprint.objects.create(
+            ticket=ticket,
+            count=0,
+            recorded_at=timezone.now(),
+            actor_id=actor.account_id,
+            actor_name=actor.name,
+        )
+        ledger_append(
+            kind=LedgerEntry.Kind.TILL_REPRINT,
+            reference=ticket.number,
+            payload={"ticket": ticket.number, "reprint": 0, "actor": actor.name},
+        )
+        return 0
+    return ticket_reprint(ticket=ticket, actor=actor).count
 
 
 @transaction.atomic

@@ -283,6 +283,12 @@ def _invoice_pdf() -> None:
     bench_invoice_pdf_ms(env=bench_env_current(), emit=emit)
 
 
+def _till_closing() -> None:
+    from tests.bench.till_closing import bench_z_closing_ms
+
+    bench_z_closing_ms(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -300,6 +306,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "online_buyers_200_last_10_s": _online_buyers,
     "availability_push_ms": _availability,  # prints availability_push_ms_max too
     "shop_page_p95_ms": _shop_page,
+    "z_closing_ms": _till_closing,
 }
 
 

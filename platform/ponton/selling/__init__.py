@@ -12,6 +12,7 @@ Club Manager, the API, the MarketPlace, the till). docs/adr/0011.
                    confirmed card payment)
     line_cancel    cancel a line (credit note if invoiced), its seats or stock released
     line_replace   replace a line by another session / product
+    receipt_to_invoice "Facture" on a purchase receipt (a till ticket's)
 
 Holds of the online basket (hold, release) live in `ponton.selling.holds`; the online
 checkout in `ponton.selling.checkout`."""
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         order_place,
         pay,
         quote_to_order,
+        receipt_to_invoice,
         sale_complete,
     )
 
@@ -54,6 +56,7 @@ __all__ = [
     "order_place",
     "pay",
     "quote_to_order",
+    "receipt_to_invoice",
     "sale_complete",
 ]
 

@@ -26,6 +26,7 @@ from ponton.billing.services import (
 )
 from ponton.billing.services import line_cancel as billing_line_cancel
 from ponton.billing.services import line_replace as billing_line_replace
+from ponton.billing.services import receipt_to_invoice as billing_receipt_to_invoice
 from ponton.billing.services.complete import CompletedSale
 from ponton.billing.services.complete import sale_complete as billing_sale_complete
 from ponton.customers.models import Customer
@@ -50,6 +51,7 @@ __all__ = [
     "order_place",
     "pay",
     "quote_to_order",
+    "receipt_to_invoice",
     "sale_complete",
 ]
 
@@ -192,3 +194,9 @@ def line_replace(
     return billing_line_replace(
         structure=structure, line=line, request=request, actor=actor, discount=discount, note=note
     )
+
+
+def receipt_to_invoice(*, structure, receipt: Document, actor: Actor, note: str = "") -> Document:
+    """OR-8 "Facture" on a purchase receipt (a till ticket's): the invoice of the same lines,
+    once, sharing the receipt's payments."""
+    return billing_receipt_to_invoice(structure=structure, receipt=receipt, actor=actor, note=note)
