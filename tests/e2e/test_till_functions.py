@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
-from modules.pos.models import TillClosing
+from modules.pos.models import Till, TillClosing
 from modules.pos.selectors import session_report
 from modules.pos.services import ticket_record
 from ponton import selling
@@ -50,7 +50,7 @@ def till_structure(make_structure):
     module_grant(structure=structure, label="pos")
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=10, stock=10)
-        counter = open_counter()
+        counter = open_counter(till=Till.objects.get())
     return structure, owner, shop, counter
 
 

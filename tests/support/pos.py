@@ -56,9 +56,12 @@ class Counter:
         return signed
 
 
-def open_counter(*, opening_float: str = "150.00", name: str = "Accueil") -> Counter:
-    """Inside a structure's schema: a till, a registered device and an open session."""
-    till = till_create(name=name)
+def open_counter(
+    *, opening_float: str = "150.00", name: str = "Accueil", till: Till | None = None
+) -> Counter:
+    """Inside a structure's schema: a till (`till`, or a new one), a registered device and an
+    open session."""
+    till = till or till_create(name=name)
     device, key = device_register(till=till, actor=STAFF, label="Tablette")
     session = session_open(till=till, opening_float=opening_float, actor=STAFF)
     return Counter(till=till, device=device, key=key, session=session)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from modules.pos.models import Till
 from tenants.services import module_grant
 from tests.support.pos import open_counter
 from tests.support.sales import make_shop
@@ -17,7 +18,8 @@ def till_club(make_structure):
     module_grant(structure=structure, label="pos")  # paid: granted by the platform
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=3, stock=5)
-        counter = open_counter()
+        # The till the grant created ("Caisse principale"), the structure's only one.
+        counter = open_counter(till=Till.objects.get())
     shop.structure = structure
     shop.owner = owner
     shop.counter = counter

@@ -134,7 +134,7 @@ def test_po4_the_ticket_page_shows_lines_payments_change_and_every_mention(club,
     assert "N° TVA FR32784671695" in body
     assert f"<dd data-number>{ticket.number}</dd>" in body
     assert timezone.localtime(ticket.sold_at).strftime("%d/%m/%Y %H:%M") in body
-    assert "<dd>Accueil</dd>" in body and "<dd>Camille Marin</dd>" in body
+    assert "<dd>Caisse principale</dd>" in body and "<dd>Camille Marin</dd>" in body
     assert (
         '<tr><td>T-shirt</td><td class="num">2</td><td class="num">20,00 €</td>'
         '<td class="num">40,00 €</td><td class="num">20 %</td></tr>'
