@@ -656,6 +656,7 @@
     const d = ticket.display || {};
     const body = $("receipt-body");
     body.replaceChildren(
+      ...[
       el("p", { class: "receipt-number" }, el("strong", { text: fill(M.ticket_number, { number: ticket.number }) })),
       el("p", { text: `${M.sold_at} ${when(ticket.created_at)} · ${config.till.name} · ${d.user || ""}` }),
       el("p", { text: `${M.customer} : ${d.customer || ""}` }),
@@ -670,6 +671,7 @@
       el("ul", { class: "receipt-payments" }, ...(d.payments || []).map((p) => el("li", { text: `${p.label} : ${money(cents(p.amount))}` }))),
       cents(d.change || "0") > 0 ? el("p", { class: "receipt-change" }, el("strong", { text: `${M.change} : ${money(cents(d.change))}` })) : null,
       ticket.payload.offline ? el("p", { class: "muted", text: M.made_offline }) : null,
+    ].filter(Boolean),
     );
     updateReceipt(ticket);
     if (!$("receipt-dialog").open) $("receipt-dialog").showModal();
