@@ -340,3 +340,24 @@ def test_po1_the_sell_screen_fits_a_laptop_and_a_tablet(new_page, counter, size)
     expect(page.get_by_role("button", name="Consommateur : Louis Le Goff")).to_be_visible()
     page.get_by_role("button", name="Payer").click()
     shot(page, f"pay-dialog-{width}")
+
+
+def test_po8_two_tabs_share_the_device_sequence_and_sync_each_ticket_once(new_page, counter):
+    first = open_till(new_page, counter)
+    second = first.context.new_page()
+    second.add_init_script(CSP_LISTEN)
+    second.goto(counter.url("/caisse/"))
+    tile(second, "T-shirt").wait_for()
+    first.context.set_offline(True)
+    for page in (first, second):
+        expect(banner(page)).to_contain_text("Hors ligne", timeout=15_000)
+    for page in (first, second, first):
+        sell_tshirt_cash(page)
+        page.get_by_role("button", name="Nouvelle vente").click()
+
+    first.context.set_offline(False)
+    for page in (first, second):
+        expect(banner(page)).to_have_text("En ligne", timeout=20_000)
+
+    prefix = f"C{counter.till.pk}-01-"
+    assert tickets_of(counter) == [(f"{prefix}{n:06d}", True) for n in (1, 2, 3)]
