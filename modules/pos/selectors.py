@@ -240,3 +240,111 @@ def tills_overview() -> list[TillRow]:
             )
         )
     return rows
+
+
+# The sell screen's catalogue (PO-1, PO-8) ---------------------------------------------------
+
+
+def _category_label(category) -> str:
+    if category is None:
+        return ""
+    if category.parent is not None:
+        return f"{category.parent.name} › {category.name}"
+    return category.name
+
+
+def till_catalogue(*, now: dt.datetime | None = None) -> dict:
+    """What the sell screen shows and prices on the device, as JSON-ready data: the published
+    products sold at the counter (not those sold only as associated products, nor those with
+    required custom fields, which the till does not ask), their rates of the day, the mandatory
+    associated products the server adds by itself (their price counts in the ticket's total),
+    and today's sessions of activities not ended yet with their free seats. Amounts are strings
+    with two places, as in the ticket the device signs."""
+    from django.db.models import Exists, OuterRef
+
+    from ponton.catalogue.models import CustomField, Product, Rate
+    from ponton.catalogue.selectors import mandatory_associations
+    from ponton.planning.models import Session
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    products = list(
+        Product.objects.filter(
+            Q(sale_until__isnull=True) | Q(sale_until__gte=today),
+            Q(sale_from__isnull=True) | Q(sale_from__lte=today),
+            status=Product.Status.PUBLISHED,
+            associated_only=False,
+        )
+        .exclude(Exists(CustomField.objects.filter(required=True, products=OuterRef("pk"))))
+        .select_related("category__parent", "stock_pool")
+        .order_by("category__parent__position", "category__position", "name", "pk")
+    )
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    sessions = (
+        Session.objects.filter(
+            product__in=[p for p in products if p.kind == Product.Kind.ACTIVITY],
+            starts_at__lt=start + dt.timedelta(days=1),
+            ends_at__gt=now,
+        )
+        .order_by("starts_at", "pk")
+        .values("id", "product_id", "starts_at", "ends_at", "capacity", "sold")
+    )
+    mandatory: dict[int, list[dict]] = {}
+    for association in mandatory_associations(today=today).select_related("associated"):
+        associated = association.associated
+        mandatory.setdefault(association.product_id, []).append(
+            {
+                "id": associated.pk,
+                "name": associated.name,
+                "price": f"{associated.price:.2f}",
+                "consumer_required": associated.consumer_required,
+            }
+        )
+    rates: dict[int, list[dict]] = {}
+    for rate in Rate.objects.filter(
+        Q(season__isnull=True) | Q(season__starts_on__lte=today, season__ends_on__gte=today),
+        product__in=products,
+    ).order_by("product_id", "position", "pk"):
+        rates.setdefault(rate.product_id, []).append(
+            {"id": rate.pk, "name": rate.name, "amount": f"{rate.amount:.2f}"}
+        )
+    categories: dict[int, str] = {}
+    items = []
+    for product in products:
+        if product.category_id is not None:
+            categories.setdefault(product.category_id, _category_label(product.category))
+        pool = product.stock_pool
+        items.append(
+            {
+                "id": product.pk,
+                "name": product.name,
+                "kind": product.kind,
+                "category": product.category_id,
+                "price": f"{product.price:.2f}",
+                "consumer_required": product.consumer_required,
+                "min_quantity": product.min_quantity,
+                "stock_free": (pool.quantity - pool.sold) if pool is not None else None,
+                "barcode": product.barcode,
+                "rates": rates.get(product.pk, []),
+                "mandatory": mandatory.get(product.pk, []),
+            }
+        )
+    return {
+        "day": today.isoformat(),
+        "generated_at": now.isoformat(),
+        "categories": [{"id": pk, "name": name} for pk, name in categories.items()],
+        "products": items,
+        "sessions": [
+            {
+                "id": row["id"],
+                "product": row["product_id"],
+                "starts_at": row["starts_at"].isoformat(),
+                "ends_at": row["ends_at"].isoformat(),
+                "time": timezone.localtime(row["starts_at"]).strftime("%H:%M"),
+                "end_time": timezone.localtime(row["ends_at"]).strftime("%H:%M"),
+                "free": row["capacity"] - row["sold"],
+            }
+            for row in sessions
+        ],
+    }

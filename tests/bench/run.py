@@ -289,6 +289,15 @@ def _till_closing() -> None:
     bench_z_closing_ms(env=bench_env_current(), emit=emit)
 
 
+def _till(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import till
+
+        getattr(till, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -307,6 +316,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "availability_push_ms": _availability,  # prints availability_push_ms_max too
     "shop_page_p95_ms": _shop_page,
     "z_closing_ms": _till_closing,
+    "till_sale_p95_ms": _till("till_sale_p95_ms"),
+    "offline_sync_1000_s": _till("offline_sync_1000_s"),
 }
 
 
