@@ -5,7 +5,6 @@ from django.urls import path
 from modules.pos import views_closing, views_tickets
 
 urlpatterns = [
-    path("choisir/", views_closing.choose, name="choose"),
     path("apport/", views_closing.cash_in, name="cash_in"),
     path("retrait/", views_closing.cash_out, name="cash_out"),
     path("etat/", views_closing.state, name="state"),

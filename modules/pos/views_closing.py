@@ -13,7 +13,6 @@ from modules.pos import pdf, selectors, services
 from modules.pos.forms import CashMoveForm, ClosingForm
 from modules.pos.models import CashMovement, Till, TillClosing
 from modules.pos.views_functions import (
-    TILL_SESSION_KEY,
     NoTillChosenError,
     actor_of,
     choose_till_redirect,
@@ -28,19 +27,6 @@ from ponton.web.formats import money_text
 # Wrong passwords at "X->Z": 5 per user in a 15-minute window, then refused even when right.
 Z_PASSWORD_LIMIT = (5, 15 * 60)
 Z_PASSWORD_SCOPE = "till-z-password"
-
-
-@staff_view("till.sell")
-def choose(request):
-    """Which till these pages work on, when several exist and none was chosen on /caisse/."""
-    tills = list(Till.objects.filter(active=True).select_related("site"))
-    if request.method == "POST":
-        chosen = next((t for t in tills if str(t.pk) == request.POST.get("till")), None)
-        if chosen is None:
-            raise Http404
-        request.session[TILL_SESSION_KEY] = chosen.pk
-        return redirect("till:state")
-    return render(request, "pos/choose.html", {"tills": tills})
 
 
 def _cash_move(request, kind: str):

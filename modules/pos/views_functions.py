@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,10 +28,7 @@ class NoTillChosenError(Exception):
 
 
 def home_url() -> str:
-    try:
-        return reverse("till:home")
-    except NoReverseMatch:  # the selling screen names its page `till:home`
-        return reverse("till:choose")
+    return reverse("till:home")
 
 
 def current_till(request) -> Till:

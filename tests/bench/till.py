@@ -58,7 +58,8 @@ def _structure(slug: str):
     and its cashier (the owner)."""
     from django_tenants.utils import schema_context
 
-    from modules.pos.services import session_open, till_create
+    from modules.pos.models import Till
+    from modules.pos.services import session_open
     from ponton.catalogue.models import Category, Product
     from ponton.catalogue.services import (
         ProductData,
@@ -85,7 +86,7 @@ def _structure(slug: str):
                 ),
             )
         )
-        till = till_create(name="Accueil")
+        till = Till.objects.get()  # the till the grant created ("Caisse principale")
         session = session_open(
             till=till, opening_float="150.00", actor=Actor(account_id=owner.pk, name="Bench")
         )

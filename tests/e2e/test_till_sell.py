@@ -22,9 +22,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
-from modules.pos.models import Ticket
+from modules.pos.models import Ticket, Till
 from modules.pos.selectors import session_report
-from modules.pos.services import session_open, till_create
+from modules.pos.services import session_open
 from ponton.billing.models import Payment
 from ponton.ledger.selectors import ledger_verify
 from ponton.planning.services import session_add
@@ -110,7 +110,7 @@ def till_server(transactional_db, platform, settings):
 @pytest.fixture
 def counter(make_structure, till_server):
     """A structure with the till module, its catalogue (a T-shirt at 20 €, an activity with a
-    session today), and an open till "Accueil"."""
+    session today), and its open till."""
     structure, owner = make_structure(name="Club de la Rade")
     module_grant(structure=structure, label="pos")
     with schema_context(structure.schema_name):
@@ -122,7 +122,7 @@ def counter(make_structure, till_server):
             ends_at=now + dt.timedelta(hours=3),
             capacity=12,
         )
-        till = till_create(name="Accueil")
+        till = Till.objects.get()  # the till the grant created ("Caisse principale")
         shop.till_session = session_open(till=till, opening_float="150.00", actor=STAFF)
     shop.structure, shop.owner, shop.till = structure, owner, till
     shop.url = lambda path="/": (
