@@ -288,3 +288,31 @@ class TillArchive(models.Model):
                 fields=["till", "period", "first_day"], name="pos_archive_once_per_period"
             ),
         ]
+
+
+class TicketRejection(models.Model):
+    """A ticket the device made and signed, received in its order, whose sale was refused (the
+    prices changed, a product withdrawn, a payment above what is due…). Its sequence is used,
+    so the device's later tickets go through, and the refused one stays here for staff to take
+    up — a counter sale is never silently dropped. Kept as received, never changed."""
+
+    till = models.ForeignKey(Till, on_delete=models.PROTECT, related_name="rejections")
+    device = models.ForeignKey(TillDevice, on_delete=models.PROTECT, related_name="rejections")
+    sequence = models.PositiveBigIntegerField()
+    number = models.CharField(_("numéro"), max_length=40, unique=True)
+    idempotency_key = models.UUIDField(unique=True)
+    content_sha256 = models.CharField(max_length=64)
+    payload = models.JSONField()
+    signature = models.CharField(max_length=64)
+    code = models.CharField(max_length=40)
+    reason = models.TextField(_("motif du refus"))
+    total = models.DecimalField(_("total TTC"), max_digits=12, decimal_places=2, null=True)
+    sold_at = models.DateTimeField(_("vendu le"), null=True)
+    recorded_at = models.DateTimeField(_("reçu le"))
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("ticket refusé")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "sequence"], name="pos_rejection_sequence"),
+        ]

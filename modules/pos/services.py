@@ -19,6 +19,7 @@ from modules.pos import signing
 from modules.pos.models import (
     CashMovement,
     Ticket,
+    TicketRejection,
     TicketReprint,
     Till,
     TillClosing,
@@ -269,11 +270,14 @@ def ticket_record(
     existing = Ticket.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _duplicate(existing, digest)
+    _refused_before(key, digest)
+    rejection: TicketRejection | None = None
     with transaction.atomic():
         device = TillDevice.objects.select_for_update().get(pk=device.pk)
         existing = Ticket.objects.filter(idempotency_key=key).first()
         if existing is not None:  # recorded by a concurrent request meanwhile
             return _duplicate(existing, digest)
+        _refused_before(key, digest)
         if device.revoked_at is not None:
             raise TillError(_("Cet appareil a été retiré de la caisse."), code="revoked")
         sequence = _int(payload.get("sequence"), "sequence")
@@ -284,10 +288,86 @@ def ticket_record(
                 code="out_of_order",
             )
         offline = bool(payload.get("offline"))
+        # No open session, or one open for more than 24 h: the ticket waits on the device
+        # until the till is opened or closed (its sequence is not used).
         session = _selling_session(device.till, late=offline)
-        ticket = _sell(structure, device, session, payload, key, digest, signature, actor)
+        try:
+            with transaction.atomic():
+                ticket = _sell(structure, device, session, payload, key, digest, signature, actor)
+        except (TillError, selling.SaleError, selling.BillingError) as refused:
+            rejection = _reject(structure, device, payload, key, digest, signature, refused)
         TillDevice.objects.filter(pk=device.pk).update(last_sequence=F("last_sequence") + 1)
+    if rejection is not None:
+        raise TillError(rejection.reason, code=rejection.code)
     return Recorded(ticket=ticket, duplicate=False)
+
+
+REJECTED = "pos.rejected"
+
+
+def _refused_before(key: uuid.UUID, digest: str) -> None:
+    """A ticket already refused answers the same refusal again (a retry, another tab)."""
+    rejection = TicketRejection.objects.filter(idempotency_key=key).first()
+    if rejection is None:
+        return
+    if rejection.content_sha256 != digest:
+        raise TillError(
+            _("Ce ticket a déjà été reçu avec un autre contenu : clé réutilisée, refusé."),
+            code="key_reused",
+        )
+    raise TillError(rejection.reason, code=rejection.code)
+
+
+def _reject(
+    structure,
+    device: TillDevice,
+    payload: dict,
+    key: uuid.UUID,
+    digest: str,
+    signature: str,
+    refused: Exception,
+) -> TicketRejection:
+    """Keep a refused ticket, use its sequence (the device's next tickets go through) and tell
+    the team: the sale happened at the counter and must be taken up by hand."""
+    from django.urls import reverse
+
+    from ponton.accounts.models import Role
+    from realtime.services import notification_create
+
+    reason = getattr(refused, "message", "") or str(refused)
+    code = getattr(refused, "code", "") if isinstance(refused, TillError) else "sale_refused"
+    try:
+        total = _amount(payload.get("total"), allow_zero=True)
+    except TillError:
+        total = None
+    sold_at = parse_datetime(str(payload.get("sold_at", "")))
+    number = f"{device.till.code}-{device.number:02d}-{payload['sequence']:06d}"
+    rejection = TicketRejection.objects.create(
+        till=device.till,
+        device=device,
+        sequence=payload["sequence"],
+        number=number,
+        idempotency_key=key,
+        content_sha256=digest,
+        payload=payload,
+        signature=signature.lower(),
+        code=code or "refused",
+        reason=reason,
+        total=total,
+        sold_at=sold_at if sold_at and sold_at.tzinfo else None,
+        recorded_at=timezone.now(),
+    )
+    if not payload.get("offline"):
+        return rejection  # refused in front of the cashier, who sees why at once
+    notification_create(
+        structure=structure,
+        kind=REJECTED,
+        title=_("Ticket %(number)s refusé à la synchronisation") % {"number": number},
+        body=reason,
+        url=reverse("till:state"),
+        roles=[Role.OWNER, Role.ADMIN, Role.STAFF],
+    )
+    return rejection
 
 
 def _duplicate(existing: Ticket, digest: str) -> Recorded:

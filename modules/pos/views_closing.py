@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from modules.pos import pdf, selectors, services
 from modules.pos.forms import CashMoveForm, ClosingForm
-from modules.pos.models import CashMovement, Till, TillClosing
+from modules.pos.models import CashMovement, TicketRejection, Till, TillClosing
 from modules.pos.views_functions import (
     NoTillChosenError,
     actor_of,
@@ -92,6 +92,7 @@ def state(request):
             "report": report,
             "too_old": session is not None and too_old(session),
             "last_closing": selectors.closings(till).first(),
+            "rejections": TicketRejection.objects.filter(till=till)[:50],
         },
     )
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from modules.pos import services, signing
-from modules.pos.models import Ticket, Till, TillDevice, TillSession
+from modules.pos.models import Ticket, TicketRejection, Till, TillDevice, TillSession
 from ponton.accounts.models import Role
 from ponton.catalogue.models import Product
 from ponton.customers.models import Customer
@@ -268,7 +268,7 @@ def test_po8_a_ticket_edited_after_signing_is_refused_with_its_message(in_club, 
     assert Ticket.objects.count() == 0
 
 
-def test_po8_a_ticket_priced_with_old_prices_is_refused_and_nothing_is_written(in_club, cashier):
+def test_po8_a_ticket_priced_with_old_prices_is_refused_kept_and_its_number_used(in_club, cashier):
     club = in_club
     payload, signature = club.counter.ticket(
         [line(club.shirt)], [pay("card", "18.00")], total=Decimal("18.00")
@@ -278,7 +278,9 @@ def test_po8_a_ticket_priced_with_old_prices_is_refused_and_nothing_is_written(i
     assert response.json()["code"] == "price_changed"
     assert "ne correspond plus aux prix du catalogue" in response.json()["error"]
     assert Ticket.objects.count() == 0
-    assert TillDevice.objects.get(pk=club.counter.device.pk).last_sequence == 0
+    # kept for staff (TicketRejection), its number used so the next tickets go through
+    assert TillDevice.objects.get(pk=club.counter.device.pk).last_sequence == 1
+    assert TicketRejection.objects.get().code == "price_changed"
 
 
 def test_po8_a_ticket_after_a_missing_one_waits_409(in_club, cashier):
@@ -396,3 +398,15 @@ def test_the_device_signature_of_the_support_matches_the_canonical_text():
     """till.js reproduces this text: keys sorted, no spaces, non-ASCII kept."""
     payload = {"b": 1, "a": {"é": "12.50", "z": None}, "c": [True, False]}
     assert signing.canonical_text(payload) == '{"a":{"z":null,"é":"12.50"},"b":1,"c":[true,false]}'
+
+
+def test_po8_a_refused_offline_ticket_is_listed_on_the_till_state_page(in_club, cashier):
+    club = in_club
+    payload, signature = club.counter.ticket(
+        [line(club.shirt)], [pay("cash", "18.00")], total=Decimal("18.00"), offline=True
+    )
+    assert sync(cashier, payload, signature).status_code == 422
+    page = text(cashier.get("/caisse/etat/"))
+    assert "Tickets refusés à reprendre" in page
+    assert f'data-rejection="C{club.counter.till.pk}-01-000001"' in page
+    assert "18,00 €" in page

@@ -13,7 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from modules.pos import signing
-from modules.pos.models import CashMovement, Ticket, TillClosing, TillPayment
+from modules.pos.models import (
+    CashMovement,
+    Ticket,
+    TicketRejection,
+    TillClosing,
+    TillPayment,
+)
 from modules.pos.selectors import session_report
 from modules.pos.services import (
     TillError,
@@ -168,13 +174,14 @@ def test_po1_an_online_ticket_on_a_full_session_is_refused_whole(in_till):
         total=Decimal("180.00"),
         customer=club.payer.pk,
     )
-    from ponton.selling import SoldOutError
-
-    with pytest.raises(SoldOutError):
+    with pytest.raises(TillError, match="Complet") as refused:
         record(club, payload, sig)
 
+    assert refused.value.code == "sale_refused"
     assert Ticket.objects.count() == 0
     assert Session.objects.get(pk=club.session.pk).sold == 3
+    rejection = TicketRejection.objects.get()
+    assert (rejection.sequence, rejection.code) == (1, "sale_refused")
 
 
 def test_po1_a_card_payment_above_the_total_is_refused(in_till):
@@ -182,11 +189,53 @@ def test_po1_a_card_payment_above_the_total_is_refused(in_till):
     payload, sig = club.counter.ticket(
         [line(club.shirt)], [pay("card", "25.00")], total=Decimal("20.00")
     )
-    from ponton.selling import BillingError
-
-    with pytest.raises(BillingError, match="dépasse le reste dû"):
+    with pytest.raises(TillError, match="dépasse le reste dû"):
         record(club, payload, sig)
     assert Ticket.objects.count() == 0
+    assert Payment.objects.count() == 0
+
+
+def test_po8_a_refused_ticket_is_kept_and_does_not_block_the_next_ones(in_till):
+    """An offline ticket refused at sync (here: the catalogue price changed meanwhile) is
+    kept with its reason, the team is told, its sequence is used: the device's next ticket is
+    recorded; sending the refused one again gives the same answer, nothing more."""
+    club = in_till
+    stale = club.counter.ticket(
+        [line(club.shirt)], [pay("cash", "18.00")], total=Decimal("18.00"), offline=True
+    )
+    good = club.counter.ticket(
+        [line(club.shirt)], [pay("cash", "20.00")], total=Decimal("20.00"), offline=True
+    )
+
+    with pytest.raises(TillError) as refused:
+        record(club, *stale)
+    ticket = record(club, *good).ticket
+    with pytest.raises(TillError) as again:
+        record(club, *stale)
+
+    assert refused.value.code == again.value.code == "price_changed"
+    assert ticket.sequence == 2
+    rejection = TicketRejection.objects.get()
+    assert (rejection.sequence, rejection.total) == (1, Decimal("18.00"))
+    assert "ne correspond plus aux prix du catalogue" in rejection.reason
+    from realtime.models import Notification
+
+    assert Notification.objects.filter(kind="pos.rejected", user_id=club.owner.pk).count() == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_po8_a_ticket_waits_while_the_till_is_closed_and_keeps_its_sequence(in_till):
+    club = in_till
+    session_close(session=club.counter.session, counted={"cash": "150"}, actor=STAFF)
+    waiting = club.counter.ticket(
+        [line(club.shirt)], [pay("cash", "20.00")], total=Decimal("20.00"), offline=True
+    )
+    with pytest.raises(TillError) as refused:
+        record(club, *waiting)
+    assert refused.value.code == "closed"
+    assert TicketRejection.objects.count() == 0
+    session_open(till=club.counter.till, opening_float="0", actor=STAFF)
+    assert record(club, *waiting).ticket.sequence == 1
 
 
 def test_po1_a_second_open_session_on_a_till_is_refused(in_till):

@@ -309,8 +309,9 @@
         render();
         return;
       }
-      if (data.code === "out_of_order") {
-        // An earlier ticket of this device is not recorded: wait for it, keep this one.
+      if (data.code === "out_of_order" || data.code === "closed" || data.code === "too_old") {
+        // An earlier ticket of this device is not recorded, or the till must be opened or
+        // closed (X->Z) first: the ticket waits, nothing is decided.
         await DB.updateTicket(ticket.key, { message: data.error, code: data.code });
         return;
       }
