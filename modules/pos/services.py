@@ -29,6 +29,7 @@ from modules.pos.models import (
 )
 from ponton import selling
 from ponton.billing.models import Document, Payment
+from ponton.billing.money import money
 from ponton.catalogue.models import Product, Rate
 from ponton.customers.models import Customer
 from ponton.customers.services import customer_create
@@ -267,15 +268,13 @@ def ticket_record(
         raise TillError(_("Ticket mal formé."), code="malformed")
     key = _check_envelope(device, payload, signature)
     digest = signing.content_sha256(payload)
-    existing = Ticket.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return _duplicate(existing, digest)
-    _refused_before(key, digest)
     rejection: TicketRejection | None = None
     with transaction.atomic():
+        # The device's row is the lock its tickets are recorded under, one at a time: a
+        # retry or a second tab waits here, then finds the ticket already recorded.
         device = TillDevice.objects.select_for_update().get(pk=device.pk)
         existing = Ticket.objects.filter(idempotency_key=key).first()
-        if existing is not None:  # recorded by a concurrent request meanwhile
+        if existing is not None:
             return _duplicate(existing, digest)
         _refused_before(key, digest)
         if device.revoked_at is not None:
@@ -403,16 +402,6 @@ def _sell(
     sold_at = _sold_at(payload)
     offline = bool(payload.get("offline"))
     expected_total = _amount(payload.get("total"), field="total", allow_zero=True)
-    priced = selling.basket_price(payer=customer, lines=lines, channel=Order.Channel.TILL)
-    if priced.total != expected_total:
-        raise TillError(
-            _(
-                "Le total du ticket (%(ticket)s €) ne correspond plus aux prix du catalogue "
-                "(%(catalogue)s €) : rechargez la caisse et refaites la vente."
-            )
-            % {"ticket": expected_total, "catalogue": priced.total},
-            code="price_changed",
-        )
     number = f"{till.code}-{device.number:02d}-{payload['sequence']:06d}"
     sale = selling.sale_complete(
         structure=structure,
@@ -426,6 +415,17 @@ def _sell(
         sold_at=sold_at if offline else None,
         overbook=offline,
     )
+    # Every line is priced by the server from the catalogue; the device's total must match
+    # (the caller's savepoint rolls the sale back otherwise: the ticket is kept as refused).
+    if sale.invoice.total != expected_total:
+        raise TillError(
+            _(
+                "Le total du ticket (%(ticket)s €) ne correspond plus aux prix du catalogue "
+                "(%(catalogue)s €) : rechargez la caisse et refaites la vente."
+            )
+            % {"ticket": money(expected_total), "catalogue": money(sale.invoice.total)},
+            code="price_changed",
+        )
     now = timezone.now()
     ticket = Ticket.objects.create(
         till=till,
