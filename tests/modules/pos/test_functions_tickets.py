@@ -360,3 +360,18 @@ def test_po4_tickets_and_documents_of_elsewhere_are_not_found(
     assert till_client.get(mixed).status_code == 404
     assert till_client.get(mixed + "paiement/").status_code == 404
     assert till_client.get("/caisse/tickets/999999/").status_code == 404
+
+
+def test_po4_the_ticket_page_offers_the_original_first_then_duplicates(club, till_client):
+    ticket = sell(club, [line(club.shirt)], [pay("cash", "20.00")], "20")
+    page = text(till_client.get(f"/caisse/tickets/{ticket.pk}/"))
+    assert "Imprimer le ticket" in page
+    assert '<input type="hidden" name="original" value="1">' in page
+    assert "Imprimer un duplicata" not in page
+
+    till_client.post(f"/caisse/tickets/{ticket.pk}/imprimer/", {"original": "1"})
+    page = text(till_client.get(f"/caisse/tickets/{ticket.pk}/"))
+
+    assert "Imprimer un duplicata" in page
+    assert 'name="original"' not in page
+    assert "Imprimé 1 fois." in page

@@ -32,10 +32,18 @@
   function frenchInput(c) {
     return plain(c).replace(".", ",");
   }
+  // Times as the structure reads them (Europe/Paris), whatever the device's own time zone.
+  const PARIS = new Intl.DateTimeFormat("fr-FR", {
+    timeZone: "Europe/Paris",
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   function when(iso) {
-    const d = new Date(iso);
-    const p = (n) => String(n).padStart(2, "0");
-    return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}`;
+    const parts = Object.fromEntries(PARIS.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+    return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
   }
   function fill(template, values) {
     return Object.entries(values).reduce((s, [k, v]) => s.split(`{${k}}`).join(v), template);
