@@ -42,6 +42,7 @@ from ponton.selling import Actor, LineRequest, PaymentData
 CENT = Decimal("0.01")
 AMOUNT_MAX = Decimal("100000.00")
 SESSION_MAX_AGE = dt.timedelta(hours=24)
+LATE_AFTER = dt.timedelta(minutes=2)  # a ticket arriving later than this was queued
 QUANTITY_MAX = 999
 SERVER_DEVICE = 0  # the device number of tickets made by the server (cancellations)
 
@@ -286,15 +287,22 @@ def ticket_record(
                 % {"found": sequence, "expected": device.last_sequence + 1},
                 code="out_of_order",
             )
-        offline = bool(payload.get("offline"))
+        # A ticket made offline, or one that reaches the server well after it was made (the
+        # connection dropped between the sale and its sending), is a sale that already
+        # happened: it is recorded by the rules of its moment and honoured beyond capacity.
+        late = bool(payload.get("offline")) or timezone.now() - _sold_at(payload) > LATE_AFTER
         # No open session, or one open for more than 24 h: the ticket waits on the device
         # until the till is opened or closed (its sequence is not used).
-        session = _selling_session(device.till, late=offline)
+        session = _selling_session(device.till, late=late)
         try:
             with transaction.atomic():
-                ticket = _sell(structure, device, session, payload, key, digest, signature, actor)
+                ticket = _sell(
+                    structure, device, session, payload, key, digest, signature, actor, late=late
+                )
         except (TillError, selling.SaleError, selling.BillingError) as refused:
-            rejection = _reject(structure, device, payload, key, digest, signature, refused)
+            rejection = _reject(
+                structure, device, payload, key, digest, signature, refused, late=late
+            )
         TillDevice.objects.filter(pk=device.pk).update(last_sequence=F("last_sequence") + 1)
     if rejection is not None:
         raise TillError(rejection.reason, code=rejection.code)
@@ -325,6 +333,8 @@ def _reject(
     digest: str,
     signature: str,
     refused: Exception,
+    *,
+    late: bool,
 ) -> TicketRejection:
     """Keep a refused ticket, use its sequence (the device's next tickets go through) and tell
     the team: the sale happened at the counter and must be taken up by hand."""
@@ -356,7 +366,7 @@ def _reject(
         sold_at=sold_at if sold_at and sold_at.tzinfo else None,
         recorded_at=timezone.now(),
     )
-    if not payload.get("offline"):
+    if not late:
         return rejection  # refused in front of the cashier, who sees why at once
     notification_create(
         structure=structure,
@@ -387,6 +397,8 @@ def _sell(
     digest: str,
     signature: str,
     actor: Actor,
+    *,
+    late: bool,
 ) -> Ticket:
     till = device.till
     customer_id = _int(payload.get("customer"), "customer", required=False)
@@ -412,8 +424,8 @@ def _sell(
         note=_("Ticket %(number)s") % {"number": number},
         channel=Order.Channel.TILL,
         document_kind=Document.Kind.RECEIPT,
-        sold_at=sold_at if offline else None,
-        overbook=offline,
+        sold_at=sold_at if late else None,
+        overbook=late,
     )
     # Every line is priced by the server from the catalogue; the device's total must match
     # (the caller's savepoint rolls the sale back otherwise: the ticket is kept as refused).

@@ -231,6 +231,17 @@ def test_po1_a_sale_paid_by_card_and_cash_with_change_shows_its_ticket(new_page,
     link = page.get_by_role("link", name="Voir et imprimer le ticket")
     expect(link).to_have_attribute("href", f"/caisse/tickets/{ticket.pk}/")
     assert page.evaluate("() => window.__csp") == []
+    # Printed: the first print is the original 80 mm ticket, with the change given.
+    link.click()
+    page.get_by_role("button", name="Imprimer le ticket").click()
+    receipt = page.locator("[data-ticket-body]")
+    expect(receipt).to_contain_text("Justificatif d'achat")
+    expect(receipt).to_contain_text(ticket.number)
+    expect(receipt).to_contain_text("Rendu")
+    expect(receipt).to_contain_text("5,00 €")
+    expect(receipt).not_to_contain_text("DUPLICATA")
+    with schema_context(counter.structure.schema_name):
+        assert list(ticket.reprints.values_list("count", flat=True)) == [0]
 
 
 def test_po8_three_tickets_sold_while_the_server_is_stopped_arrive_once(

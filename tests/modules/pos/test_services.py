@@ -382,3 +382,20 @@ def test_po1_a_ticket_for_another_till_or_device_is_refused(in_till):
         record(club, unknown, signing.sign("another-device-key", unknown))
     assert refused.value.code == "bad_signature"
     assert Ticket.objects.count() == 0
+
+
+def test_po8_a_ticket_that_reaches_the_server_late_is_honoured_like_an_offline_one(in_till):
+    """Signed while the till believed it was online, then queued (the connection dropped
+    right after the sale): arriving minutes later on a session that filled up meanwhile, the
+    counter sale is honoured and flagged, not refused."""
+    club = in_till
+    Session.objects.filter(pk=club.session.pk).update(sold=3)
+    payload, sig = club.counter.ticket(
+        [line(club.activity, session=club.session, rate=club.adult, consumer=club.payer)],
+        [pay("card", "180.00")],
+        total=Decimal("180.00"),
+        customer=club.payer.pk,
+        sold_at=timezone.now() - dt.timedelta(minutes=5),
+    )
+    ticket = record(club, payload, sig).ticket
+    assert (ticket.offline, ticket.overbooked_sessions) == (False, [club.session.pk])
