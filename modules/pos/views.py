@@ -53,8 +53,8 @@ def index(request):
     )
 
 
-@require_POST
 @staff_view("till.manage")
+@require_POST
 def till_switch(request, till_id: int):
     till = get_object_or_404(Till, pk=till_id)
     try:

@@ -47,8 +47,8 @@ def archives(request, till_id: int):
     )
 
 
-@require_POST
 @staff_view("till.sell")
+@require_POST
 def archive_produce(request, till_id: int):
     till = access_till(till_id)
     period, _sep, raw_day = request.POST.get("which", "").partition(":")
