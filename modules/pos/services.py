@@ -3,6 +3,7 @@ one order, purchase receipt, payment and ledger path with the Club Manager and t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -410,7 +411,8 @@ def _sell(
     if customer is None:
         raise TillError(_("Ce client n'existe pas (ou plus)."), field="customer")
     lines = _lines(payload)
-    payments = _payments(payload)
+    place = _taken_at(session, device)
+    payments = [dataclasses.replace(data, taken_at=place) for data in _payments(payload)]
     sold_at = _sold_at(payload)
     offline = bool(payload.get("offline"))
     expected_total = _amount(payload.get("total"), field="total", allow_zero=True)
@@ -466,6 +468,14 @@ def _sell(
     if sale.overbooked:
         _overbooked_history(structure, ticket, actor)
     return ticket
+
+
+def _taken_at(session: TillSession, device: TillDevice | None) -> dict[str, Any]:
+    """Where a payment was taken, as the ledger records it with the payment."""
+    place: dict[str, Any] = {"till": session.till_id, "session": session.number}
+    if device is not None:
+        place["device"] = device.number
+    return place
 
 
 def _till_payments(session: TillSession, payments: list[Payment], ticket: Ticket | None) -> None:
@@ -559,6 +569,7 @@ def till_payment_add(
         raise TillError(_("Cette session de caisse est clôturée."))
     if data.method == Payment.Method.ONLINE_CARD:
         raise TillError(_("« CB en ligne » ne s'utilise pas à la caisse."), field="method")
+    data = dataclasses.replace(data, taken_at=_taken_at(session, None))
     payment = selling.pay(document=document, data=data, actor=actor)
     _till_payments(session, [payment], None)
     return payment
@@ -689,7 +700,7 @@ def ticket_cancel(*, structure, ticket: Ticket, session: TillSession, actor: Act
         )
         if credit_note is not None:
             credit_notes.append(credit_note)
-    refunds = _refund_ticket(ticket, credit_notes, actor)
+    refunds = _refund_ticket(ticket, credit_notes, actor, session)
     server = TillDevice.objects.select_for_update().get(till=ticket.till, number=SERVER_DEVICE)
     sequence = server.last_sequence + 1
     TillDevice.objects.filter(pk=server.pk).update(last_sequence=sequence)
@@ -721,7 +732,9 @@ def ticket_cancel(*, structure, ticket: Ticket, session: TillSession, actor: Act
     return cancelling
 
 
-def _refund_ticket(ticket: Ticket, credit_notes: list[Document], actor: Actor) -> list[Payment]:
+def _refund_ticket(
+    ticket: Ticket, credit_notes: list[Document], actor: Actor, session: TillSession
+) -> list[Payment]:
     """Refund on the credit notes what the ticket's receipt received, method by method."""
     from ponton.billing.selectors import document_balance
 
@@ -741,7 +754,12 @@ def _refund_ticket(ticket: Ticket, credit_notes: list[Document], actor: Actor) -
             refunds.append(
                 selling.pay(
                     document=note,
-                    data=PaymentData(kind=Payment.Kind.REFUND, method=method, amount=amount),
+                    data=PaymentData(
+                        kind=Payment.Kind.REFUND,
+                        method=method,
+                        amount=amount,
+                        taken_at=_taken_at(session, None),
+                    ),
                     actor=actor,
                 )
             )

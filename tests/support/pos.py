@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from modules.pos import signing
 from modules.pos.models import Till, TillDevice, TillSession
-from modules.pos.services import device_register, session_open, till_create
+from modules.pos.services import device_register, session_open, ticket_record, till_create
 from tests.support.sales import STAFF
 
 
@@ -79,3 +80,26 @@ def line(product, *, quantity: int = 1, session=None, rate=None, consumer=None) 
 
 def pay(method: str, amount: str, **cheque) -> dict:
     return {"method": method, "amount": amount, **cheque}
+
+
+def in_schema(club, fn):
+    """fn() inside the schema of the club's structure."""
+    with schema_context(club.structure.schema_name):
+        return fn()
+
+
+def sell(club, lines, payments, total, **kwargs):
+    """A ticket of the club's device, made and signed as till.js does, recorded by the
+    service (from outside the club's schema)."""
+
+    def record():
+        payload, signature = club.counter.ticket(lines, payments, total=Decimal(total), **kwargs)
+        return ticket_record(
+            structure=club.structure,
+            device=club.counter.device,
+            payload=payload,
+            signature=signature,
+            actor=STAFF,
+        ).ticket
+
+    return in_schema(club, record)

@@ -12,11 +12,9 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from modules.pos.models import Ticket, TicketReprint, TillPayment
 from modules.pos.selectors import session_report
-from modules.pos.services import ticket_record
 from ponton import selling
 from ponton.billing.models import Document, Payment
 from ponton.ledger.models import LedgerEntry
@@ -24,7 +22,7 @@ from ponton.ledger.selectors import ledger_verify
 from ponton.sales.models import OrderLine
 from tenants.models import Structure
 from tenants.services import module_grant
-from tests.support.pos import line, pay
+from tests.support.pos import in_schema, line, pay, sell
 from tests.support.sales import STAFF, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,25 +50,6 @@ def club(till_club):
 @pytest.fixture
 def till_client(club, client_for):
     return client_for(club.structure, club.owner)
-
-
-def in_schema(club, fn):
-    with schema_context(club.structure.schema_name):
-        return fn()
-
-
-def sell(club, lines, payments, total, **kwargs) -> Ticket:
-    def record():
-        payload, signature = club.counter.ticket(lines, payments, total=Decimal(total), **kwargs)
-        return ticket_record(
-            structure=club.structure,
-            device=club.counter.device,
-            payload=payload,
-            signature=signature,
-            actor=STAFF,
-        ).ticket
-
-    return in_schema(club, record)
 
 
 def page_size(content: bytes) -> tuple[float, float]:

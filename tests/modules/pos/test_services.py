@@ -75,6 +75,9 @@ def test_po1_a_sale_paid_card_and_cash_with_change_is_one_order_receipt_and_ledg
     assert club.shirt.stock_pool.__class__.objects.get(pk=club.shirt.stock_pool_id).sold == 2
     kinds = list(LedgerEntry.objects.order_by("position").values_list("kind", flat=True))
     assert kinds[-4:] == ["receipt", "payment", "payment", "till_ticket"]
+    # each payment's entry says where it was taken (PO-7: with the till, device and session)
+    places = [e.payload["taken_at"] for e in LedgerEntry.objects.filter(kind="payment")]
+    assert places == [{"till": ticket.till_id, "session": 1, "device": 1}] * 2
     assert ledger_verify().ok
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -34,6 +34,9 @@ class PaymentData:
     cheque_issuer: str = ""
     reference: str = ""
     gateway_reference: str = ""
+    # Where the money was taken, recorded with it in the ledger (the till: its till, device
+    # and session; PO-7). Empty for the Club Manager, the API and online payments.
+    taken_at: dict = field(default_factory=dict)
 
 
 def _check_payment(document: Document, data: PaymentData, balance: selectors.Balance) -> None:
@@ -193,6 +196,7 @@ def payment_write(
             "reference": payment.reference,
             "gateway_reference": payment.gateway_reference,
             **({"change_given": change} if change else {}),
+            **({"taken_at": data.taken_at} if data.taken_at else {}),
         },
         payments_amount=sign * data.amount,
     )
