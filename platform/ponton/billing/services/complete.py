@@ -40,12 +40,24 @@ from ponton.sales.services import (
 )
 
 
-class CompletedSale(NamedTuple):
+class _Sale(NamedTuple):
     order: Order
     invoice: Document
     payments: list[Payment]
     balance: Balance  # the invoice's, once the payments are recorded
-    overbooked: list[int] = []  # noqa: RUF012 - sessions sold beyond capacity (offline tickets)
+
+
+class CompletedSale(_Sale):
+    """What a complete sale wrote, unpacked as (order, invoice, payments, balance); also
+    `overbooked`, the sessions a sale that already happened (an offline till ticket) sold
+    beyond their capacity — an attribute, not part of the tuple."""
+
+    overbooked: list[int]
+
+    def __new__(cls, order, invoice, payments, balance, overbooked=None):
+        sale = super().__new__(cls, order, invoice, payments, balance)
+        sale.overbooked = list(overbooked or [])
+        return sale
 
 
 @transaction.atomic
