@@ -13,9 +13,12 @@ from tests.support.sales import make_shop
 
 
 @pytest.fixture
-def till_club(make_structure):
+def till_club(make_structure, django_capture_on_commit_callbacks):
     structure, owner = make_structure(name="Club de la Baie")
-    module_grant(structure=structure, label="pos")  # paid: granted by the platform
+    # Paid: granted by the platform; its first till is created after commit (run here too
+    # when the test runs inside one transaction).
+    with django_capture_on_commit_callbacks(execute=True):
+        module_grant(structure=structure, label="pos")
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=3, stock=5)
         # The till the grant created ("Caisse principale"), the structure's only one.

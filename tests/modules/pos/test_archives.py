@@ -25,7 +25,7 @@ from tenants.services import module_set_enabled
 from tests.support.pos import line, pay
 from tests.support.sales import STAFF
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _sell_and_close_last_month(club) -> Ticket:

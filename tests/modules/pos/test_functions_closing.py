@@ -21,7 +21,7 @@ from tests.conftest import TEST_PASSWORD
 from tests.support.pos import line, pay
 from tests.support.sales import STAFF, text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def sell(club, lines, payments, total):

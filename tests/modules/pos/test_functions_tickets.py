@@ -25,7 +25,7 @@ from tenants.services import module_grant
 from tests.support.pos import in_schema, line, pay, sell
 from tests.support.sales import STAFF, text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 IDENTITY = {
     "legal_name": "Association Nautique de la Baie",

@@ -11,14 +11,15 @@ from ponton.accounts.models import Role
 from tenants.services import module_set_enabled
 from tests.support.sales import text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
-def test_granting_the_module_gives_a_first_till(make_structure):
+def test_granting_the_module_gives_a_first_till(make_structure, django_capture_on_commit_callbacks):
     from tenants.services import module_grant
 
     structure, _owner = make_structure(name="Musée de la Mer")
-    module_grant(structure=structure, label="pos")
+    with django_capture_on_commit_callbacks(execute=True):
+        module_grant(structure=structure, label="pos")
     with schema_context(structure.schema_name):
         till = Till.objects.get()
         assert till.name == "Caisse principale"

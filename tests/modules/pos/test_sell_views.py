@@ -22,7 +22,7 @@ from tenants.services import module_grant, module_set_enabled
 from tests.support.pos import line, pay
 from tests.support.sales import published, text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 JSON = {"content_type": "application/json", "HTTP_ACCEPT": "application/json"}
 
@@ -46,10 +46,11 @@ def in_club(club):
 
 
 @pytest.fixture
-def pos_structure(make_structure):
+def pos_structure(make_structure, django_capture_on_commit_callbacks):
     def _make(name: str):
         structure, owner = make_structure(name=name)
-        module_grant(structure=structure, label="pos")
+        with django_capture_on_commit_callbacks(execute=True):  # its first till
+            module_grant(structure=structure, label="pos")
         return structure, owner
 
     return _make

@@ -38,7 +38,7 @@ from ponton.sales.models import Order, OrderLine
 from tests.support.pos import line, pay
 from tests.support.sales import STAFF
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def record(club, payload, signature):
