@@ -246,3 +246,66 @@ def test_po6_a_till_order_cancelled_in_the_club_manager_then_refunded_from_the_t
             "credit_note",
         )
         assert ledger_verify().ok
+
+
+def test_po6_a_till_order_cancelled_in_the_club_manager_then_paid_from_the_till(
+    make_structure, site, new_page
+):
+    """The order of a ticket half paid at the counter (card 100 of 200 €): the Club Manager
+    cancels its T-shirt (credit note 20 €); the till then takes the rest of the receipt by card
+    and gives the 20 € back in cash; the order owes nothing and the X report counts both."""
+    structure, owner, shop, counter = till_structure(make_structure)
+    ticket = sell(
+        structure,
+        counter,
+        [
+            line(shop.activity, session=shop.session, rate=shop.adult, consumer=shop.payer),
+            line(shop.shirt),
+        ],
+        [pay("card", "100.00")],
+        "200",
+        customer=shop.payer.pk,
+    )
+    page = new_page()
+    open_till(page, site, structure, owner, f"/manager/commandes/{ticket.order_id}/")
+    page.get_by_label(re.compile("T-shirt")).check()
+    page.get_by_role("button", name="Annuler", exact=True).click()
+    page.get_by_role("button", name="Ok").click()
+    page.get_by_role("listitem").filter(
+        has_text=re.compile(r"Avoir AV-\d{4}-\d{5} émis \(20,00 €\)")
+    ).wait_for()
+
+    # At the till: Recherche ticket, its order, the receipt paid, the credit note refunded.
+    page.goto(site.url(structure, "/caisse/tickets/"))
+    page.get_by_label("Numéro du ticket").fill(ticket.number)
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name=ticket.number, exact=True).click()
+    page.get_by_role("main").get_by_role("link", name="Commande", exact=True).click()
+    documents = page.locator("[data-box=documents]")
+    documents.locator("tr", has_text="Justificatif").get_by_role(
+        "link", name="Ajouter un paiement"
+    ).click()
+    page.get_by_label("Paiement", exact=True).check()
+    page.get_by_label("Mode de paiement").select_option(label="Carte bancaire")
+    page.get_by_label("Montant (€)").fill("100,00")
+    page.get_by_role("button", name="Ok").click()
+    page.get_by_text("Paiement de 100,00 € (Carte bancaire) enregistré.").wait_for()
+    page.goto(site.url(structure, f"/caisse/tickets/{ticket.pk}/commande/"))
+    documents.locator("tr", has_text="Avoir").get_by_role(
+        "link", name="Ajouter un remboursement"
+    ).click()
+    page.get_by_label("Remboursement", exact=True).check()
+    page.get_by_label("Mode de paiement").select_option(label="Espèces")
+    page.get_by_label("Montant (€)").fill("20,00")
+    page.get_by_role("button", name="Ok").click()
+    page.get_by_text("Remboursement de 20,00 € (Espèces) enregistré.").wait_for()
+
+    with schema_context(structure.schema_name):
+        from ponton.billing.selectors import order_balance
+
+        assert order_balance(order_id=ticket.order_id) == Decimal("0.00")
+        report = session_report(counter.session)
+        card = next(m for m in report.methods if m.method == "card")
+        assert card.received == Decimal("200.00")  # 100 at the sale, 100 afterwards
+        assert report.expected_cash == Decimal("130.00")  # 150 float - 20 given back
+        assert ledger_verify().ok
