@@ -291,14 +291,24 @@ def ticket_record(
         # A ticket made offline, or one that reaches the server well after it was made (the
         # connection dropped between the sale and its sending), is a sale that already
         # happened: it is recorded by the rules of its moment and honoured beyond capacity.
-        late = bool(payload.get("offline")) or timezone.now() - _sold_at(payload) > LATE_AFTER
+        sold_at = _sold_at(payload)
+        late = bool(payload.get("offline")) or timezone.now() - sold_at > LATE_AFTER
         # No open session, or one open for more than 24 h: the ticket waits on the device
         # until the till is opened or closed (its sequence is not used).
         session = _selling_session(device.till, late=late)
         try:
             with transaction.atomic():
                 ticket = _sell(
-                    structure, device, session, payload, key, digest, signature, actor, late=late
+                    structure,
+                    device,
+                    session,
+                    payload,
+                    key,
+                    digest,
+                    signature,
+                    actor,
+                    sold_at=sold_at,
+                    late=late,
                 )
         except (TillError, selling.SaleError, selling.BillingError) as refused:
             rejection = _reject(
@@ -399,6 +409,7 @@ def _sell(
     signature: str,
     actor: Actor,
     *,
+    sold_at: dt.datetime,
     late: bool,
 ) -> Ticket:
     till = device.till
@@ -413,7 +424,6 @@ def _sell(
     lines = _lines(payload)
     place = _taken_at(session, device)
     payments = [dataclasses.replace(data, taken_at=place) for data in _payments(payload)]
-    sold_at = _sold_at(payload)
     offline = bool(payload.get("offline"))
     expected_total = _amount(payload.get("total"), field="total", allow_zero=True)
     number = f"{till.code}-{device.number:02d}-{payload['sequence']:06d}"

@@ -72,6 +72,16 @@ def open_till(page, site, structure, owner, path: str) -> None:
     page.goto(site.url(structure, path))
 
 
+def cancel_shirt_in_the_club_manager(page) -> None:
+    """On the order card: the T-shirt line selected, "Annuler", "Ok": a 20 € credit note."""
+    page.get_by_label(re.compile("T-shirt")).check()
+    page.get_by_role("button", name="Annuler", exact=True).click()
+    page.get_by_role("button", name="Ok").click()
+    page.get_by_role("listitem").filter(
+        has_text=re.compile(r"Avoir AV-\d{4}-\d{5} émis \(20,00 €\)")
+    ).wait_for()
+
+
 def test_po2_po3_cash_in_and_out_then_x_to_z_with_the_password(make_structure, site, new_page):
     structure, owner, shop, counter = till_structure(make_structure)
     sell(structure, counter, [line(shop.shirt)], [pay("cash", "50.00")], "20")
@@ -211,12 +221,7 @@ def test_po6_a_till_order_cancelled_in_the_club_manager_then_refunded_from_the_t
     open_till(page, site, structure, owner, f"/manager/commandes/{ticket.order_id}/")
 
     # In the Club Manager: the T-shirt line cancelled ("Annuler", "Ok"): a credit note.
-    page.get_by_label(re.compile("T-shirt")).check()
-    page.get_by_role("button", name="Annuler", exact=True).click()
-    page.get_by_role("button", name="Ok").click()
-    page.get_by_role("listitem").filter(
-        has_text=re.compile(r"Avoir AV-\d{4}-\d{5} émis \(20,00 €\)")
-    ).wait_for()
+    cancel_shirt_in_the_club_manager(page)
 
     # At the till: Recherche ticket, the ticket, its order, the credit note refunded in cash.
     page.goto(site.url(structure, "/caisse/tickets/"))
@@ -268,12 +273,7 @@ def test_po6_a_till_order_cancelled_in_the_club_manager_then_paid_from_the_till(
     )
     page = new_page()
     open_till(page, site, structure, owner, f"/manager/commandes/{ticket.order_id}/")
-    page.get_by_label(re.compile("T-shirt")).check()
-    page.get_by_role("button", name="Annuler", exact=True).click()
-    page.get_by_role("button", name="Ok").click()
-    page.get_by_role("listitem").filter(
-        has_text=re.compile(r"Avoir AV-\d{4}-\d{5} émis \(20,00 €\)")
-    ).wait_for()
+    cancel_shirt_in_the_club_manager(page)
 
     # At the till: Recherche ticket, its order, the receipt paid, the credit note refunded.
     page.goto(site.url(structure, "/caisse/tickets/"))
