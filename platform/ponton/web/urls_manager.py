@@ -16,4 +16,6 @@ urlpatterns = [
     path("planning/", include("ponton.planning.urls_manager")),
     path("factures/", include("ponton.billing.urls_manager")),
     path("commandes/", include("ponton.sales.urls_manager")),
+    path("compta/", include("ponton.compta.urls_manager")),
+    path("statistiques/", include("ponton.stats.urls_manager")),
 ]

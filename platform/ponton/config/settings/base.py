@@ -59,6 +59,8 @@ TENANT_APPS = [
     "ponton.ledger",
     "ponton.selling",
     "ponton.shop",
+    "ponton.compta",
+    "ponton.stats",
     *MODULE_APPS,
 ]
 

@@ -1,0 +1,2 @@
+"""Compta's tables (tenant schema): one submodule per part — cheque deposits, kept exports,
+accounting settings — each imported here so Django finds its models."""
