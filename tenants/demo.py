@@ -32,6 +32,7 @@ from ponton.catalogue.services import (
 )
 from ponton.customers.services import customer_create, customer_set_payer
 from ponton.planning.services import sessions_add_recurrence
+from tenants.demo_history import fill_demo_history
 from tenants.services import structure_update
 
 DEMO_WEEKS = 6
@@ -115,7 +116,7 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
                 site=site,
             )
         )
-    _published(
+    shirt = _published(
         Product.Kind.SHOP_ITEM,
         ProductData(
             name="T-shirt de la base",
@@ -165,12 +166,16 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
         email="yann.kerbrat@demo.ponton.test",
         mobile="+33698765432",
     )
+    # The past first (the ledger is written in order of time), then today's sales.
+    history = fill_demo_history(
+        structure=structure, stage=stage, paddle=paddle, visite=visite, shirt=shirt, today=today
+    )
     orders = _demo_sales(structure=structure, stage=stage, paddle=paddle, parent=parent, yann=yann)
     return {
         "products": Product.objects.count(),
-        "sessions": sessions,
-        "customers": 4,
-        "orders": orders,
+        "sessions": sessions + history["sessions"],
+        "customers": 4 + history["customers"],
+        "orders": orders + history["orders"],
     }
 
 

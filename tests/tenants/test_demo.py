@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ponton.accounts.models import User
@@ -33,7 +34,8 @@ def test_demo_structure_has_a_catalogue_a_planning_and_customers(demo):
         )
         assert kinds == set(Product.Kind.values)
         assert Session.objects.count() > 50
-        assert Session.objects.filter(sold__gt=0).count() == 1  # the demo order's session
+        coming = Session.objects.filter(starts_at__gt=timezone.now())
+        assert coming.filter(sold__gt=0).count() == 1  # the demo order's session
         payer = Customer.objects.get(email="claire.legoff@demo.ponton.test")
         assert sorted(payer.consumers.values_list("first_name", flat=True)) == ["Jeanne", "Louis"]
 
@@ -47,9 +49,11 @@ def test_demo_structure_has_an_invoiced_order_and_a_quote(demo):
     from ponton.sales.models import Order
 
     with schema_context(demo.schema_name):
-        order = Order.objects.exclude(channel=Order.Channel.TILL).get(status=Order.Status.ORDER)
+        order = Order.objects.get(
+            status=Order.Status.ORDER, payer__email="claire.legoff@demo.ponton.test"
+        )
         assert order.lines.count() == 2
-        invoice = Document.objects.get(kind=Document.Kind.INVOICE)
+        invoice = Document.objects.get(kind=Document.Kind.INVOICE, order=order)
         assert invoice.total == 300 and order_balance(order_id=order.pk) == 150
         assert Order.objects.filter(status=Order.Status.QUOTE).count() == 1
         assert ledger_verify().ok
@@ -106,4 +110,43 @@ def test_demo_structure_has_the_till_with_a_closing_and_a_day_of_tickets(demo):
             "holiday_voucher",
         }
         assert Ticket.objects.count() == 8
+        assert ledger_verify().ok
+
+
+def test_demo_structure_has_two_years_of_past_sales(demo):
+    """CO-2, ST-1, ST-2: the demo's past, made through the services at their own dates, gives
+    the lists and statistics two years to show: sales every month, every payment method,
+    credit notes with their refunds, balances still due; the ledger is in order of time and
+    verifies."""
+    import datetime as dt
+
+    from django.db.models import Count, Min
+    from django.db.models.functions import TruncMonth
+
+    from ponton.billing.models import Document, Payment
+    from ponton.ledger.models import LedgerEntry
+    from ponton.ledger.selectors import ledger_verify
+    from ponton.sales.models import Order
+
+    today = timezone.localdate()
+    with schema_context(demo.schema_name):
+        invoices = Document.objects.filter(kind=Document.Kind.INVOICE)
+        first = timezone.localdate(invoices.aggregate(first=Min("issued_at"))["first"])
+        assert first < dt.date(today.year - 1, 1, 1)  # the whole of last year is there
+        months = set(
+            invoices.annotate(m=TruncMonth("issued_at")).values_list("m", flat=True).distinct()
+        )
+        assert len(months) >= 24
+        methods = set(Payment.objects.values_list("method", flat=True))
+        assert methods >= {"cash", "cheque", "card", "online_card", "transfer", "holiday_voucher"}
+        assert Payment.objects.filter(method="cheque").exclude(cheque_number="").count() > 10
+        credit_notes = Document.objects.filter(kind=Document.Kind.CREDIT_NOTE)
+        assert credit_notes.count() > 5
+        assert Payment.objects.filter(kind="refund").count() == credit_notes.count()
+        channels = dict(Order.objects.values_list("channel").annotate(n=Count("id")))
+        assert channels.get("online", 0) > 50 and channels.get("manager", 0) > 300
+        unpaid = [d for d in invoices if d.total > sum(p.amount for p in d.payments.all())]
+        assert len(unpaid) > 10
+        recorded = list(LedgerEntry.objects.order_by("pk").values_list("recorded_at", flat=True))
+        assert recorded == sorted(recorded)
         assert ledger_verify().ok
