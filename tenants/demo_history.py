@@ -21,6 +21,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import time_machine
 from django.utils import timezone
@@ -95,7 +96,7 @@ def fill_demo_history(
         counts.sessions += len(week)
         # Each buyer buys two days before the session, in the afternoon; the week's sales are
         # made in order of time, so the ledger is too.
-        sales = []
+        sales: list[tuple[dt.datetime, Any]] = []
         for session in week:
             buyers = _season_buyers(session.starts_at.date(), 2 if session.product == paddle else 1)
             for _n in range(buyers):
@@ -144,7 +145,7 @@ def _plan_week(*, monday: dt.date, stage: Product, paddle: Product, visite: Prod
 def _payment(*, method: str, amount: Decimal, payer, n: int):
     from ponton.selling import PaymentData
 
-    extra: dict[str, str] = {}
+    extra: dict[str, Any] = {}
     if method == "cheque":
         extra = {
             "cheque_bank": BANKS[n % len(BANKS)],
