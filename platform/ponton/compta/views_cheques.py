@@ -148,7 +148,6 @@ def _deposit_page(request, deposit, *, cancel_form: DepositCancelForm, status=20
         {
             "deposit": deposit,
             "lines": selectors.deposit_lines(deposit=deposit),
-            "iban": pdf_deposits.iban_text(deposit.bank_account.iban),
             "cancel_form": cancel_form,
             "can_open_document": role_has(request.membership.role, "sales.manage"),
         },

@@ -283,7 +283,7 @@ def test_co1_slip_pdf_names_structure_account_cheques_count_and_total(client, ch
 def test_co1_bank_accounts_page_adds_an_account_and_refuses_a_bad_iban(client, shop):
     url = "/manager/compta/comptes-bancaires/"
     page = text(client.get(url))
-    assert "FR7630006000011234567890189" in page and "Par défaut" in page
+    assert "FR76 3000 6000 0112 3456 7890 189" in page and "Par défaut" in page
     response = client.post(
         url, {"label": "Livret", "iban": "FR00 1234", "accounting_code": "512100"}
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from ponton.compta.models.deposits import ChequeDeposit
+from ponton.compta.pdf_deposits import iban_text
 from ponton.compta.selectors.deposits import deposit_of_cheque
 
 register = template.Library()
@@ -18,3 +19,9 @@ def cheque_deposit(payment) -> ChequeDeposit | None:
     if payment.kind != "payment" or payment.method != "cheque":
         return None
     return deposit_of_cheque(payment_id=payment.pk)
+
+
+@register.filter
+def iban(value: str) -> str:
+    """ "FR7630006000011234567890189" -> "FR76 3000 6000 0112 3456 7890 189"."""
+    return iban_text(value or "")
