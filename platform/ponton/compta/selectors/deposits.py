@@ -25,10 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
-from ponton.billing.models import Payment
+from ponton.billing.models import Document, Payment
 from ponton.compta.models.deposits import BankAccount, ChequeDeposit, ChequeDepositLine
 
 PENDING_LIMIT = 500
@@ -64,7 +65,10 @@ def refunded_cheque_ids(*, document_ids: Iterable[int]) -> set[int]:
     refunds: dict[int, list[tuple[int, Decimal, dt.datetime]]] = defaultdict(list)
     for pk, amount, at, document_id, corrects_id in (
         Payment.objects.filter(kind=Payment.Kind.REFUND, method=Payment.Method.CHEQUE)
-        .filter(Q(document_id__in=ids) | Q(document__corrects_id__in=ids))
+        .filter(
+            Q(document_id__in=ids)
+            | Q(document_id__in=Document.objects.filter(corrects_id__in=ids).values("pk"))
+        )
         .order_by("pk")
         .values_list("pk", "amount", "recorded_at", "document_id", "document__corrects_id")
     ):
@@ -119,13 +123,19 @@ def cheques_pending(
     *, start: dt.date | None = None, end: dt.date | None = None, limit: int = PENDING_LIMIT
 ) -> PendingCheques:
     """CO-1 "Compta > Chèques": the cheques received in the period ("période d'encaissement",
-    both days included) and waiting to be deposited, oldest first, with their document."""
+    both days included) and waiting to be deposited, oldest first, each with its document's
+    number and customer name (`document_number`, `customer_name`). Served by the partial
+    index of compta migration 0001 on cheque payments (received_on, id)."""
     candidates = cheques().filter(~_in_active_deposit())
     if start is not None:
         candidates = candidates.filter(received_on__gte=start)
     if end is not None:
         candidates = candidates.filter(received_on__lte=end)
-    candidates = candidates.select_related("document").order_by("received_on", "pk")
+    # What the list shows of the document, without decoding its JSON snapshots.
+    candidates = candidates.annotate(
+        document_number=F("document__number"),
+        customer_name=KeyTextTransform("name", "document__customer"),
+    ).order_by("received_on", "pk")
     found: list[Payment] = []
     after: tuple[dt.date, int] | None = None
     while True:  # one batch in the common case; refunded cheques (few) are skipped
