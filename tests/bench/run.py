@@ -298,6 +298,12 @@ def _till(name: str) -> Callable[[], None]:
     return run
 
 
+def _cheques() -> None:
+    from tests.bench.cheques import bench_cheques
+
+    bench_cheques(emit=emit)  # prints cheque_deposit_100_ms too
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -318,6 +324,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "z_closing_ms": _till_closing,
     "till_sale_p95_ms": _till("till_sale_p95_ms"),
     "offline_sync_1000_s": _till("offline_sync_1000_s"),
+    "cheques_page_p95_ms": _cheques,
 }
 
 

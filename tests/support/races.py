@@ -88,3 +88,32 @@ def invoices_in_parallel(structure, orders) -> list[tuple[str, float]]:
         return issue
 
     return _race(structure, [issuer(order) for order in orders], connections=len(orders))
+
+
+def cheque_deposits_in_parallel(
+    structure, deposits: list[tuple[int, ...]], *, bank_account_id: int
+) -> list[tuple[str, float]]:
+    """CO-1: one thread per deposit (a tuple of cheque payment ids) saves it at the same
+    moment: "ok", "refusé: <message>" for a DepositError, or the repr of any other error."""
+    from django.utils import timezone
+
+    from ponton.compta.services.deposits import DepositData, DepositError, deposit_create
+
+    def depositor(payment_ids: tuple[int, ...]) -> Callable[[], str]:
+        def save() -> str:
+            try:
+                deposit_create(
+                    data=DepositData(
+                        payment_ids=payment_ids,
+                        bank_account_id=bank_account_id,
+                        deposited_on=timezone.localdate(),
+                    ),
+                    actor=STAFF,
+                )
+            except DepositError as exc:
+                return f"refusé: {exc}"
+            return "ok"
+
+        return save
+
+    return _race(structure, [depositor(ids) for ids in deposits], connections=len(deposits))

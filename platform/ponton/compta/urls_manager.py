@@ -1,5 +1,23 @@
 """Club Manager > Compta, under /manager/compta/ (namespace "manager"), CO-1 to CO-5."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ponton.compta import views_cheques
+
+urlpatterns: list = [
+    path("cheques/", views_cheques.cheques, name="compta_cheques"),
+    path("cheques/remise/", views_cheques.deposit_save, name="compta_deposit_save"),
+    path("cheques/remises/", views_cheques.deposits, name="compta_deposits"),
+    path("cheques/remises/<int:deposit_id>/", views_cheques.deposit_detail, name="compta_deposit"),
+    path(
+        "cheques/remises/<int:deposit_id>/bordereau.pdf",
+        views_cheques.deposit_pdf,
+        name="compta_deposit_pdf",
+    ),
+    path(
+        "cheques/remises/<int:deposit_id>/annuler/",
+        views_cheques.deposit_cancel_view,
+        name="compta_deposit_cancel",
+    ),
+    path("comptes-bancaires/", views_cheques.bank_accounts, name="compta_bank_accounts"),
+]

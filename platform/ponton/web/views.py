@@ -100,6 +100,12 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Filtrer par type, date ou client ; télécharger la sélection en un ZIP."),
                 "compta.view",
             ),
+            (
+                _("Chèques"),
+                reverse("manager:compta_cheques"),
+                _("Les chèques reçus à remettre en banque : remises et bordereaux."),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [

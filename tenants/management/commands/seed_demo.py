@@ -67,6 +67,10 @@ class Command(BaseCommand):
                             "address_line1": "1 quai de la Douane",
                             "email": "contact@demo.ponton.test",
                             "phone": "+33298000000",
+                            # Cheques are deposited into this account (CO-1).
+                            "bank_account_holder": "Base nautique de la baie",
+                            "iban": "FR7630006000011234567890189",
+                            "bic": "AGRIFRPP",
                         },
                     )
                 )

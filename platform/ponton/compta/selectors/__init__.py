@@ -1,0 +1,1 @@
+"""Compta reads: one submodule per part (cheque deposits: `deposits`)."""

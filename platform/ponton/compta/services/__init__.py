@@ -1,0 +1,1 @@
+"""Compta writes: one submodule per part (cheque deposits: `deposits`)."""
