@@ -100,6 +100,15 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Filtrer par type, date ou client ; télécharger la sélection en un ZIP."),
                 "compta.view",
             ),
+            (
+                _("Listes"),
+                reverse("manager:compta_lists"),
+                _(
+                    "Paiements, factures et avoirs, commandes, participants, clients : filtrer, "
+                    "trier, totaliser, exporter en Excel ou CSV."
+                ),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [
