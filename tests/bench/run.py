@@ -298,6 +298,15 @@ def _till(name: str) -> Callable[[], None]:
     return run
 
 
+def _compta_lists(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import compta_lists
+
+        getattr(compta_lists, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -318,6 +327,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "z_closing_ms": _till_closing,
     "till_sale_p95_ms": _till("till_sale_p95_ms"),
     "offline_sync_1000_s": _till("offline_sync_1000_s"),
+    "payments_list_p95_ms": _compta_lists("payments_list_p95_ms"),
+    "excel_export_100k_s": _compta_lists("excel_export_100k_s"),  # + excel_export_100k_rss_mb
 }
 
 

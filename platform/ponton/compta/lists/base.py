@@ -159,8 +159,9 @@ def words_filter(text: str, *prefixes: str) -> Q:
 
 
 def label_of(choices) -> Callable[[object], str]:
-    labels = dict(choices)
-    return lambda value: str(labels.get(value, value or ""))
+    """value -> its French label, translated once (not once per row of an export)."""
+    labels = {value: str(label) for value, label in choices}
+    return lambda value: labels.get(value, str(value or ""))
 
 
 class ListDefinition:
