@@ -302,6 +302,13 @@ def _cheques() -> None:
     from tests.bench.cheques import bench_cheques
 
     bench_cheques(emit=emit)  # prints cheque_deposit_100_ms too
+def _compta_lists(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import compta_lists
+
+        getattr(compta_lists, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
 
 
 BENCHES: dict[str, Callable[[], None]] = {
@@ -325,6 +332,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "till_sale_p95_ms": _till("till_sale_p95_ms"),
     "offline_sync_1000_s": _till("offline_sync_1000_s"),
     "cheques_page_p95_ms": _cheques,
+    "payments_list_p95_ms": _compta_lists("payments_list_p95_ms"),
+    "excel_export_100k_s": _compta_lists("excel_export_100k_s"),  # + excel_export_100k_rss_mb
 }
 
 

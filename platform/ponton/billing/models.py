@@ -65,6 +65,12 @@ class Document(models.Model):
     class Meta:
         ordering = ["-issued_at", "-id"]
         verbose_name = _("document de facturation")
+        # CO-2: the lists filter and sort documents by date (and type), a customer's by payer.
+        indexes = [
+            models.Index(fields=["issued_at", "id"], name="billing_document_issued"),
+            models.Index(fields=["kind", "issued_at"], name="billing_document_kind_day"),
+            models.Index(fields=["payer_id"], name="billing_document_payer"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="billing_document_total"),
             models.CheckConstraint(
@@ -135,6 +141,11 @@ class Payment(models.Model):
     class Meta:
         ordering = ["recorded_at", "id"]
         verbose_name = _("paiement")
+        # CO-2: the payments list filters by date and method and sorts by date.
+        indexes = [
+            models.Index(fields=["received_on", "id"], name="billing_payment_received"),
+            models.Index(fields=["method", "received_on"], name="billing_payment_method_day"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_amount"),
             models.CheckConstraint(

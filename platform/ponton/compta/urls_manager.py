@@ -3,6 +3,7 @@
 from django.urls import path
 
 from ponton.compta import views_cheques
+from ponton.compta import views_lists
 
 urlpatterns: list = [
     path("cheques/", views_cheques.cheques, name="compta_cheques"),
@@ -20,4 +21,19 @@ urlpatterns: list = [
         name="compta_deposit_cancel",
     ),
     path("comptes-bancaires/", views_cheques.bank_accounts, name="compta_bank_accounts"),
+    path("listes/", views_lists.lists_index, name="compta_lists"),
+    path("listes/<slug:slug>/", views_lists.list_detail, name="compta_list"),
+    path("listes/<slug:slug>/export/", views_lists.list_export, name="compta_list_export"),
+    path("exports/", views_lists.exports_mine, name="compta_exports"),
+    path("exports/<int:job_id>/", views_lists.export_detail, name="compta_export"),
+    path(
+        "exports/<int:job_id>/progression/",
+        views_lists.export_progress,
+        name="compta_export_progress",
+    ),
+    path(
+        "exports/<int:job_id>/telecharger/",
+        views_lists.export_download,
+        name="compta_export_download",
+    ),
 ]

@@ -27,6 +27,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.styles.cell_style import StyleArray
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,8 +118,9 @@ def write_xlsx(
         header.append(cell)
     sheet.append(header)
     count = 0
+    fast = _FastCells(sheet)
     for row in rows:
-        sheet.append([_cell(sheet, column, column.value(row)) for column in columns])
+        sheet.append([fast.cell(column.kind, column.value(row)) for column in columns])
         count += 1
         if progress is not None and count % progress_every == 0:
             progress(count)
@@ -143,6 +145,41 @@ def _cell(sheet, column: Column, raw: object) -> WriteOnlyCell:
     elif value is not None:
         cell.number_format = NUMBER_FORMATS[column.kind]
     return cell
+
+
+class _FastCells:
+    """The data rows' cells, made cheaply (100,000 rows in seconds, not tens of seconds):
+    an empty value is None (no cell); a plain text is appended as a raw string (openpyxl
+    writes it as text, reusing one cell object); a number or date is a cell carrying a copy
+    of its column kind's prepared style (no style lookup per cell); a text that openpyxl
+    would take for a formula ("=…") or an error ("#…") is a cell forced to text. The result
+    is the same file as `_cell` would make."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.styles: dict[str, Any] = {}
+
+    def _style(self, kind: str):
+        style = self.styles.get(kind)
+        if style is None:
+            prototype = WriteOnlyCell(self.sheet, value=0)
+            prototype.number_format = NUMBER_FORMATS[kind]
+            style = self.styles[kind] = prototype._style
+        return StyleArray(style)  # a copy: each cell owns its style array
+
+    def cell(self, kind: str, raw: object) -> object:
+        value = _cell_value(kind, raw)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if value[:1] not in ("=", "#"):
+                return value
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.data_type = "s"  # text, never a formula, whatever it starts with
+            return cell
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = self._style(kind)
+        return cell
 
 
 def _letter(index: int) -> str:

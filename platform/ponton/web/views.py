@@ -106,6 +106,15 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Les chèques reçus à remettre en banque : remises et bordereaux."),
                 "compta.view",
             ),
+            (
+                _("Listes"),
+                reverse("manager:compta_lists"),
+                _(
+                    "Paiements, factures et avoirs, commandes, participants, clients : filtrer, "
+                    "trier, totaliser, exporter en Excel ou CSV."
+                ),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [
