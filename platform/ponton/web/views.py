@@ -100,6 +100,18 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Filtrer par type, date ou client ; télécharger la sélection en un ZIP."),
                 "compta.view",
             ),
+            (
+                _("Écritures comptables"),
+                reverse("manager:compta_journals"),
+                _("Journaux de ventes, de caisse et de banque d'une période ; Excel et FEC."),
+                "compta.view",
+            ),
+            (
+                _("Paramètres comptables"),
+                reverse("manager:compta_settings"),
+                _("Comptes par mode de paiement et par taux de TVA, codes journaux."),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [

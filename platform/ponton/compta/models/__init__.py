@@ -1,2 +1,4 @@
 """Compta's tables (tenant schema): one submodule per part — cheque deposits, kept exports,
 accounting settings — each imported here so Django finds its models."""
+
+from ponton.compta.models.accounting import AccountingSettings  # noqa: F401
