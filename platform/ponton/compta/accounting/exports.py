@@ -11,7 +11,7 @@ from typing import IO, cast
 
 from django.utils.translation import gettext as _
 
-from ponton.compta.accounting.entries import ZERO, Entry, EntryLine, Period
+from ponton.compta.accounting.entries import ZERO, Entry, EntryLine, JournalError, Period
 from ponton.compta.accounting.fec import FecError, FecSummary, fec_filename, fec_write
 from ponton.compta.accounting.fec import structure_siren as structure_siren
 from ponton.compta.accounting.selectors import entries_stream
@@ -70,14 +70,21 @@ def entries_xlsx(*, period: Period, journals: list[str] | None, out: IO[bytes] |
     debit, credit, label = _("Débit"), _("Crédit"), _("Libellé")
     totals: dict[str, object] = {label: _("Total"), debit: ZERO, credit: ZERO}
 
+    failures: list[JournalError] = []
+
     def counted(entries: Iterable[Entry]) -> Iterator[Entry]:
-        for entry in entries:
-            totals[debit] = cast(Decimal, totals[debit]) + entry.debit
-            totals[credit] = cast(Decimal, totals[credit]) + entry.credit
-            yield entry
+        try:
+            for entry in entries:
+                totals[debit] = cast(Decimal, totals[debit]) + entry.debit
+                totals[credit] = cast(Decimal, totals[credit]) + entry.credit
+                yield entry
+        except JournalError as exc:  # ends the sheet cleanly; the caller drops the file
+            failures.append(exc)
 
     rows = entry_rows(counted(entries_stream(period=period, journals=journals)))
     count = write_xlsx(entry_columns(), rows, out, title=_("Écritures"), totals=totals)
+    if failures:
+        raise failures[0]
     if not count:
         raise FecError(empty_period(period))
     return count
