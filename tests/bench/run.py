@@ -298,6 +298,12 @@ def _till(name: str) -> Callable[[], None]:
     return run
 
 
+def _fec_year() -> None:
+    from tests.bench.compta_fec import bench_fec_year_s
+
+    bench_fec_year_s(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -318,6 +324,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "z_closing_ms": _till_closing,
     "till_sale_p95_ms": _till("till_sale_p95_ms"),
     "offline_sync_1000_s": _till("offline_sync_1000_s"),
+    "fec_year_s": _fec_year,
 }
 
 

@@ -140,7 +140,9 @@ class AccountPlan:
     def label(self, account: str) -> str:
         """CompteLib: the settings' name of the account, else the PCG's."""
         known = self.labels.get(account)
-        return known if known is not None else pcg_label(account)
+        if known is None:  # a product's account: the PCG's name, looked up once per build
+            known = self.labels[account] = pcg_label(account)
+        return known
 
 
 def customer_aux(payer_id: int, name: str) -> tuple[str, str]:

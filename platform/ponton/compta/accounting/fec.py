@@ -102,39 +102,37 @@ def fec_filename(*, siren: str, period: Period) -> str:
     return f"{siren}FEC{fec_date(period.end)}.txt"
 
 
+class _Memo(dict):
+    """A zone's text for values that repeat (accounts, customers, journals, dates)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
 def fec_records(entries: Iterable[Entry]) -> Iterable[str]:
     """The header, then one record per entry line; entries numbered continuously from 1."""
     yield SEPARATOR.join(FEC_COLUMNS) + RECORD_END
+    text, date, amount = _Memo(fec_text), _Memo(fec_date), _Memo(fec_amount)
+    sep = SEPARATOR
     for number, entry in enumerate(entries, start=1):
         head = (
-            fec_text(entry.journal_code),
-            fec_text(entry.journal_label),
-            str(number),
-            fec_date(entry.date),
+            f"{text[entry.journal_code]}{sep}{text[entry.journal_label]}{sep}{number}{sep}"
+            f"{date[entry.date]}{sep}"
         )
-        piece = (fec_text(entry.piece_ref), fec_date(entry.piece_date))
-        valid = fec_date(entry.valid_date)
+        piece = f"{sep}{text[entry.piece_ref]}{sep}{date[entry.piece_date]}{sep}"
+        tail = f"{sep}{sep}{sep}{date[entry.valid_date]}{sep}{sep}{RECORD_END}"
+        label = fec_text(entry.label)
         for item in entry.lines:
+            line_label = label if item.label is entry.label else fec_text(item.label)
             yield (
-                SEPARATOR.join(
-                    (
-                        *head,
-                        item.account,
-                        fec_text(item.account_label),
-                        fec_text(item.aux_number),
-                        fec_text(item.aux_label),
-                        *piece,
-                        fec_text(item.label),
-                        fec_amount(item.debit),
-                        fec_amount(item.credit),
-                        "",
-                        "",
-                        valid,
-                        "",
-                        "",
-                    )
-                )
-                + RECORD_END
+                f"{head}{item.account}{sep}{text[item.account_label]}{sep}"
+                f"{text[item.aux_number]}{sep}{text[item.aux_label]}{piece}{line_label}{sep}"
+                f"{amount[item.debit]}{sep}{amount[item.credit]}{tail}"
             )
 
 

@@ -33,11 +33,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ponton.billing.models import Document, Payment
+from ponton.billing.models import Document, DocumentLine, Payment
 from ponton.billing.money import cents, money
 from ponton.compta.accounting.chart import AccountPlan, account_valid, customer_aux
 from ponton.compta.accounting.entries import ZERO, Entry, EntryLine, Period, line
@@ -97,10 +99,6 @@ def day_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localdate(moment)
-
-
 DOCUMENT_NAMES: dict[str, object] = {
     Document.Kind.INVOICE: gettext_lazy("La facture %(number)s"),
     Document.Kind.CREDIT_NOTE: gettext_lazy("L'avoir %(number)s"),
@@ -111,6 +109,23 @@ ENTRY_LABELS: dict[str, object] = {
     Document.Kind.CREDIT_NOTE: gettext_lazy("Avoir %(number)s - %(customer)s"),
     Document.Kind.RECEIPT: gettext_lazy("Justificatif %(number)s - %(customer)s"),
 }
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The translated words of a build, looked up once (not once per entry)."""
+
+    document_names: dict[str, str]
+    entry_labels: dict[str, str]
+    sales_journal: str
+
+    @classmethod
+    def now(cls) -> _Words:
+        return cls(
+            document_names={k: str(v) for k, v in DOCUMENT_NAMES.items()},
+            entry_labels={k: str(v) for k, v in ENTRY_LABELS.items()},
+            sales_journal=str(JOURNALS["sales"].label),
+        )
 
 
 def _rate_text(rate: Decimal) -> str:
@@ -125,7 +140,7 @@ class _SaleDocument:
     pk: int
     kind: str
     number: str
-    issued_at: dt.datetime
+    day: dt.date  # issued, local day
     total: Decimal
     vat: list
     payer_id: int
@@ -133,26 +148,8 @@ class _SaleDocument:
     lines: list[tuple[str, Decimal, Decimal, str]]  # label, total, vat rate, accounting code
 
 
-SALE_FIELDS = (
-    "document_id",
-    "document__kind",
-    "document__number",
-    "document__issued_at",
-    "document__total",
-    "document__vat",
-    "document__payer_id",
-    "document__customer__name",
-    "label",
-    "total",
-    "vat_rate",
-    "accounting_code",
-)
-
-
 def invoices_from_receipts(period: Period) -> set[int]:
     """Invoices issued in the period from a purchase receipt: their sale is the receipt's."""
-    from ponton.billing.models import DocumentLine
-
     start, end = day_bounds(period)
     return set(
         DocumentLine.objects.filter(
@@ -167,35 +164,42 @@ def invoices_from_receipts(period: Period) -> set[int]:
 
 
 def _sale_documents(period: Period) -> Iterator[_SaleDocument]:
-    from ponton.billing.models import DocumentLine
-
+    """The period's documents with their lines: two streamed queries in the same order
+    (issue time, id), joined as they are read (each document's JSON decoded once)."""
     start, end = day_bounds(period)
     skipped = invoices_from_receipts(period)
-    rows = (
-        DocumentLine.objects.filter(document__issued_at__gte=start, document__issued_at__lt=end)
-        .order_by("document__issued_at", "document_id", "position")
-        .values_list(*SALE_FIELDS)
+    documents = (
+        Document.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        .annotate(
+            day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
+            customer_name=KeyTextTransform("name", "customer"),
+        )
+        .order_by("issued_at", "id")
+        .values_list("id", "kind", "number", "day", "total", "vat", "payer_id", "customer_name")
         .iterator(chunk_size=5000)
     )
-    current: _SaleDocument | None = None
-    for pk, kind, number, issued_at, total, vat, payer_id, customer, *rest in rows:
-        if pk in skipped:
-            continue
-        if current is None or current.pk != pk:
-            if current is not None:
-                yield current
-            current = _SaleDocument(
-                pk, kind, number, issued_at, total, vat, payer_id, customer or "", []
-            )
-        current.lines.append((rest[0], rest[1], rest[2], rest[3]))
-    if current is not None:
-        yield current
+    lines = (
+        DocumentLine.objects.filter(document__issued_at__gte=start, document__issued_at__lt=end)
+        .order_by("document__issued_at", "document_id", "position")
+        .values_list("document_id", "label", "total", "vat_rate", "accounting_code")
+        .iterator(chunk_size=10000)
+    )
+    pending = next(lines, None)
+    for pk, kind, number, day, total, vat, payer_id, customer in documents:
+        document = _SaleDocument(pk, kind, number, day, total, vat, payer_id, customer or "", [])
+        while pending is not None and pending[0] == pk:
+            document.lines.append(pending[1:])
+            pending = next(lines, None)
+        if pk not in skipped:
+            yield document
 
 
 def _sales_account(document: _SaleDocument, label: str, code: str, plan: AccountPlan):
     """The account of a line, or the French message that names what is missing."""
-    name = str(DOCUMENT_NAMES[document.kind]) % {"number": document.number}
     account = code.strip().upper() or plan.sales_account
+    if account and (account == plan.sales_account or account_valid(account)):
+        return account, None
+    name = str(DOCUMENT_NAMES[document.kind]) % {"number": document.number}
     if not account:
         return None, _(
             "%(document)s (ligne « %(line)s ») n'a pas de compte de produit : renseignez le "
@@ -222,8 +226,11 @@ def _allocate(base: Decimal, shares: dict[str, Decimal], rate: Decimal) -> dict[
     return parts
 
 
-def sale_entry(document: _SaleDocument, plan: AccountPlan, problems: list[str]) -> Entry | None:
-    name = str(DOCUMENT_NAMES[document.kind]) % {"number": document.number}
+def sale_entry(
+    document: _SaleDocument, plan: AccountPlan, problems: list[str], words: _Words | None = None
+) -> Entry | None:
+    words = words or _Words.now()
+    name = words.document_names[document.kind] % {"number": document.number}
     by_rate: dict[Decimal, dict[str, Decimal]] = {}
     failed = False
     for label, total, rate, code in document.lines:
@@ -249,7 +256,7 @@ def sale_entry(document: _SaleDocument, plan: AccountPlan, problems: list[str]) 
         )
         return None
     sign = Decimal(-1) if document.kind == Document.Kind.CREDIT_NOTE else Decimal(1)
-    label = str(ENTRY_LABELS[document.kind]) % {
+    label = words.entry_labels[document.kind] % {
         "number": document.number,
         "customer": document.customer,
     }
@@ -283,11 +290,11 @@ def sale_entry(document: _SaleDocument, plan: AccountPlan, problems: list[str]) 
             lines.append(line(vat_account, plan.label(vat_account), label, -sign * vat))
     if document.total == 0 and all(not (x.debit or x.credit) for x in lines):
         return None  # nothing to post (a free document)
-    day = _local_day(document.issued_at)
+    day = document.day
     return Entry(
         journal_key="sales",
         journal_code=plan.sales_journal,
-        journal_label=str(JOURNALS["sales"].label),
+        journal_label=words.sales_journal,
         date=day,
         piece_ref=document.number,
         piece_date=day,
@@ -298,8 +305,9 @@ def sale_entry(document: _SaleDocument, plan: AccountPlan, problems: list[str]) 
 
 
 def sales_build(period: Period, plan: AccountPlan, problems: list[str]) -> Iterator[Entry]:
+    words = _Words.now()
     for document in _sale_documents(period):
-        entry = sale_entry(document, plan, problems)
+        entry = sale_entry(document, plan, problems, words)
         if entry is not None:
             yield entry
 
@@ -310,30 +318,29 @@ PAYMENT_FIELDS = (
     "kind",
     "amount",
     "received_on",
-    "recorded_at",
+    "valid_day",
     "cheque_number",
     "document__number",
     "document__payer_id",
-    "document__customer__name",
+    "customer_name",
 )
 
 
-def _payment_label(method: str, kind: str, number: str, customer: str, cheque: str) -> str:
+def _payment_labels(method: str) -> dict[str, str]:
+    """The entry label templates of a method, by payment kind (translated once)."""
     if method == Payment.Method.CREDIT:
-        if kind == Payment.Kind.PAYMENT:
-            text = _("Règlement par avoir %(number)s - %(customer)s")
-        else:
-            text = _("Avoir %(number)s conservé - %(customer)s")
-        return text % {"number": number, "customer": customer}
-    method_label = Payment.Method(method).label
-    if kind == Payment.Kind.PAYMENT:
-        text = _("Paiement %(method)s %(number)s - %(customer)s")
-    else:
-        text = _("Remboursement %(method)s %(number)s - %(customer)s")
-    label = text % {"method": method_label, "number": number, "customer": customer}
-    if cheque:
-        label = f"{label} - " + _("chèque n° %(cheque)s") % {"cheque": cheque}
-    return label
+        return {
+            Payment.Kind.PAYMENT: _("Règlement par avoir %(number)s - %(customer)s"),
+            Payment.Kind.REFUND: _("Avoir %(number)s conservé - %(customer)s"),
+        }
+    method_label = str(Payment.Method(method).label)
+    return {
+        Payment.Kind.PAYMENT: _("Paiement %(method)s %(number)s - %(customer)s")
+        % {"method": method_label, "number": "%(number)s", "customer": "%(customer)s"},
+        Payment.Kind.REFUND: _("Remboursement %(method)s %(number)s - %(customer)s")
+        % {"method": method_label, "number": "%(number)s", "customer": "%(customer)s"},
+        "cheque": " - " + _("chèque n° %(cheque)s"),
+    }
 
 
 def payments_build(
@@ -349,8 +356,13 @@ def payments_build(
     else:
         account, code = plan.method_accounts.get(method, ""), plan.method_journals.get(method, "")
     journal_label = str(JOURNALS[key].label)
+    labels = _payment_labels(method)
     rows = (
         Payment.objects.filter(method=method, received_on__range=(period.start, period.end))
+        .annotate(
+            valid_day=TruncDate("recorded_at", tzinfo=timezone.get_current_timezone()),
+            customer_name=KeyTextTransform("name", "document__customer"),
+        )
         .order_by("received_on", "recorded_at", "id")
         .values_list(*PAYMENT_FIELDS)
         .iterator(chunk_size=5000)
@@ -359,7 +371,8 @@ def payments_build(
     customers, customers_label = plan.customers_account, plan.label(plan.customers_account)
     account_label = plan.label(account) if account else ""
     aux_on_method_line = method == Payment.Method.CREDIT
-    for kind, amount, received_on, recorded_at, cheque, number, payer_id, customer in rows:
+    plus, minus = Decimal(1), Decimal(-1)
+    for kind, amount, received_on, valid_day, cheque, number, payer_id, customer in rows:
         if not account_valid(account) or not code:
             if not refused:
                 problems.append(
@@ -377,9 +390,11 @@ def payments_build(
                 refused = True
             continue
         customer = customer or ""
-        label = _payment_label(method, kind, number, customer, cheque)
+        label = labels[kind] % {"number": number, "customer": customer}
+        if cheque:
+            label += labels["cheque"] % {"cheque": cheque}
         aux = customer_aux(payer_id, customer)
-        sign = Decimal(1) if kind == Payment.Kind.PAYMENT else Decimal(-1)
+        sign = plus if kind == Payment.Kind.PAYMENT else minus
         method_line = line(
             account,
             account_label,
@@ -395,7 +410,7 @@ def payments_build(
             date=received_on,
             piece_ref=number,
             piece_date=received_on,
-            valid_date=_local_day(recorded_at),
+            valid_date=valid_day,
             label=label,
             # The debit first: the method's account for a payment, the customer's for a refund.
             lines=(method_line, customer_line) if sign > 0 else (customer_line, method_line),
