@@ -67,6 +67,9 @@ class Command(BaseCommand):
                             "address_line1": "1 quai de la Douane",
                             "email": "contact@demo.ponton.test",
                             "phone": "+33298000000",
+                            # A made-up number (valid check digits): the FEC is named after
+                            # the SIREN, its first 9 digits (CO-3).
+                            "siret": "12345678200002",
                         },
                     )
                 )
