@@ -8,7 +8,7 @@ page, never half a file."""
 from __future__ import annotations
 
 import tempfile
-from itertools import islice
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -53,33 +53,38 @@ def _journals(form: JournalFilterForm) -> list[str] | None:
     return [key] if key else None
 
 
-def _summary(entries: list[Entry], shown: int) -> dict:
-    """Totals per journal and overall, over every entry (the page shows the first ones)."""
+def _summary(entries: Iterable[Entry], shown: int) -> dict:
+    """Totals per journal and overall over every entry, streamed (a year is hundreds of
+    thousands of entries); the page keeps only the first `shown`."""
     per_journal: dict[str, dict] = {}
     debit = credit = ZERO
-    for entry in entries:
-        row = per_journal.setdefault(
-            entry.journal_code,
-            {
+    first: list[tuple[int, Entry]] = []
+    count = 0
+    for count, entry in enumerate(entries, start=1):
+        if count <= shown:
+            first.append((count, entry))
+        row = per_journal.get(entry.journal_code)
+        if row is None:
+            row = per_journal[entry.journal_code] = {
                 "code": entry.journal_code,
                 "label": entry.journal_label,
                 "entries": 0,
                 "debit": ZERO,
                 "credit": ZERO,
-            },
-        )
+            }
+        entry_debit, entry_credit = entry.debit, entry.credit
         row["entries"] += 1
-        row["debit"] += entry.debit
-        row["credit"] += entry.credit
-        debit += entry.debit
-        credit += entry.credit
+        row["debit"] += entry_debit
+        row["credit"] += entry_credit
+        debit += entry_debit
+        credit += entry_credit
     return {
         "journals": sorted(per_journal.values(), key=lambda r: r["code"]),
-        "count": len(entries),
+        "count": count,
         "debit": debit,
         "credit": credit,
-        "shown": list(islice(enumerate(entries, start=1), shown)),
-        "cut": len(entries) > shown,
+        "shown": first,
+        "cut": count > shown,
     }
 
 
@@ -91,11 +96,13 @@ def journals(request):
     if form.is_bound and form.is_valid():
         period = form.cleaned_data["period"]
         try:
-            entries = list(entries_stream(period=period, journals=_journals(form)))
+            summary = _summary(
+                entries_stream(period=period, journals=_journals(form)), SHOWN_ENTRIES
+            )
         except JournalError as exc:
             context["problems"] = exc.messages
         else:
-            context["summary"] = _summary(entries, SHOWN_ENTRIES)
+            context["summary"] = summary
             context["period"] = period
             context["query"] = request.GET.urlencode()
     return render(request, "compta/accounting/journals.html", context)
