@@ -302,6 +302,8 @@ def _cheques() -> None:
     from tests.bench.cheques import bench_cheques
 
     bench_cheques(emit=emit)  # prints cheque_deposit_100_ms too
+
+
 def _compta_lists(name: str) -> Callable[[], None]:
     def run() -> None:
         from tests.bench import compta_lists
@@ -309,6 +311,12 @@ def _compta_lists(name: str) -> Callable[[], None]:
         getattr(compta_lists, f"bench_{name}")(env=bench_env_current(), emit=emit)
 
     return run
+
+
+def _fec_year() -> None:
+    from tests.bench.compta_fec import bench_fec_year_s
+
+    bench_fec_year_s(env=bench_env_current(), emit=emit)
 
 
 BENCHES: dict[str, Callable[[], None]] = {
@@ -334,6 +342,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "cheques_page_p95_ms": _cheques,
     "payments_list_p95_ms": _compta_lists("payments_list_p95_ms"),
     "excel_export_100k_s": _compta_lists("excel_export_100k_s"),  # + excel_export_100k_rss_mb
+    "fec_year_s": _fec_year,
 }
 
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from ponton.compta import views_cheques
 from ponton.compta import views_lists
+from ponton.compta import views_accounting
 
 urlpatterns: list = [
     path("cheques/", views_cheques.cheques, name="compta_cheques"),
@@ -36,4 +37,8 @@ urlpatterns: list = [
         views_lists.export_download,
         name="compta_export_download",
     ),
+    path("ecritures/", views_accounting.journals, name="compta_journals"),
+    path("ecritures/excel/", views_accounting.entries_excel, name="compta_entries_excel"),
+    path("ecritures/fec/", views_accounting.fec, name="compta_fec"),
+    path("parametres/", views_accounting.settings, name="compta_settings"),
 ]

@@ -115,6 +115,18 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 ),
                 "compta.view",
             ),
+            (
+                _("Écritures comptables"),
+                reverse("manager:compta_journals"),
+                _("Journaux de ventes, de caisse et de banque d'une période ; Excel et FEC."),
+                "compta.view",
+            ),
+            (
+                _("Paramètres comptables"),
+                reverse("manager:compta_settings"),
+                _("Comptes par mode de paiement et par taux de TVA, codes journaux."),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [

@@ -71,6 +71,9 @@ class Command(BaseCommand):
                             "bank_account_holder": "Base nautique de la baie",
                             "iban": "FR7630006000011234567890189",
                             "bic": "AGRIFRPP",
+                            # A made-up number (valid check digits): the FEC is named after
+                            # the SIREN, its first 9 digits (CO-3).
+                            "siret": "12345678200002",
                         },
                     )
                 )
