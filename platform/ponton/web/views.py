@@ -100,6 +100,15 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Filtrer par type, date ou client ; télécharger la sélection en un ZIP."),
                 "compta.view",
             ),
+            (
+                _("E-reporting"),
+                reverse("manager:compta_ereporting"),
+                _(
+                    "Les ventes aux particuliers par jour, taux de TVA, biens et services, "
+                    "exonérations à part ; export CSV et JSON."
+                ),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [
