@@ -58,8 +58,8 @@ def club(make_structure):
         yield shop
 
 
-def invoice_of(shop, requests):
-    order = sales.order_create(payer=shop.payer, lines=requests, actor=STAFF)
+def invoice_of(shop, requests, payer=None):
+    order = sales.order_create(payer=payer or shop.payer, lines=requests, actor=STAFF)
     ids = [line.pk for line in order.lines.all()]
     return services.invoice_issue(structure=shop.structure, order=order, line_ids=ids, actor=STAFF)
 
@@ -314,3 +314,107 @@ def test_co4_exemption_mentions_of_older_documents():
         == ""
     )
     assert facturx_cii.vat_category(rate=Decimal("0"), seller={"vat_number": "FR1"}) == "Z"
+
+
+def test_co4_product_form_and_service_carry_the_reason(club):
+    """The product form has the field, in French, without the franchise (a structure's
+    status); the service refuses an exempt product at 20 % and nothing is saved."""
+    from django.core.exceptions import ValidationError
+
+    from ponton.catalogue.forms_products import ProductForm
+    from ponton.catalogue.services import product_create
+
+    form = ProductForm(kind=Product.Kind.ACTIVITY)
+    field = form.fields["vat_exemption"]
+    assert field.label == "Exonération de TVA"
+    assert "Une ligne exonérée a un taux de TVA de 0 %" in str(field.help_text)
+    assert [value for value, _label in field.choices] == [
+        "",
+        "cgi261_7_1a",
+        "cgi261_7_1b",
+        "cgi261_7_1c",
+        "cgi261_4_4a",
+        "cgi261_4_4b",
+        "cgi261_4_9",
+    ]
+    before = Product.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        product_create(
+            kind=Product.Kind.TICKET,
+            data=ProductData(
+                name="Cours",
+                price=Decimal("10"),
+                vat_rate=Decimal("20"),
+                vat_exemption="cgi261_7_1a",
+            ),
+        )
+    assert refused.value.message_dict == {
+        "vat_exemption": ["Une vente exonérée de TVA a un taux de TVA de 0 %."]
+    }
+    assert Product.objects.count() == before
+
+
+def test_co4_structure_settings_set_the_franchise(club, client_for):
+    """Ma structure > Identité: "Régime de TVA", saved on the structure; the next invoice
+    is issued in franchise."""
+    from tenants.models import Structure
+
+    client = client_for(club.structure, club.owner)
+    page = client.get("/manager/structure/identite/")
+    assert "Régime de TVA" in page.content.decode()
+    response = client.post(
+        "/manager/structure/identite/",
+        {
+            "name": "Club Nautique",
+            "siret": SELLER["siret"],
+            "vat_number": "",
+            "vat_exemption": "franchise",
+        },
+    )
+    assert response.status_code == 302
+    structure = Structure.objects.get(pk=club.structure.pk)
+    assert structure.vat_exemption == "franchise"
+    bill = invoice_of(_with(club, structure), [LineRequest(product=club.shirt)])
+    assert bill.vat == [{"rate": "0.00", "base": "20.00", "vat": "0.00", "total": "20.00"}]
+    assert FRANCHISE in text_of(document_pdf(bill))
+
+
+def _with(shop, structure):
+    shop.structure = structure
+    return shop
+
+
+def test_co4_business_customer_is_on_the_invoice_and_in_factur_x(club, schematron):
+    """A customer buying for a company: its name, SIREN and VAT number are frozen on the
+    invoice, printed, and in the XML (BT-47, BT-48)."""
+    from ponton.customers.forms import CustomerForm
+    from ponton.customers.services import customer_create
+
+    refused = CustomerForm(data={"first_name": "Yann", "last_name": "K", "company_siren": "1234"})
+    assert not refused.is_valid()
+    assert refused.errors["company_siren"] == ["Un SIREN compte 9 chiffres."]
+    form = CustomerForm(
+        data={
+            "first_name": "Yann",
+            "last_name": "Kerguelen",
+            "company_name": "Voiles de l'Ouest",
+            "company_siren": "732 829 320",
+            "company_vat_number": "FR 44 732829320",
+        }
+    )
+    assert form.is_valid(), form.errors
+    company = customer_create(**form.cleaned_data)
+    bill = invoice_of(club, [LineRequest(product=club.shirt)], payer=company)
+    assert bill.customer["company"] == "Voiles de l'Ouest"
+    assert (bill.customer["siren"], bill.customer["vat_number"]) == ("732829320", "FR44732829320")
+    text = text_of(document_pdf(bill))
+    assert "Voiles de l'Ouest" in text and "SIREN : 732829320" in text
+    root = check_en16931_sums(valid_xml(bill, schematron))
+    buyer = "//ram:BuyerTradeParty/"
+    assert root.xpath(f"string({buyer}ram:Name)", namespaces=NS) == "Voiles de l'Ouest"
+    assert root.xpath(f"string({buyer}ram:SpecifiedLegalOrganization/ram:ID)", namespaces=NS) == (
+        "732829320"
+    )
+    assert root.xpath(f"string({buyer}ram:SpecifiedTaxRegistration/ram:ID)", namespaces=NS) == (
+        "FR44732829320"
+    )
