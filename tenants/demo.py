@@ -141,6 +141,8 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
             category=_category("Adhésions", "Adhésion annuelle"),
             price=Decimal("35.00"),
             vat_rate=Decimal("0.00"),
+            # CO-4: a sports association's membership, exempt (art. 261-7-1° a du CGI).
+            vat_exemption="cgi261_7_1a",
             valid_from=dt.date(today.year, 1, 1),
             valid_until=dt.date(today.year, 12, 31),
             sale_from=dt.date(today.year, 1, 1),

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ponton.catalogue import vat
 from tenants import validators
 from tenants.fields import WebsiteField
 from tenants.models import ContactRole, Structure
@@ -142,6 +143,12 @@ class IdentityForm(StructureSectionForm):
         max_length=20,
         required=False,
         help_text=_("Ex. FR40303265045."),
+    )
+    vat_exemption = forms.ChoiceField(
+        label=_("Régime de TVA"),
+        choices=[("", _("TVA applicable sur les ventes")), *vat.STRUCTURE_CHOICES],
+        required=False,
+        help_text=vat.HELP_STRUCTURE,
     )
     email = forms.EmailField(label=_("Email de la structure"), required=False)
     phone = forms.CharField(

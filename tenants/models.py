@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from ponton.catalogue import vat
 from ponton.web.sealed import SealedTextField
 
 
@@ -31,6 +32,15 @@ class Structure(TenantMixin):
     legal_name = models.CharField(_("raison sociale"), max_length=200, blank=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
+    # CO-4: franchise en base (art. 293 B du CGI) or a reason that exempts every sale.
+    vat_exemption = models.CharField(
+        _("régime de TVA"),
+        max_length=vat.EXEMPTION_MAX_LENGTH,
+        choices=vat.STRUCTURE_CHOICES,
+        blank=True,
+        default="",
+        help_text=vat.HELP_STRUCTURE,
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     website = models.URLField(_("site web"), blank=True)

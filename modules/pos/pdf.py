@@ -3,7 +3,9 @@
 A French till ticket says who sold (name, address, SIRET, VAT number, as frozen on the
 receipt it issued), its number, date and time, the till and the cashier, each line with its
 quantity, unit price, total and VAT rate, the VAT per rate (HT, TVA, TTC), the total TTC,
-the payments per method and the change given ("Rendu"), the purchase receipt's number, the
+the legal mention of each VAT exemption of its lines (CO-4: "TVA non applicable, art. 293 B du
+CGI" for a structure in franchise, once per distinct reason), the payments per method and the
+change given ("Rendu"), the purchase receipt's number, the
 ledger reference (position and fingerprint of the ticket's entry), "Ticket à conserver", and,
 on every print after the original, "DUPLICATA" with its count. A cancelling ticket says which
 ticket it cancels; a cancelled ticket's reprint says which ticket cancelled it.
@@ -21,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from modules.pos.models import Ticket, TicketReprint, TillClosing
+from ponton.billing import facturx_cii
 from ponton.billing.models import Payment
 from ponton.ledger.models import LedgerEntry
 
@@ -74,7 +77,9 @@ def ticket_context(ticket: Ticket, *, print_count: int, structure=None) -> dict:
     document = ticket.document
     lines = []
     vat_rows = []
+    vat_mentions: list[str] = []
     if document is not None:
+        vat_mentions = facturx_cii.exemption_mentions(document)
         lines = [
             TicketLine(
                 label=line.label,
@@ -122,6 +127,7 @@ def ticket_context(ticket: Ticket, *, print_count: int, structure=None) -> dict:
         "total_ht": sum((v.base for v in vat_rows), ZERO),
         "total_vat": sum((v.vat for v in vat_rows), ZERO),
         "total": ticket.total,
+        "vat_mentions": vat_mentions,
         "payments": payments,
         "change_given": ticket.change_given,
         "document": document,

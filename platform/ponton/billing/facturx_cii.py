@@ -12,6 +12,12 @@ amounts of a rate add up exactly to the rate's taxable base (BR-S-08), the bases
 add up to the document total (BR-CO-13, BR-CO-15), and nothing is rounded twice.
 
 A credit note is type 381 and cites the invoice it corrects (BG-3); an invoice is 380.
+
+CO-4: a line with an exemption reason (`ponton.catalogue.vat`) is in VAT category E at 0 %;
+the header VAT breakdown of category E carries the reason's VATEX code (BT-121) and its legal
+mention (BT-120). EN 16931 allows one breakdown of category E per invoice (BR-E-01): when one
+document mixes reasons, that breakdown carries the code of the largest exempt amount and every
+mention (docs/adr/0017-vat-exemptions.md).
 The XML is checked against the Factur-X EN 16931 XSD by `factur-x` before embedding."""
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from lxml import etree
 
 from ponton.billing.models import Document
 from ponton.billing.money import ZERO, cents
+from ponton.catalogue import vat as exemptions
 from ponton.catalogue.models import Product
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -35,7 +42,7 @@ NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 EN16931 = "urn:cen.eu:en16931:2017"
 
 TYPE_CODES: dict[str, str] = {Document.Kind.INVOICE: "380", Document.Kind.CREDIT_NOTE: "381"}
-FRANCHISE = "TVA non applicable, art. 293 B du CGI"
+FRANCHISE = exemptions.RULES[exemptions.VatExemption.FRANCHISE].mention
 PAYMENT_TERMS = "Payable à réception"
 NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."
 LATE_PENALTIES = (
@@ -58,6 +65,7 @@ class NetLine:
     vat_rate: Decimal
     total: Decimal  # TTC
     net: Decimal  # HT, the line net amount (BT-131)
+    exemption: str = ""  # the exemption key as stated (`line_exemption`), "" when taxed
 
 
 def _sold_product_kind(line) -> str | None:
@@ -81,18 +89,29 @@ def operation_kind(document: Document) -> str:
 BUSINESS_PROCESS = {"goods": "B1", "services": "S1", "mixed": "M1"}
 
 
-def vat_category(*, rate: Decimal, seller: dict) -> str:
-    """S standard; 0 %: Z (zero rated) for a VAT-registered seller, E (exempt, franchise
-    en base of art. 293 B du CGI) for a seller without a VAT number."""
-    if rate > 0:
-        return "S"
-    return "Z" if seller.get("vat_number") else "E"
+def line_exemption(*, rate: Decimal, exemption: str, seller: dict) -> str:
+    """The exemption a line states: its own reason; else, for a 0 % line of a seller without
+    a VAT number (documents issued before CO-4 had no reason), the franchise en base."""
+    if exemption:
+        return exemption
+    if Decimal(rate) == 0 and not seller.get("vat_number"):
+        return exemptions.VatExemption.FRANCHISE
+    return ""
 
 
-def vat_franchise(document: Document) -> bool:
-    """The seller has no VAT number and charges no VAT: "TVA non applicable, art. 293 B"."""
-    return not document.seller.get("vat_number") and all(
-        Decimal(v["rate"]) == 0 for v in document.vat
+def vat_category(*, rate: Decimal, seller: dict, exemption: str = "") -> str:
+    """S standard; E exempt (a reason, or the franchise of a seller without VAT number);
+    Z zero rated (0 % without a reason, VAT-registered seller)."""
+    if line_exemption(rate=rate, exemption=exemption, seller=seller):
+        return "E"
+    return "S" if Decimal(rate) > 0 else "Z"
+
+
+def exemption_mentions(document: Document) -> list[str]:
+    """The legal mentions a document prints: once per distinct reason of its lines."""
+    return exemptions.mentions(
+        line_exemption(rate=line.vat_rate, exemption=line.vat_exemption, seller=document.seller)
+        for line in document.lines.all()
     )
 
 
@@ -106,6 +125,9 @@ def net_lines(document: Document) -> list[NetLine]:
             vat_rate=line.vat_rate,
             total=line.total,
             net=cents(line.total / (1 + line.vat_rate / 100)),
+            exemption=line_exemption(
+                rate=line.vat_rate, exemption=line.vat_exemption, seller=document.seller
+            ),
         )
         for line in document.lines.all()
     ]
@@ -120,6 +142,50 @@ def net_lines(document: Document) -> list[NetLine]:
             index = lines.index(largest)
             lines[index] = NetLine(**{**largest.__dict__, "net": largest.net + gap})
     return lines
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One header VAT breakdown (BG-23)."""
+
+    category: str
+    rate: Decimal
+    base: Decimal
+    vat: Decimal
+    reason: str = ""  # BT-120
+    reason_code: str = ""  # BT-121
+
+
+def vat_breakdowns(document: Document, lines: list[NetLine]) -> list[Breakdown]:
+    """The document's VAT per rate (`Document.vat`), its 0 % row split by category: Z for
+    zero-rated lines, E for exempt lines (one E breakdown, BR-E-01), by rate."""
+    result = []
+    for row in document.vat:
+        rate = Decimal(row["rate"])
+        if rate > 0:
+            result.append(Breakdown("S", rate, Decimal(row["base"]), Decimal(row["vat"])))
+            continue
+        zero = [line for line in lines if line.vat_rate == 0 and not line.exemption]
+        if zero:
+            result.append(Breakdown("Z", rate, sum((line.net for line in zero), ZERO), ZERO))
+        exempt = [line for line in lines if line.vat_rate == 0 and line.exemption]
+        if exempt:
+            amounts: dict[str, Decimal] = {}
+            for line in exempt:
+                amounts[line.exemption] = amounts.get(line.exemption, ZERO) + line.net
+            main = max(amounts, key=lambda code: (amounts[code], -list(amounts).index(code)))
+            rule = exemptions.RULES[main]
+            result.append(
+                Breakdown(
+                    "E",
+                    rate,
+                    sum(amounts.values(), ZERO),
+                    ZERO,
+                    reason=" ; ".join(exemptions.mentions(amounts)),
+                    reason_code=rule.vatex,
+                )
+            )
+    return result
 
 
 def split_address(lines: list[str]) -> dict[str, str]:
@@ -208,11 +274,17 @@ def _seller(agreement, seller: dict) -> None:
 
 def _buyer(agreement, customer: dict) -> None:
     party = _sub(agreement, "ram:BuyerTradeParty")
-    _sub(party, "ram:Name", customer.get("name") or "Client")
+    _sub(party, "ram:Name", customer.get("company") or customer.get("name") or "Client")
+    if customer.get("siren"):  # a business customer (BT-47)
+        organization = _sub(party, "ram:SpecifiedLegalOrganization")
+        _sub(organization, "ram:ID", customer["siren"], schemeID="0002")
     _address(party, customer.get("address") or [])
     if customer.get("email"):
         uri = _sub(party, "ram:URIUniversalCommunication")
         _sub(uri, "ram:URIID", customer["email"], schemeID="EM")
+    if customer.get("vat_number"):  # BT-48
+        registration = _sub(party, "ram:SpecifiedTaxRegistration")
+        _sub(registration, "ram:ID", customer["vat_number"], schemeID="VA")
 
 
 def _line_item(transaction, line: NetLine, seller: dict) -> None:
@@ -233,7 +305,8 @@ def _line_item(transaction, line: NetLine, seller: dict) -> None:
     settlement = _sub(item, "ram:SpecifiedLineTradeSettlement")
     tax = _sub(settlement, "ram:ApplicableTradeTax")
     _sub(tax, "ram:TypeCode", "VAT")
-    _sub(tax, "ram:CategoryCode", vat_category(rate=line.vat_rate, seller=seller))
+    category = vat_category(rate=line.vat_rate, seller=seller, exemption=line.exemption)
+    _sub(tax, "ram:CategoryCode", category)
     _sub(tax, "ram:RateApplicablePercent", _rate(line.vat_rate))
     summation = _sub(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
     _sub(summation, "ram:LineTotalAmount", _amount(line.net))
@@ -278,19 +351,19 @@ def cii_xml(document: Document) -> bytes:
     _sub(settlement, "ram:InvoiceCurrencyCode", "EUR")
     tax_total = ZERO
     base_total = ZERO
-    for vat in document.vat:
-        rate = Decimal(vat["rate"])
-        category = vat_category(rate=rate, seller=seller)
+    for breakdown in vat_breakdowns(document, lines):
         tax = _sub(settlement, "ram:ApplicableTradeTax")
-        _sub(tax, "ram:CalculatedAmount", _amount(vat["vat"]))
+        _sub(tax, "ram:CalculatedAmount", _amount(breakdown.vat))
         _sub(tax, "ram:TypeCode", "VAT")
-        if category == "E":
-            _sub(tax, "ram:ExemptionReason", FRANCHISE)
-        _sub(tax, "ram:BasisAmount", _amount(vat["base"]))
-        _sub(tax, "ram:CategoryCode", category)
-        _sub(tax, "ram:RateApplicablePercent", _rate(rate))
-        tax_total += Decimal(vat["vat"])
-        base_total += Decimal(vat["base"])
+        if breakdown.reason:
+            _sub(tax, "ram:ExemptionReason", breakdown.reason)
+        _sub(tax, "ram:BasisAmount", _amount(breakdown.base))
+        _sub(tax, "ram:CategoryCode", breakdown.category)
+        if breakdown.reason_code:
+            _sub(tax, "ram:ExemptionReasonCode", breakdown.reason_code)
+        _sub(tax, "ram:RateApplicablePercent", _rate(breakdown.rate))
+        tax_total += breakdown.vat
+        base_total += breakdown.base
     terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")
     _sub(terms, "ram:Description", PAYMENT_TERMS)
     _date(terms, "ram:DueDateDateTime", document.due_on)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ponton.catalogue import vat
 from ponton.sales.models import Order, OrderLine
 
 
@@ -96,6 +97,10 @@ class DocumentLine(models.Model):
     discount = models.DecimalField(_("remise"), max_digits=10, decimal_places=2)
     total = models.DecimalField(_("total TTC"), max_digits=12, decimal_places=2)
     vat_rate = models.DecimalField(_("taux de TVA"), max_digits=4, decimal_places=2)
+    # CO-4: the exemption reason frozen at issue (`ponton.catalogue.vat`); "" when VAT applies.
+    vat_exemption = models.CharField(
+        _("exonération de TVA"), max_length=vat.EXEMPTION_MAX_LENGTH, blank=True, default=""
+    )
     accounting_code = models.CharField(_("code comptable"), max_length=20, blank=True)
 
     class Meta:

@@ -11,7 +11,8 @@ session date is in the line label), each line's designation, quantity, unit pric
 TTC here), discount and VAT rate, totals per VAT rate (HT, TVA, TTC) and the total TTC,
 the payment date and terms, the late-payment penalties and the fixed recovery fee (owed
 by professional customers only), "TVA non applicable, art. 293 B du CGI" for a seller under
-the VAT franchise, and for a credit note the invoice it corrects. Documents are rendered
+the VAT franchise and the legal mention of each other exemption reason of its lines (CO-4,
+once per distinct reason), and for a credit note the invoice it corrects. Documents are rendered
 from their frozen snapshots only (`Document.seller`, `Document.customer`, lines, VAT), so a
 PDF rendered today says exactly what was issued. Always rendered in French."""
 
@@ -29,6 +30,7 @@ from django.utils import timezone, translation
 from ponton.billing import facturx_cii, selectors
 from ponton.billing.models import Document, Payment
 from ponton.billing.money import ZERO, cents, vat_breakdown
+from ponton.catalogue import vat
 from ponton.catalogue.models import Product
 from ponton.web.formats import money_text
 
@@ -110,13 +112,13 @@ def _operation(products) -> str:
     return OPERATIONS[kinds.pop() if len(kinds) == 1 else "mixed"]
 
 
-def _legal(*, franchise: bool) -> dict:
+def _legal(*, vat_mentions: list[str]) -> dict:
     return {
         "payment_terms": facturx_cii.PAYMENT_TERMS,
         "no_discount": facturx_cii.NO_DISCOUNT,
         "late_penalties": facturx_cii.LATE_PENALTIES,
         "recovery_fee": facturx_cii.RECOVERY_FEE,
-        "franchise": facturx_cii.FRANCHISE if franchise else "",
+        "vat_mentions": vat_mentions,
     }
 
 
@@ -204,7 +206,7 @@ def document_context(document: Document, *, structure=None) -> dict:
         "note": document.note,
         "logo": logo_data_uri(structure),
         **_settlement(document),
-        **_legal(franchise=facturx_cii.vat_franchise(document)),
+        **_legal(vat_mentions=facturx_cii.exemption_mentions(document)),
     }
 
 
@@ -250,13 +252,23 @@ def quote_context(*, order, structure) -> dict:
     from ponton.billing.services.documents import customer_of, seller_of
 
     lines = list(order.lines.select_related("product").order_by("position", "pk"))
-    vat = [
-        {"rate": str(v.rate), "base": str(v.base), "vat": str(v.vat), "total": str(v.total)}
-        for v in vat_breakdown((cents(line.total), line.vat_rate) for line in lines)
-    ]
     seller = seller_of(structure)
     created = order.created_at or timezone.now()
-    franchise = not seller.get("vat_number") and all(Decimal(v["rate"]) == 0 for v in vat)
+    # CO-4: what the invoice will say: a structure exempt of VAT sells every line at 0 %.
+    exempt_all = getattr(structure, "vat_exemption", "")
+    rates = [Decimal("0.00") if exempt_all else line.vat_rate for line in lines]
+    vat_mentions = vat.mentions(
+        facturx_cii.line_exemption(
+            rate=rate, exemption=exempt_all or line.vat_exemption, seller=seller
+        )
+        for line, rate in zip(lines, rates, strict=True)
+    )
+    vat_rows = [
+        {"rate": str(v.rate), "base": str(v.base), "vat": str(v.vat), "total": str(v.total)}
+        for v in vat_breakdown(
+            (cents(line.total), rate) for line, rate in zip(lines, rates, strict=True)
+        )
+    ]
     return {
         "kind": "quote",
         "title": "Devis",
@@ -271,19 +283,19 @@ def quote_context(*, order, structure) -> dict:
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 discount=line.discount,
-                vat_rate=line.vat_rate,
+                vat_rate=rate,
                 total=cents(line.total),
                 accounting_code=line.accounting_code,
             )
-            for line in lines
+            for line, rate in zip(lines, rates, strict=True)
         ],
-        "vat_rows": _vat_rows(vat),
-        "total_ht": sum((Decimal(v["base"]) for v in vat), ZERO),
-        "total_vat": sum((Decimal(v["vat"]) for v in vat), ZERO),
-        "total": sum((Decimal(v["total"]) for v in vat), ZERO),
+        "vat_rows": _vat_rows(vat_rows),
+        "total_ht": sum((Decimal(v["base"]) for v in vat_rows), ZERO),
+        "total_vat": sum((Decimal(v["vat"]) for v in vat_rows), ZERO),
+        "total": sum((Decimal(v["total"]) for v in vat_rows), ZERO),
         "operation": _operation(line.product for line in lines),
         "logo": logo_data_uri(structure),
-        **_legal(franchise=franchise),
+        **_legal(vat_mentions=vat_mentions),
     }
 
 

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ponton.catalogue import selectors
+from ponton.catalogue import selectors, vat
 from ponton.catalogue.models import (
     Category,
     CustomField,
@@ -26,6 +26,7 @@ COMMON_FIELDS = [
     "category",
     "price",
     "vat_rate",
+    "vat_exemption",
     "accounting_code",
     "site",
     "consumer_required",
@@ -73,6 +74,8 @@ class ProductForm(forms.Form):
         self.fields["price"].error_messages["required"] = _("Indiquez le prix affiché.")
         self.fields["price"].help_text = _("Prix TTC affiché dans la boutique, en euros.")
         self.fields["accounting_code"].help_text = _("6 à 8 chiffres commençant par 7, ex. 706000.")
+        exemption = cast(forms.ChoiceField, self.fields["vat_exemption"])
+        exemption.choices = [("", _("Aucune : la TVA s'applique")), *vat.LINE_CHOICES]
 
 
 class RateForm(forms.Form):

@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ponton.catalogue import vat
+
 
 class Site(models.Model):
     name = models.CharField(_("nom du site"), max_length=200)
@@ -131,6 +133,14 @@ class Product(models.Model):
         ],
         default=Decimal("20.00"),
     )
+    vat_exemption = models.CharField(
+        _("exonération de TVA"),
+        max_length=vat.EXEMPTION_MAX_LENGTH,
+        choices=vat.LINE_CHOICES,
+        blank=True,
+        default="",
+        help_text=vat.HELP_LINE,
+    )
     accounting_code = models.CharField(
         _("code comptable"),
         max_length=8,
@@ -196,6 +206,10 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=models.Q(min_quantity__gte=1),
                 name="catalogue_product_min_quantity_gte_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(vat_exemption="") | models.Q(vat_rate=0),
+                name="catalogue_product_exempt_at_zero",
             ),
         ]
 

@@ -5,6 +5,7 @@ from django.urls import path
 from ponton.compta import views_cheques
 from ponton.compta import views_lists
 from ponton.compta import views_accounting
+from ponton.compta import views_ereporting
 
 urlpatterns: list = [
     path("cheques/", views_cheques.cheques, name="compta_cheques"),
@@ -41,4 +42,5 @@ urlpatterns: list = [
     path("ecritures/excel/", views_accounting.entries_excel, name="compta_entries_excel"),
     path("ecritures/fec/", views_accounting.fec, name="compta_fec"),
     path("parametres/", views_accounting.settings, name="compta_settings"),
+    path("e-reporting/", views_ereporting.ereporting, name="compta_ereporting"),
 ]

@@ -19,6 +19,8 @@ from ponton.web.api import ApiPagination, FormSerializer, Refused
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 IDENTITY = ("first_name", "last_name", "email", "mobile", "phone", "birth_date")
+# Kept as they are by the API (set in the Club Manager's customer form, CO-5).
+COMPANY = ("company_name", "company_siren", "company_vat_number")
 
 
 class CustomersView(generics.GenericAPIView):
@@ -143,7 +145,7 @@ class CustomerDetailView(CustomersView):
     def patch(self, request, customer_id: int):
         customer = selectors.access_customer(customer_id=customer_id)
         _refuse_if_erased(customer)
-        current = {name: getattr(customer, name) for name in IDENTITY}
+        current = {name: getattr(customer, name) for name in (*IDENTITY, *COMPANY)}
         body = CustomerWriteSerializer(data=request.data, initial_values=current)
         body.is_valid(raise_exception=True)
         services.customer_update(customer=customer, **body.validated_data)

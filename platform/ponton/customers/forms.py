@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ponton.customers.services import AddressData
 from tenants import validators
-from tenants.forms_manager import clean_phone
+from tenants.forms_manager import clean_phone, validate_vat_number
 
 
 class CustomerForm(forms.Form):
@@ -35,6 +35,37 @@ class CustomerForm(forms.Form):
         help_text=_("JJ/MM/AAAA"),
         error_messages={"invalid": _("Indiquez une date valide, au format JJ/MM/AAAA.")},
     )
+    company_name = forms.CharField(
+        label=_("Société"),
+        max_length=200,
+        required=False,
+        help_text=_("Si le client achète pour une entreprise."),
+    )
+    company_siren = forms.CharField(
+        label=_("SIREN de la société"),
+        max_length=11,
+        required=False,
+        help_text=_(
+            "9 chiffres. Avec un SIREN ou un numéro de TVA, ses achats sont des ventes entre "
+            "professionnels (B2B), hors de l'e-reporting des ventes aux particuliers."
+        ),
+    )
+    company_vat_number = forms.CharField(
+        label=_("Numéro de TVA de la société"),
+        max_length=20,
+        required=False,
+        help_text=_("Ex. FR40303265045."),
+    )
+
+    def clean_company_siren(self) -> str:
+        value = "".join(self.cleaned_data["company_siren"].split())
+        if value and (len(value) != 9 or not value.isdigit()):
+            raise forms.ValidationError(_("Un SIREN compte 9 chiffres."), code="siren")
+        return value
+
+    def clean_company_vat_number(self) -> str:
+        value = self.cleaned_data["company_vat_number"]
+        return validate_vat_number(value) if value.strip() else ""
 
     def clean_mobile(self) -> str:
         return clean_phone(self.cleaned_data["mobile"].strip())

@@ -58,6 +58,13 @@ class Customer(models.Model):
         related_name="consumers",
     )
     account_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # A customer buying for a company (B2B): its name, SIREN and VAT number, frozen on the
+    # documents; a customer without SIREN nor VAT number is a private person (B2C, CO-5).
+    company_name = models.CharField(_("société"), max_length=200, blank=True, default="")
+    company_siren = models.CharField(_("SIREN de la société"), max_length=9, blank=True, default="")
+    company_vat_number = models.CharField(
+        _("numéro de TVA de la société"), max_length=20, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True)
 
@@ -85,6 +92,10 @@ class Customer(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_company(self) -> bool:
+        return bool(self.company_siren or self.company_vat_number)
 
 
 class Address(models.Model):

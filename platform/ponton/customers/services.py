@@ -44,9 +44,13 @@ def customer_create(
     phone: str = "",
     birth_date: date | None = None,
     address: AddressData | None = None,
+    company_name: str = "",
+    company_siren: str = "",
+    company_vat_number: str = "",
 ) -> Customer:
     """CU-1: a new customer in the current structure's schema, with their first postal
-    address if given (both or neither)."""
+    address if given (both or neither); a company's SIREN or VAT number makes them a
+    business customer (CO-5)."""
     customer = Customer.objects.create(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -54,6 +58,9 @@ def customer_create(
         mobile=mobile,
         phone=phone,
         birth_date=birth_date,
+        company_name=company_name.strip(),
+        company_siren=company_siren,
+        company_vat_number=company_vat_number,
     )
     if address is not None:
         address_add(customer=customer, **dataclasses.asdict(address))
@@ -70,17 +77,28 @@ def customer_update(
     mobile: str = "",
     phone: str = "",
     birth_date: date | None = None,
+    company_name: str | None = None,
+    company_siren: str | None = None,
+    company_vat_number: str | None = None,
 ) -> Customer:
-    """CU-1: edit the customer's identity (phones already normalised by the form)."""
+    """CU-1: edit the customer's identity (phones already normalised by the form); the
+    company fields are kept when not given (None)."""
     customer.first_name = first_name.strip()
     customer.last_name = last_name.strip()
     customer.email = email.strip().lower()
     customer.mobile = mobile
     customer.phone = phone
     customer.birth_date = birth_date
-    customer.save(
-        update_fields=["first_name", "last_name", "email", "mobile", "phone", "birth_date"]
-    )
+    fields = ["first_name", "last_name", "email", "mobile", "phone", "birth_date"]
+    for name, value in (
+        ("company_name", company_name),
+        ("company_siren", company_siren),
+        ("company_vat_number", company_vat_number),
+    ):
+        if value is not None:
+            setattr(customer, name, value.strip())
+            fields.append(name)
+    customer.save(update_fields=fields)
     return customer
 
 
@@ -162,6 +180,7 @@ def customer_erase(*, structure, customer: Customer) -> Customer:
     customer.mobile = ""
     customer.phone = ""
     customer.birth_date = None
+    customer.company_name = customer.company_siren = customer.company_vat_number = ""
     customer.payer = None
     customer.account_id = None
     customer.erased_at = timezone.now()

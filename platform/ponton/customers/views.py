@@ -121,7 +121,16 @@ def customer_edit(request, customer_id: int):
     bound = request.method == "POST"
     initial = {
         name: getattr(customer, name)
-        for name in ("first_name", "last_name", "email", "mobile", "phone")
+        for name in (
+            "first_name",
+            "last_name",
+            "email",
+            "mobile",
+            "phone",
+            "company_name",
+            "company_siren",
+            "company_vat_number",
+        )
     }
     initial["birth_date"] = customer.birth_date.strftime("%d/%m/%Y") if customer.birth_date else ""
     form = CustomerForm(data=request.POST if bound else None, initial=initial)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponton.billing.money import money
+from ponton.catalogue import vat
 from ponton.catalogue.models import VAT_RATES, CustomField, Product, Rate
 from ponton.planning.models import Session
 from ponton.web.bounds import NOTE_MAX_LENGTH
@@ -136,15 +137,29 @@ def validate_answer_file(upload) -> None:
 
 
 class FreeLineForm(forms.Form):
-    """OR-8 free line: its own label, amount, VAT rate and accounting code."""
+    """OR-8 free line: its own label, amount, VAT rate and accounting code; CO-4: its VAT
+    exemption reason (an exempt line is at 0 %)."""
 
     label = forms.CharField(label=_("Désignation"), max_length=255)
     unit_price = forms.DecimalField(
         label=_("Montant TTC (€)"), max_digits=10, decimal_places=2, min_value=Decimal("0")
     )
     vat_rate = forms.ChoiceField(label=_("Taux de TVA"), choices=VAT_CHOICES, initial="20.00")
+    vat_exemption = forms.ChoiceField(
+        label=_("Exonération de TVA"),
+        choices=[("", _("Aucune : la TVA s'applique")), *vat.LINE_CHOICES],
+        required=False,
+        help_text=vat.HELP_LINE,
+    )
     accounting_code = forms.CharField(label=_("Code comptable"), max_length=20, required=False)
     quantity = forms.IntegerField(label=_("Quantité"), min_value=1, initial=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        rate = cleaned.get("vat_rate")
+        if cleaned.get("vat_exemption") and rate is not None and Decimal(rate) != 0:
+            self.add_error("vat_exemption", vat.RATE_REFUSED)
+        return cleaned
 
 
 class NoteForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ponton.catalogue import vat
 from ponton.catalogue.models import Product
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
@@ -83,6 +84,10 @@ class OrderLine(models.Model):
     discount = models.DecimalField(_("remise"), max_digits=10, decimal_places=2, default=0)
     discount_label = models.CharField(_("motif de la remise"), max_length=200, blank=True)
     vat_rate = models.DecimalField(_("taux de TVA"), max_digits=4, decimal_places=2)
+    # CO-4: the product's or the free line's exemption reason (`ponton.catalogue.vat`).
+    vat_exemption = models.CharField(
+        _("exonération de TVA"), max_length=vat.EXEMPTION_MAX_LENGTH, blank=True, default=""
+    )
     accounting_code = models.CharField(_("code comptable"), max_length=20, blank=True)
     answers = models.JSONField(_("champs personnalisés"), default=dict, blank=True)
     replaces = models.ForeignKey(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ponton.billing.money import cents, money
 from ponton.billing.numbering import next_number
+from ponton.catalogue import vat
 from ponton.catalogue.models import VAT_RATES, Product, Rate, StockPool
 from ponton.catalogue.services import stock_take
 from ponton.customers.models import Customer
@@ -61,6 +62,7 @@ class LineRequest:
     label: str = ""
     unit_price: Decimal | None = None
     vat_rate: Decimal | None = None
+    vat_exemption: str = ""  # CO-4, a free line's exemption reason (`ponton.catalogue.vat`)
     accounting_code: str = ""
     discount: Decimal = Decimal("0.00")
     discount_label: str = ""
@@ -145,6 +147,11 @@ def line_check(
             refuse(_("Le montant de la ligne libre ne peut pas être négatif."))
         if line.vat_rate is None or Decimal(line.vat_rate) not in {Decimal(r) for r in VAT_RATES}:
             refuse(_("Taux de TVA non autorisé : choisissez 20, 10, 5,5, 2,1 ou 0 %."))
+        if line.vat_exemption:
+            if line.vat_exemption not in dict(vat.LINE_CHOICES):
+                refuse(_("Motif d'exonération de TVA inconnu."))
+            if Decimal(line.vat_rate) != 0:
+                refuse(str(vat.RATE_REFUSED))
         return
     if product.status != Product.Status.PUBLISHED:
         refuse(
@@ -253,8 +260,9 @@ def check_min_quantities(lines: list[LineRequest]) -> None:
             )
 
 
-def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
-    """label, rate name, unit price, VAT rate, accounting code of a checked line."""
+def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str, str]:
+    """label, rate name, unit price, VAT rate, accounting code and VAT exemption of a checked
+    line."""
     product = line.product
     if product is None:
         # A free line: `line_check` refused it without an amount or a VAT rate.
@@ -265,6 +273,7 @@ def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
             cents(line.unit_price),
             Decimal(line.vat_rate),
             line.accounting_code,
+            line.vat_exemption,
         )
     label = product.name
     if line.session is not None:
@@ -272,7 +281,14 @@ def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str]:
         label = f"{product.name} – {starts:%d/%m/%Y %H:%M}"
     unit_price = line.rate.amount if line.rate is not None else product.price
     rate_name = line.rate.name if line.rate is not None else ""
-    return label, rate_name, unit_price, product.vat_rate, product.accounting_code
+    return (
+        label,
+        rate_name,
+        unit_price,
+        product.vat_rate,
+        product.accounting_code,
+        product.vat_exemption,
+    )
 
 
 def seats_release(*, session_id: int, quantity: int) -> None:
@@ -340,7 +356,7 @@ def release(*, line: OrderLine) -> None:
 def lines_build(*, order: Order | None, requests: list[LineRequest], state: str) -> list[OrderLine]:
     built = []
     for position, request in enumerate(requests, start=1):
-        label, rate_name, unit_price, vat_rate, code = _price(request)
+        label, rate_name, unit_price, vat_rate, code, exemption = _price(request)
         discount = cents(request.discount)
         if discount > unit_price * request.quantity:
             raise SaleError(_("La remise dépasse le montant de la ligne."), line=position - 1)
@@ -359,6 +375,7 @@ def lines_build(*, order: Order | None, requests: list[LineRequest], state: str)
                 discount=discount,
                 discount_label=request.discount_label,
                 vat_rate=vat_rate,
+                vat_exemption=exemption,
                 accounting_code=code,
                 answers=request.answers,
             )
@@ -561,6 +578,7 @@ def quote_order(*, order: Order, actor: Actor, note: str = "") -> Order:
             label=line.label,
             unit_price=line.unit_price,
             vat_rate=line.vat_rate,
+            vat_exemption=line.vat_exemption,
             discount=line.discount,
             added_as_mandatory=True,  # the quote already holds its associated products
         )

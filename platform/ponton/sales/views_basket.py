@@ -147,6 +147,7 @@ def _requests(basket: dict, loaded: _Loaded) -> list[LineRequest]:
                     label=line.get("label", ""),
                     unit_price=_decimal(line.get("unit_price")),
                     vat_rate=_decimal(line.get("vat_rate")),
+                    vat_exemption=line.get("vat_exemption", ""),
                     accounting_code=line.get("accounting_code", ""),
                     quantity=line["quantity"],
                 )
@@ -435,6 +436,7 @@ def basket_free_line(request):
         label=data["label"],
         unit_price=str(data["unit_price"]),
         vat_rate=data["vat_rate"],
+        vat_exemption=data["vat_exemption"],
         accounting_code=data["accounting_code"],
         quantity=data["quantity"],
     )

@@ -127,6 +127,15 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Comptes par mode de paiement et par taux de TVA, codes journaux."),
                 "compta.view",
             ),
+            (
+                _("E-reporting"),
+                reverse("manager:compta_ereporting"),
+                _(
+                    "Les ventes aux particuliers par jour, taux de TVA, biens et services, "
+                    "exonérations à part ; export CSV et JSON."
+                ),
+                "compta.view",
+            ),
         ]
     if slug == "parametres":
         links = [

@@ -54,12 +54,16 @@ def seller_of(structure) -> dict:
         ],
         "email": structure.email,
         "phone": structure.phone,
+        # CO-4: franchise en base (art. 293 B) or an exemption of every sale, frozen at issue.
+        "vat_exemption": getattr(structure, "vat_exemption", ""),
     }
 
 
 def customer_of(payer: Customer) -> dict:
+    """The customer as the document says it; a business customer (CO-5) with its company's
+    name, SIREN and VAT number (a private person's snapshot has none of these keys)."""
     address = payer.addresses.order_by("id").first()
-    return {
+    snapshot = {
         "id": payer.pk,
         "name": payer.full_name,
         "email": payer.email,
@@ -67,6 +71,13 @@ def customer_of(payer: Customer) -> dict:
         if address
         else [],
     }
+    if payer.is_company:
+        snapshot.update(
+            company=payer.company_name,
+            siren=payer.company_siren,
+            vat_number=payer.company_vat_number,
+        )
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -78,26 +89,46 @@ class _Line:
     discount: Decimal
     vat_rate: Decimal
     accounting_code: str
+    vat_exemption: str = ""
 
     @property
     def total(self) -> Decimal:
         return cents(self.unit_price * self.quantity - self.discount)
 
+    @property
+    def product_kind(self) -> str:
+        """The sold product's kind ("" for a free line): goods or services (CO-5)."""
+        line = self.order_line
+        if line is None or line.product_id is None:
+            return ""
+        assert line.product is not None
+        return line.product.kind
 
-def _from_order_line(line: OrderLine) -> _Line:
+
+def _from_order_line(line: OrderLine, *, structure, issued: DocumentLine | None = None) -> _Line:
+    """A document line of an order line. CO-4: a structure with an exemption of every sale
+    (franchise en base…) issues it at 0 % with that reason, else the line's own reason
+    applies; a credit note (`issued`: the corrected invoice's line) repeats the VAT rate and
+    the reason the customer was invoiced with, whatever changed since."""
     label = line.label
     if line.rate_name:
         label = f"{label} ({line.rate_name})"
     if line.consumer is not None and line.consumer.pk != line.order.payer_id:
         label = f"{label} – {line.consumer.full_name}"
+    if issued is not None:
+        rate, exemption = issued.vat_rate, issued.vat_exemption
+    else:
+        exemption = getattr(structure, "vat_exemption", "") or line.vat_exemption
+        rate = Decimal("0.00") if exemption else line.vat_rate
     return _Line(
         order_line=line,
         label=label,
         quantity=line.quantity,
         unit_price=line.unit_price,
         discount=line.discount,
-        vat_rate=line.vat_rate,
+        vat_rate=rate,
         accounting_code=line.accounting_code,
+        vat_exemption=exemption,
     )
 
 
@@ -119,6 +150,10 @@ def _ledger_payload(document: Document, lines: list[_Line]) -> dict:
                 "total": line.total,
                 "vat_rate": line.vat_rate,
                 "accounting_code": line.accounting_code,
+                # CO-4/CO-5, in entries written since: the exemption reason and the kind of
+                # product sold (goods or services); older entries have neither key.
+                "vat_exemption": line.vat_exemption,
+                "product_kind": line.product_kind,
             }
             for line in lines
         ],
@@ -217,6 +252,7 @@ def _save(
             discount=line.discount,
             total=line.total,
             vat_rate=line.vat_rate,
+            vat_exemption=line.vat_exemption,
             accounting_code=line.accounting_code,
         )
         for position, line in enumerate(lines, start=1)
@@ -318,7 +354,7 @@ def lines_document_draft(
 ) -> LinesDocumentDraft:
     """The content of a document of `lines` (a complete sale drafts its invoice before the
     order is even written, so that little remains to do once the numbers are taken)."""
-    document_lines = [_from_order_line(line) for line in lines]
+    document_lines = [_from_order_line(line, structure=structure) for line in lines]
     document = _draft(
         structure=structure,
         kind=spec.kind,
@@ -381,8 +417,9 @@ def invoice_issue(
     )
 
 
-def _invoice_of(line: OrderLine) -> Document | None:
-    document_line = (
+def _issued_line(line: OrderLine) -> DocumentLine | None:
+    """The line of the invoice (or purchase receipt) that sold `line`."""
+    return (
         DocumentLine.objects.filter(
             order_line=line,
             # A line sold on a purchase receipt (not yet invoiced) is corrected on the receipt.
@@ -392,7 +429,6 @@ def _invoice_of(line: OrderLine) -> Document | None:
         .order_by("-pk")
         .first()
     )
-    return document_line.document if document_line else None
 
 
 def _cancel(*, structure, line: OrderLine, actor: Actor, note: str) -> Document | None:
@@ -402,14 +438,14 @@ def _cancel(*, structure, line: OrderLine, actor: Actor, note: str) -> Document 
         raise BillingError(_("Une ligne de devis ne s'annule pas : le devis ne réserve rien."))
     credit_note = None
     if line.state == OrderLine.State.INVOICED:
-        invoice = _invoice_of(line)
+        issued = _issued_line(line)
         credit_note = _issue(
             structure=structure,
             kind=Document.Kind.CREDIT_NOTE,
             order=line.order,
-            lines=[_from_order_line(line)],
+            lines=[_from_order_line(line, structure=structure, issued=issued)],
             actor=actor,
-            corrects=invoice,
+            corrects=issued.document if issued is not None else None,
             note=note,
         )
     sales.release(line=line)

@@ -76,7 +76,7 @@ def receipt_to_invoice(*, structure, receipt: Document, actor: Actor, note: str 
             _("Ce justificatif d'achat a déjà été transformé en facture (%(number)s).")
             % {"number": existing.number}
         )
-    receipt_lines = list(receipt.lines.select_related("order_line").order_by("position"))
+    receipt_lines = list(receipt.lines.select_related("order_line__product").order_by("position"))
     if any(
         line.order_line is not None and line.order_line.state == OrderLine.State.CANCELLED
         for line in receipt_lines
@@ -96,6 +96,7 @@ def receipt_to_invoice(*, structure, receipt: Document, actor: Actor, note: str 
             discount=line.discount,
             vat_rate=line.vat_rate,
             accounting_code=line.accounting_code,
+            vat_exemption=line.vat_exemption,
         )
         for line in receipt_lines
     ]

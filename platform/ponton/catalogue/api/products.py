@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from ponton.catalogue import selectors, services
+from ponton.catalogue import selectors, services, vat
 from ponton.catalogue.api.base import CatalogueView
 from ponton.catalogue.models import Category, Product, Site, StockPool
 from ponton.web.api import (
@@ -26,6 +26,10 @@ from ponton.web.api import (
 class ProductSerializer(serializers.ModelSerializer):
     category_name = serializers.SerializerMethodField()
     vat_rate = serializers.DecimalField(max_digits=4, decimal_places=2, read_only=True)
+    vat_exemption = serializers.CharField(
+        read_only=True,
+        help_text=_("Motif d'exonération de TVA (CO-4) ; vide si la TVA s'applique."),
+    )
 
     class Meta:
         model = Product
@@ -56,6 +60,9 @@ class ProductWriteSerializer(serializers.Serializer):
     )
     price = column_decimal(Product, "price")
     vat_rate = column_decimal(Product, "vat_rate", required=False)
+    vat_exemption = serializers.ChoiceField(
+        choices=[("", _("Aucune")), *vat.LINE_CHOICES], required=False, allow_blank=True
+    )
     accounting_code = column_char(Product, "accounting_code", required=False, allow_blank=True)
     consumer_required = serializers.BooleanField(required=False)
     counter_only = serializers.BooleanField(required=False)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ponton.catalogue import vat
 from ponton.catalogue.models import (
     VAT_RATES,
     Category,
@@ -33,6 +34,7 @@ PRODUCT_FIELDS = (
     "category",
     "price",
     "vat_rate",
+    "vat_exemption",
     "accounting_code",
     "consumer_required",
     "counter_only",
@@ -61,6 +63,7 @@ class ProductData:
     description: str = ""
     category: Category | None = None
     vat_rate: Decimal = Decimal("20.00")
+    vat_exemption: str = ""
     accounting_code: str = ""
     consumer_required: bool = False
     counter_only: bool = False
@@ -101,6 +104,8 @@ def _check_product(product: Product) -> None:
         errors.setdefault("vat_rate", []).append(
             _("Taux de TVA non autorisé : choisissez 20, 10, 5,5, 2,1 ou 0 %.")
         )
+    if product.vat_exemption and product.vat_rate != 0:
+        errors.setdefault("vat_exemption", []).append(str(vat.RATE_REFUSED))
     if product.min_quantity is not None and product.min_quantity < 1:
         errors.setdefault("min_quantity", []).append(_("La quantité minimum est d'au moins 1."))
     if product.valid_from and product.valid_until and product.valid_until < product.valid_from:
