@@ -289,6 +289,12 @@ def _till_closing() -> None:
     bench_z_closing_ms(env=bench_env_current(), emit=emit)
 
 
+def _stats() -> None:
+    from tests.bench.stats import bench_stats_year_ms
+
+    bench_stats_year_ms(env=bench_env_current(), emit=emit)
+
+
 def _till(name: str) -> Callable[[], None]:
     def run() -> None:
         from tests.bench import till
@@ -318,6 +324,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "z_closing_ms": _till_closing,
     "till_sale_p95_ms": _till("till_sale_p95_ms"),
     "offline_sync_1000_s": _till("offline_sync_1000_s"),
+    "stats_year_ms": _stats,  # prints stats_year_attendance_ms and stats_year_page_ms too
 }
 
 

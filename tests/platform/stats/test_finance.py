@@ -14,8 +14,10 @@ from ponton.ledger.models import LedgerEntry, LedgerHead
 from ponton.sales.models import Order
 from ponton.selling import services as selling
 from ponton.selling.services import LineRequest
+from ponton.stats.models import RevenueDay, RevenueSummary
 from ponton.stats.periods import Period
 from ponton.stats.selectors import Filters, finance_statistics, outstanding_by_age
+from ponton.stats.services import revenue_summary_update
 from tests.platform.stats.conftest import at, pay
 from tests.support.sales import STAFF
 
@@ -193,3 +195,36 @@ def test_st2_empty_period(story):
     stats = finance_statistics(period=Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
     assert stats.empty
     assert stats.total.ttc == D("0.00") and stats.by_product == [] and stats.vat == []
+
+
+def _figures(stats):
+    return (
+        [
+            (r.label, r.figures.ttc, r.figures.ht, r.figures.quantity, r.previous_ttc)
+            for r in stats.by_period
+        ],
+        [(r.label, r.figures.ttc, r.figures.ht, r.figures.quantity) for r in stats.by_product],
+        [(r.label, r.figures.ttc, r.figures.ht) for r in stats.by_category],
+        [(r.label, r.figures.ttc, r.figures.ht) for r in stats.by_site],
+        [(r.rate, r.base, r.vat, r.ttc) for r in stats.vat],
+    )
+
+
+def test_st2_revenue_summary_gives_the_same_figures(story):
+    """ST-2 (docs/adr/0018): past days are read from the revenue summary, the others from the
+    documents; the figures are the same before, across the seam and after."""
+    live = _figures(finance_statistics(period=SPRING, today=MAY_20))
+    beach = Filters(site_id=story.beach.pk)
+    live_beach = _figures(finance_statistics(period=SPRING, filters=beach))
+    # Summarized up to 4 April: 5 April (credit note, receipt, free line) is read live.
+    assert revenue_summary_update(today=dt.date(2026, 4, 6)) == 400  # 01/03/2025 to 04/04/2026
+    assert RevenueSummary.objects.get().until == dt.date(2026, 4, 5)
+    assert RevenueDay.objects.filter(day__gte=dt.date(2026, 4, 5)).count() == 0
+    assert sum(RevenueDay.objects.values_list("ttc", flat=True)) == D("1790.00")  # 720 + 1070
+    assert _figures(finance_statistics(period=SPRING, today=MAY_20)) == live
+    assert _figures(finance_statistics(period=SPRING, filters=beach)) == live_beach
+    assert revenue_summary_update(today=dt.date(2026, 12, 6)) == 244
+    assert revenue_summary_update(today=dt.date(2026, 12, 6)) == 0
+    assert sum(RevenueDay.objects.values_list("ttc", flat=True)) == D("1931.10")
+    assert _figures(finance_statistics(period=SPRING, today=MAY_20)) == live
+    assert _figures(finance_statistics(period=SPRING, filters=beach)) == live_beach
