@@ -18,8 +18,8 @@ from ponton.stats.models import RevenueDay, RevenueSummary
 from ponton.stats.periods import Period
 from ponton.stats.selectors import Filters, finance_statistics, outstanding_by_age
 from ponton.stats.services import revenue_summary_update
-from tests.platform.stats.conftest import at, pay
 from tests.support.sales import STAFF
+from tests.support.stats_story import at, pay
 
 SPRING = Period(dt.date(2026, 3, 1), dt.date(2026, 4, 30), "month")
 MAY_20 = dt.date(2026, 5, 20)

@@ -192,13 +192,15 @@ def line_cube(*, period: Period, filters: Filters) -> list[tuple]:
     """(bucket, product id, site id, category id, VAT rate, quantity, TTC, HT) per group of
     the revenue lines of the period (credit notes negative): summarized days from the
     summary, the others from the documents."""
+    ranges = _ranges(period)
     query = sql.line_cube_sql(
         site=filters.site_id is not None,
         product=filters.product_id is not None,
         categories=filters.category_id is not None,
+        live=ranges["live_since"] < ranges["live_until"],
     )
     with _report_cursor() as cursor:
-        cursor.execute(query, _params(period, filters) | _ranges(period))
+        cursor.execute(query, _params(period, filters) | ranges)
         return cursor.fetchall()
 
 

@@ -112,8 +112,7 @@ SELECT date_trunc(%(grouping)s, f.day)::date AS bucket,
 FROM (
     SELECT day, product_id, session_site_id, vat_rate, quantity, ttc, ht
     FROM {summary} WHERE day >= %(summary_from)s AND day < %(summary_to)s
-    UNION ALL
-    SELECT day, product_id, session_site_id, vat_rate, quantity, ttc, ht FROM ({lines}) live
+    {live}
 ) f
 LEFT JOIN {product} p ON p.id = f.product_id
 WHERE {filters}
@@ -121,9 +120,16 @@ GROUP BY 1, 2, 3, 4, 5
 """
 
 
-def line_cube_sql(*, site: bool, product: bool, categories: bool) -> str:
+_LIVE = """
+    UNION ALL
+    SELECT day, product_id, session_site_id, vat_rate, quantity, ttc, ht FROM ({lines}) live
+"""
+
+
+def line_cube_sql(*, site: bool, product: bool, categories: bool, live: bool = True) -> str:
     """The cube's SQL; the filters (applied after the allocation, so a product's figures are
-    the same filtered or not) take %(site_id)s, %(product_id)s, %(category_ids)s."""
+    the same filtered or not) take %(site_id)s, %(product_id)s, %(category_ids)s. Without
+    `live` (the period is summarized whole) the documents are not read at all."""
     filters = ["TRUE"]
     if site:
         filters.append("COALESCE(f.session_site_id, p.site_id) = %(site_id)s")
@@ -133,7 +139,7 @@ def line_cube_sql(*, site: bool, product: bool, categories: bool) -> str:
         filters.append("p.category_id = ANY(%(category_ids)s)")
     return _CUBE.format(
         summary=RevenueDay._meta.db_table,
-        lines=lines_sql(),
+        live=_LIVE.format(lines=lines_sql()) if live else "",
         filters=" AND ".join(filters),
         **_tables(),
     )
