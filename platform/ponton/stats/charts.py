@@ -116,7 +116,8 @@ def chart_svg(
         legend_at_bottom=True,
         legend_at_bottom_columns=len(series),
         show_legend=len(series) > 1,
-        x_label_rotation=35 if many and kind != "hbar" else 0,
+        # A horizontal bar chart's amounts run along the bottom: slanted, they do not overlap.
+        x_label_rotation=35 if many or kind == "hbar" else 0,
         show_minor_x_labels=len(labels) <= 31,
         truncate_label=-1,
         truncate_legend=-1,
@@ -128,9 +129,10 @@ def chart_svg(
     chart.add_xml_filter(_filter(title, nonce))
     if kind == "line" and many:
         chart.config.dots_size = 2
-    chart.x_labels = list(labels)
+    order = slice(None, None, -1) if kind == "hbar" else slice(None)  # hbar: first row on top
+    chart.x_labels = list(labels)[order]
     if kind != "line" and len(labels) > 31:
         chart.x_labels_major_every = max(1, len(labels) // 12)
     for item in series:
-        chart.add(item.title, [_plain(value) for value in item.values])
+        chart.add(item.title, [_plain(value) for value in item.values][order])
     return mark_safe(chart.render(is_unicode=True))  # noqa: S308 - our SVG, labels escaped by lxml
