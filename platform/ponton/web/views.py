@@ -137,6 +137,21 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 "compta.view",
             ),
         ]
+    if slug == "statistiques":
+        links = [
+            (
+                _("Statistiques de fréquentation"),
+                reverse("manager:stats_attendance"),
+                _("Séances, places offertes et vendues, taux de remplissage ; comparaison N-1."),
+                "stats.view",
+            ),
+            (
+                _("Statistiques financières"),
+                reverse("manager:stats_finance"),
+                _("Chiffre d'affaires TTC et HT, TVA par taux, encaissements, reste dû."),
+                "stats.view",
+            ),
+        ]
     if slug == "parametres":
         links = [
             (

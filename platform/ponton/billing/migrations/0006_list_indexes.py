@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_payment_change_given'),
+        ('billing', '0005_line_vat_exemption'),
         ('sales', '0003_online_basket'),
     ]
 
