@@ -2,10 +2,7 @@
 
 from django.urls import path
 
-from ponton.compta import views_cheques
-from ponton.compta import views_lists
-from ponton.compta import views_accounting
-from ponton.compta import views_ereporting
+from ponton.compta import views_accounting, views_cheques, views_ereporting, views_lists
 
 urlpatterns: list = [
     path("cheques/", views_cheques.cheques, name="compta_cheques"),

@@ -2,5 +2,5 @@
 accounting settings — each imported here so Django finds its models."""
 
 from ponton.compta.models import deposits  # noqa: F401
-from ponton.compta.models.exports import ExportJob  # noqa: F401
 from ponton.compta.models.accounting import AccountingSettings  # noqa: F401
+from ponton.compta.models.exports import ExportJob  # noqa: F401
