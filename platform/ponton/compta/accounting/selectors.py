@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
+from ponton.compta.accounting import deposits as _deposits_journal  # noqa: F401  (registers RC)
 from ponton.compta.accounting.chart import AccountPlan
 from ponton.compta.accounting.entries import Entry, JournalError, Period
 from ponton.compta.accounting.journals import JOURNALS
