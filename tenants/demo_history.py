@@ -111,7 +111,9 @@ def fill_demo_history(
                     counts.orders += 1
             sale += 1
         monday += dt.timedelta(days=7)
+    deposits = _deposit_cheques(structure=structure, today=today)
     return {
+        "deposits": deposits,
         "sessions": counts.sessions,
         "orders": counts.orders,
         "credit_notes": counts.credit_notes,
@@ -233,3 +235,39 @@ def _sell_shirts(*, structure, shirt: Product, payer, n: int) -> None:
         payments=[_payment(method="cash" if n % 2 else "card", amount=total, payer=payer, n=n)],
         actor=Actor(account_id=None, name="Camille Marin"),
     )
+
+
+def _deposit_cheques(*, structure, today: dt.date) -> int:
+    """The cheques of each past month deposited at the bank on the 5th of the next month
+    (CO-1); those of the last weeks still wait in Compta > Chèques."""
+    from ponton.billing.models import Payment
+    from ponton.compta.services.deposits import (
+        DepositData,
+        bank_account_ensure_default,
+        deposit_create,
+    )
+    from ponton.selling import Actor
+
+    account = bank_account_ensure_default(structure=structure)
+    if account is None:
+        return 0
+    cheques = Payment.objects.filter(method="cheque", kind="payment").order_by("received_on")
+    months: dict[tuple[int, int], list[int]] = {}
+    for payment in cheques:
+        months.setdefault((payment.received_on.year, payment.received_on.month), []).append(
+            payment.pk
+        )
+    made = 0
+    for (year, month), ids in sorted(months.items()):
+        day = dt.date(year + month // 12, month % 12 + 1, 5)
+        if day > today - dt.timedelta(days=20):
+            break
+        with time_machine.travel(_at(day, 10), tick=False):
+            deposit_create(
+                data=DepositData(
+                    payment_ids=tuple(ids), bank_account_id=account.pk, deposited_on=day
+                ),
+                actor=Actor(account_id=None, name="Camille Marin"),
+            )
+        made += 1
+    return made
