@@ -16,6 +16,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Twisted listens with a backlog of 50: a burst of simultaneous clients beyond it had connections
+# reset by the kernel. The endpoint string raises it (the kernel caps it at net.core.somaxconn).
+BACKLOG = 1024
+
+
+def daphne_args(bind: str, port: str | int) -> list[str]:
+    """The arguments of `python -m daphne` serving Ponton on bind:port."""
+    endpoint = f"tcp:port={port}:interface={bind}:backlog={BACKLOG}"
+    return ["-m", "daphne", "-e", endpoint, "ponton.config.asgi:application"]
+
+
 def _run(args: list[str], env: dict) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
 
@@ -53,16 +64,7 @@ def main() -> int:
             start_new_session=True,
         )
         daphne = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                env.get("BIND", "127.0.0.1"),
-                "-p",
-                port,
-                "ponton.config.asgi:application",
-            ],
+            [sys.executable, *daphne_args(env.get("BIND", "127.0.0.1"), port)],
             env=env,
             cwd=ROOT,
         )

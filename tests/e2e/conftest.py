@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ponton.launcher import daphne_args
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -90,7 +92,7 @@ def asgi_site(transactional_db, platform, settings, smtp_server):
         PUBLIC_PORT_SUFFIX=f":{port}",
     )
     settings.PUBLIC_PORT_SUFFIX = f":{port}"
-    daphne = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ponton.config.asgi:application"]
+    daphne = daphne_args("127.0.0.1", port)
     log = ROOT / ".data" / f"daphne-e2e-{port}.log"
 
     class _Site:

@@ -26,6 +26,7 @@ from modules.pos.models import Ticket, Till
 from modules.pos.selectors import session_report
 from modules.pos.services import session_open
 from ponton.billing.models import Payment
+from ponton.launcher import daphne_args
 from ponton.ledger.selectors import ledger_verify
 from ponton.planning.services import session_add
 from tenants.services import module_grant
@@ -61,8 +62,7 @@ class TillServer:
         self.log.parent.mkdir(exist_ok=True)
         out = open(self.log, "a")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-            + ["ponton.config.asgi:application"],
+            [sys.executable, *daphne_args("127.0.0.1", self.port)],
             env=self.env,
             cwd=ROOT,
             stdout=out,

@@ -315,6 +315,7 @@ def test_period_checks_and_journal_registry():
         "transfer",
         "holiday_voucher",
         "credit",
+        "deposits",
     ]
 
 
