@@ -18,6 +18,7 @@ from django.test import Client
 from ponton.accounts.models import Membership, Role, User
 from tenants.management.commands.seed_demo import ensure_platform
 from tenants.services import StructureData, structure_create
+from tests.support.schema_pool import SchemaPool
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "Un-mot-de-passe-de-test-42"  # noqa: S105
@@ -27,6 +28,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _schema_pool(django_db_setup, django_db_blocker):
+    pool = SchemaPool()
+    yield pool
+    with django_db_blocker.unblock():
+        pool.drop()
+
+
+@pytest.fixture(autouse=True)
+def _blank_schemas(request, _schema_pool, django_db_blocker, monkeypatch):
+    """New structures get a blank schema by a rename, not a copy (tests/support/schema_pool.py);
+    marker `real_clone` for the tests of the copy itself."""
+    if request.node.get_closest_marker("real_clone"):
+        yield
+        return
+    if not connection.in_atomic_block:
+        with django_db_blocker.unblock():
+            _schema_pool.replenish()
+    monkeypatch.setattr("tenants.services.clone_schema", _schema_pool.clone)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.views import APIView
 
@@ -134,7 +135,14 @@ def test_unknown_host_gets_a_friendly_404(platform, client):
 
 
 def test_passwords_are_hashed_with_argon2(structure_a):
+    """The settings every deployment uses hash with Argon2 (the test settings put a fast
+    hasher first, for the suite's thousands of users)."""
+    from ponton.config.settings import base
+
+    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     _s, owner = structure_a
+    with override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS):
+        owner.set_password("Un-autre-mot-de-passe-42")
     assert owner.password.startswith("argon2$")
 
 

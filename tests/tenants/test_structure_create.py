@@ -1,5 +1,6 @@
 """Creating a structure: schema cloned from the template, domain, owner, module switches."""
 
+import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -7,6 +8,8 @@ from ponton.accounts.models import Membership, Role
 from ponton.catalogue.models import Site
 from tenants.cloning import schema_exists
 from tenants.models import Domain, ModuleSubscription
+
+pytestmark = pytest.mark.real_clone
 
 
 def _tables(schema):

@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from ponton.billing.models import Document
 from ponton.billing.selectors import order_balance
+from ponton.compta.ereporting import ereporting_days
 from ponton.ledger.models import LedgerEntry, LedgerHead
 from ponton.sales.models import Order
 from ponton.selling import services as selling
@@ -106,6 +107,28 @@ def test_st2_agrees_with_the_ledger(story):
     head = LedgerHead.objects.get()
     assert always.total.ttc == head.sales_total == D("1931.10")
     assert sum(row.net for row in always.by_method) == head.payments_total == D("1560.00")
+
+
+def test_st2_agrees_with_the_ereporting_to_the_cent(story):
+    """ST-2 and CO-5: the B2C e-reporting of the period (sales to private persons, per day,
+    category and rate) adds up to the financial statistics, per VAT rate and in total."""
+    stats = finance_statistics(period=SPRING, today=MAY_20)
+    days = ereporting_days(start=SPRING.start, end=SPRING.end)
+    assert days, "the story sells in March and April"
+    per_rate: dict[Decimal, list[Decimal]] = {}
+    for day in days:
+        for category in day.categories:
+            for part in category.rates:
+                sums = per_rate.setdefault(part.rate, [D(0), D(0)])
+                sums[0] += part.taxable
+                sums[1] += part.tax
+    assert {row.rate: [row.base, row.vat] for row in stats.vat if row.vat} == per_rate
+    assert sum(day.exempt_amount for day in days) == sum(
+        (row.ttc for row in stats.vat if not row.vat), D(0)
+    )
+    assert sum(day.total for day in days) == stats.total.ttc == D("1211.10")
+    assert sum(day.taxable for day in days) == stats.total.ht
+    assert sum(day.tax for day in days) == stats.total.vat
 
 
 def test_st2_payments_refunds_and_credit_notes(story):
