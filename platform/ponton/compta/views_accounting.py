@@ -90,8 +90,14 @@ def _summary(entries: Iterable[Entry], shown: int) -> dict:
 
 @staff_view("compta.view")
 def journals(request):
-    """Choose a period and a journal, see the entries and their totals."""
+    """Choose a period and a journal, see the entries and their totals (at first, the month
+    so far's entries of every journal)."""
     form = _filter_form(request)
+    if not form.is_bound:
+        form = JournalFilterForm(
+            {k: v.isoformat() for k, v in JournalFilterForm.month_so_far().items()},
+            journals=journal_choices(),
+        )
     context: dict = {"form": form, "limit": SHOWN_ENTRIES}
     if form.is_bound and form.is_valid():
         period = form.cleaned_data["period"]

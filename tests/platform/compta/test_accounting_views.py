@@ -65,8 +65,8 @@ def test_entries_page_shows_entries_and_totals(club, client_for):
     client = client_for(shop.structure, owner)
     section = text(client.get("/manager/section/compta/"))
     assert "Écritures comptables" in section and "Paramètres comptables" in section
-    first = text(client.get("/manager/compta/ecritures/"))
-    assert 'name="start"' in first and "Aucune écriture" not in first  # the form only
+    first = text(client.get("/manager/compta/ecritures/"))  # the month so far, at once
+    assert 'name="start"' in first and invoice.number in first and 'data-journal="VE"' in first
     page = text(client.get("/manager/compta/ecritures/", today_query()))
     assert invoice.number in page
     assert "111,10 €" in page and "75,00 €" in page and "20,00 €" in page
