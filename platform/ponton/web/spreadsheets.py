@@ -198,10 +198,10 @@ def csv_text(kind: str, value: object) -> str:
     """One CSV field the French way: decimal comma, JJ/MM/AAAA dates."""
     if value is None:
         return ""
+    if kind == "percent":  # "33,3 %": French Excel reads it as the number 0,333
+        return f"{Decimal(str(value)):.1f} %".replace(".", ",")
     if kind in ("money", "number") or isinstance(value, Decimal):
         return f"{Decimal(str(value)):.2f}".replace(".", ",")
-    if kind == "percent":
-        return f"{Decimal(str(value)):.1f}".replace(".", ",")
     if isinstance(value, dt.datetime):
         return _local(value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):

@@ -190,8 +190,8 @@ def test_st1_csv_export_french(accountant_client):
     content = b"".join(response.streaming_content).decode("utf-8")
     assert content.startswith("\ufeffPériode;Séances;Places offertes;")
     lines = content.splitlines()
-    assert lines[1] == "mars 2026;2;30;10;33,30;1;10;4;40,00"
-    assert lines[-1] == "Total;3;38;11;28,90;1;10;4;40,00"
+    assert lines[1] == "mars 2026;2;30;10;33,3 %;1;10;4;40,0 %"
+    assert lines[-1] == "Total;3;38;11;28,9 %;1;10;4;40,0 %"
 
 
 def test_exports_refuse_unknown_tables_and_formats(accountant_client):
