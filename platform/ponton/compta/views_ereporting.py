@@ -116,7 +116,7 @@ def columns() -> list[Column]:
         Column(_("Catégorie (TT-81)"), "text", lambda r: r["category"], width=12),
         Column(_("Libellé de la catégorie"), "text", lambda r: r["label"], width=40),
         Column(_("Nombre de transactions (TT-85)"), "integer", lambda r: r["transactions"]),
-        Column(_("Taux de TVA (TT-86)"), "percent", lambda r: r["rate"]),
+        Column(_("Taux de TVA (TT-86)"), "number", lambda r: r["rate"]),
         Column(_("Montant HT (TT-87)"), "money", lambda r: r["taxable"]),
         Column(_("TVA (TT-88)"), "money", lambda r: r["tax"]),
         Column(_("Total TTC"), "money", lambda r: r["total"]),
