@@ -15,12 +15,19 @@ SMS_BREVO_BASE_URL settings (the tests' loopback emulators, tests/support/sms_pr
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 
 from modules.sms.models import SmsAccount, SmsMessage
+
+
+def _base_url(name: str) -> str:
+    """A provider's API elsewhere than its public host: the setting, else the environment
+    variable of the same name (a test's worker process gets the loopback emulator's)."""
+    return getattr(settings, name, "") or os.environ.get(name, "")
 
 
 class ProviderUnavailableError(Exception):
@@ -80,7 +87,7 @@ class OvhProvider:
             consumer_key=self.account.ovh_consumer_key,
             timeout=(5, 15),
         )
-        base = getattr(settings, "SMS_OVH_BASE_URL", "")
+        base = _base_url("SMS_OVH_BASE_URL")
         if base:
             # The client only knows OVHcloud's regions; the tests' emulator is on loopback.
             client._endpoint = base.rstrip("/")
@@ -135,7 +142,7 @@ class BrevoProvider:
 
         client = Brevo(
             api_key=self.account.brevo_api_key,
-            base_url=getattr(settings, "SMS_BREVO_BASE_URL", "") or None,
+            base_url=_base_url("SMS_BREVO_BASE_URL") or None,
             timeout=15.0,
             max_retries=0,  # our task retries; the SDK must not send twice on its own
         )
