@@ -95,9 +95,8 @@ def test_ovh_adapter_signs_and_posts_the_job(sms_club, ovh, django_capture_on_co
         assert (message.state, message.provider) == ("sent", "ovh")
         assert message.provider_id.isdigit()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT ovh_application_secret, ovh_consumer_key FROM "{structure.schema_name}".sms_smsaccount'  # noqa: S608
-        )
+        table = f'"{structure.schema_name}".sms_smsaccount'
+        cursor.execute(f"SELECT ovh_application_secret, ovh_consumer_key FROM {table}")  # noqa: S608
         secret, consumer = cursor.fetchone()
     assert secret.startswith("sealed:") and "as-test" not in secret
     assert consumer.startswith("sealed:") and "ck-test" not in consumer
