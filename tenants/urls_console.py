@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import include, path
 
 from ponton.plugins.manager import get_plugin_manager
@@ -44,8 +46,8 @@ def _module_console_patterns() -> list:
     pm = get_plugin_manager()
     patterns = []
     for impl in pm.hook.ponton_console_urls.get_hookimpls():
-        label = pm.get_name(impl.plugin)
-        module_patterns = impl.function()
+        label = str(pm.get_name(impl.plugin))
+        module_patterns: Any = impl.function()
         if module_patterns:
             patterns.append(path(f"m/{label}/", include((module_patterns, label), namespace=label)))
     return patterns

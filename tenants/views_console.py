@@ -5,6 +5,8 @@ Every view is for platform operators only, on the platform domain (`operator_vie
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -72,7 +74,8 @@ def _with_module_links(target, rows: list[dict]) -> list[dict]:
     pm = get_plugin_manager()
     links: dict[str, list] = {}
     for impl in pm.hook.ponton_console_structure_links.get_hookimpls():
-        links[pm.get_name(impl.plugin)] = list(impl.function(structure=target) or [])
+        found: Any = impl.function(structure=target)
+        links[str(pm.get_name(impl.plugin))] = list(found or [])
     for row in rows:
         row["links"] = links.get(row["label"], [])
     return rows

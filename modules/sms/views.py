@@ -61,11 +61,10 @@ def _compose(
             form.add_error(None, str(exc))
             status = 400
         else:
-            count = len(report.messages)
             text = _(
                 "%(count)s SMS envoyé(s) (%(segments)s SMS décomptés, solde : %(balance)s)."
             ) % {
-                "count": count,
+                "count": len(report.messages),
                 "segments": sum(m.segments for m in report.messages),
                 "balance": report.balance,
             }
