@@ -75,6 +75,13 @@ def ponton_send_sms(structure, to: str, body: str) -> bool:
         )
     except services.SmsError as exc:
         logger.warning("Click & Pay SMS for %s refused: %s", structure.schema_name, exc)
+        services.refusal_record(
+            to=to,
+            body=body,
+            source=SmsMessage.Source.CLICK_AND_PAY,
+            reason=str(exc),
+            by="Click & Pay",
+        )
         return False
     return True
 

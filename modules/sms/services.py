@@ -231,6 +231,23 @@ def sms_send(
     return report
 
 
+def refusal_record(*, to: str, body: str, source: str, reason: str, by: str = "") -> SmsMessage:
+    """Keep a refused send in the history ("Échec" with the reason) when nobody saw the
+    refusal on a page (Click & Pay by SMS runs in a background task): nothing is sent and no
+    SMS is taken."""
+    count = count_segments((body or "").replace("\r\n", "\n").strip())
+    return SmsMessage.objects.create(
+        to=to[:20],
+        body=body,
+        encoding=count.encoding,
+        segments=count.segments,
+        source=source,
+        state=SmsMessage.State.FAILED,
+        error=reason[:1000],
+        created_by=by,
+    )
+
+
 def _deliver_after_commit(*, structure, messages: list[SmsMessage]) -> None:
     schema_name = structure.schema_name
     items = [(m.pk, m.not_before) for m in messages]

@@ -278,3 +278,21 @@ def test_stop_reply_records_the_opt_out(sms_club, client_for):
         assert consent.opt_out_source == "Réponse STOP par SMS"
     with pytest.raises(services.SmsError):
         _promo(structure, [("0612345678", "Claire")], now=paris(2026, 12, 7, 10, 0))
+
+
+def test_ovh_stop_reply_records_the_opt_out(sms_club, client_for):
+    """SM-1: OVHcloud forwards a reply (sender, message): "STOP" records the opt-out; another
+    reply changes nothing."""
+    structure, _owner = sms_club
+    with schema_context(structure.schema_name):
+        services.consent_record(phone="0611111111", source="test")
+        services.consent_record(phone="0622222222", source="test")
+        token = services.account_get().callback_token
+    client = client_for(structure)
+    url = f"/sms/rappel/{token}/ovh/"
+    assert client.get(url, {"sender": "+33611111111", "message": "STOP"}).status_code == 200
+    assert client.get(url, {"sender": "+33622222222", "message": "Merci !"}).status_code == 200
+    with schema_context(structure.schema_name):
+        stopped = SmsConsent.objects.get(phone="+33611111111")
+        kept = SmsConsent.objects.get(phone="+33622222222")
+        assert stopped.opted_out_at is not None and kept.opted_out_at is None

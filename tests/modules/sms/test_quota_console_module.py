@@ -123,6 +123,32 @@ def test_parallel_sends_never_overdraw_the_quota(transactional_db, make_structur
         assert QuotaMovement.objects.filter(reason="send").count() == 20
 
 
+def test_without_the_conditional_update_the_race_overdraws(
+    transactional_db, make_structure, settings, monkeypatch
+):
+    """SM-1 (the race exists): a check-then-act quota (read the balance, then write it) lets
+    more than 20 of the 50 parallel sends through: the guard above is what prevents it."""
+    import time
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    structure, _owner = make_structure(name="Club naïf")
+    module_grant(structure=structure, label="sms")
+    with schema_context(structure.schema_name):
+        services.quota_credit(amount=20, reason=QuotaMovement.Reason.GRANT)
+
+    def naive_take(*, account, amount):
+        balance = SmsAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
+        if balance < amount:
+            return None
+        time.sleep(0.05)  # the window every check-then-act has, made wide
+        SmsAccount.objects.filter(pk=account.pk).update(balance=balance - amount)  # lost update
+        return balance - amount
+
+    monkeypatch.setattr(services, "_quota_take", naive_take)
+    outcomes = _race(structure)
+    assert outcomes.count("sent") > 20
+
+
 @pytest.fixture
 def invoice(sms_club):
     structure, owner = sms_club
@@ -185,17 +211,24 @@ def test_click_and_pay_by_sms_end_to_end(invoice, client_for, django_capture_on_
 def test_click_and_pay_with_the_quota_spent_sends_nothing(
     invoice, client_for, django_capture_on_commit_callbacks
 ):
-    """SM-1: quota spent: the module refuses the Click & Pay SMS, nothing leaves."""
+    """SM-1: quota spent: the module refuses the Click & Pay SMS before anything leaves; the
+    refusal, with the balance, is kept as a failed message in the SMS history."""
     structure, owner, bill = invoice
     with schema_context(structure.schema_name):
         SmsAccount.objects.update(balance=0)
+    client = client_for(structure, owner)
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(structure, owner).post(
-            f"/manager/paiements/demande/{bill.pk}/", {"channel": "sms"}
-        )
+        client.post(f"/manager/paiements/demande/{bill.pk}/", {"channel": "sms"})
     with schema_context(structure.schema_name):
-        assert SmsMessage.objects.count() == 0
+        message = SmsMessage.objects.get()
+        assert (message.state, message.to, message.source) == ("failed", "0612345678", "click_pay")
+        assert message.error.startswith("Quota de SMS insuffisant : cet envoi demande ")
+        assert message.error.endswith("il vous en reste 0. Rien n'a été envoyé.")
+        assert SmsAccount.objects.get().balance == 0
+        assert not QuotaMovement.objects.filter(reason="send").exists()
     assert not OutboxEmail.objects.filter(structure_id=structure.pk).exists()
+    history = client.get("/manager/m/sms/").content.decode()
+    assert 'data-state="failed">Échec<' in history and "Quota de SMS insuffisant" in history
 
 
 def test_module_off_buttons_vanish_urls_refuse_data_stays(
