@@ -1,5 +1,8 @@
-from django.urls import path
+from typing import Any
 
+from django.urls import include, path
+
+from ponton.plugins.manager import get_plugin_manager
 from tenants import views_console
 
 app_name = "console"
@@ -35,3 +38,19 @@ urlpatterns = [
     path("cles/", views_console.activation_keys, name="activation_keys"),
     path("cles/nouvelle/", views_console.activation_key_new, name="activation_key_new"),
 ]
+
+
+def _module_console_patterns() -> list:
+    """Each installed module's console pages (`ponton_console_urls`), under /console/m/<label>/
+    in the namespace console:<label> (every module, on or off: operators grant modules)."""
+    pm = get_plugin_manager()
+    patterns = []
+    for impl in pm.hook.ponton_console_urls.get_hookimpls():
+        label = str(pm.get_name(impl.plugin))
+        module_patterns: Any = impl.function()
+        if module_patterns:
+            patterns.append(path(f"m/{label}/", include((module_patterns, label), namespace=label)))
+    return patterns
+
+
+urlpatterns += _module_console_patterns()

@@ -5,13 +5,15 @@ Every view is for platform operators only, on the platform domain (`operator_vie
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ponton.accounts.access import operator_view
-from ponton.plugins.manager import all_modules
+from ponton.plugins.manager import all_modules, get_plugin_manager
 from tenants import selectors, services, services_console
 from tenants.forms_console import (
     SIGNUP_IN_PROGRESS,
@@ -59,9 +61,24 @@ def _detail_context(target, suspend_form=None) -> dict:
         "target_url": selectors.structure_url(structure=target),
         "contract": selectors.structure_contract(structure=target),
         "owners": selectors.structure_owners(structure=target),
-        "module_rows": selectors.structure_module_rows(structure=target),
+        "module_rows": _with_module_links(
+            target, selectors.structure_module_rows(structure=target)
+        ),
         "suspend_form": suspend_form or StructureSuspendForm(),
     }
+
+
+def _with_module_links(target, rows: list[dict]) -> list[dict]:
+    """Each module's own console links (`ponton_console_structure_links`, every installed
+    module, on or off), in its row."""
+    pm = get_plugin_manager()
+    links: dict[str, list] = {}
+    for impl in pm.hook.ponton_console_structure_links.get_hookimpls():
+        found: Any = impl.function(structure=target)
+        links[str(pm.get_name(impl.plugin))] = list(found or [])
+    for row in rows:
+        row["links"] = links.get(row["label"], [])
+    return rows
 
 
 @operator_view

@@ -289,6 +289,12 @@ def _till_closing() -> None:
     bench_z_closing_ms(env=bench_env_current(), emit=emit)
 
 
+def _sms_race() -> None:
+    from tests.bench.sms import bench_sms_quota_race_sent
+
+    bench_sms_quota_race_sent(emit=emit, log=log)
+
+
 def _stats() -> None:
     from tests.bench.stats import bench_stats_year_ms
 
@@ -349,7 +355,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "payments_list_p95_ms": _compta_lists("payments_list_p95_ms"),
     "excel_export_100k_s": _compta_lists("excel_export_100k_s"),  # + excel_export_100k_rss_mb
     "fec_year_s": _fec_year,
-    "stats_year_ms": _stats,  # prints stats_year_attendance_ms and stats_year_page_ms too
+    "stats_year_ms": _stats,
+    "sms_quota_race_sent": _sms_race,  # prints stats_year_attendance_ms and stats_year_page_ms too
 }
 
 

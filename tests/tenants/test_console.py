@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
@@ -99,8 +99,19 @@ def _unlabelled_controls(response) -> list[str | None]:
 
 
 def test_every_console_url_is_for_operators_only():
-    """EG-3: every console view carries operator_view."""
-    for pattern in urls_console.urlpatterns:
+    """EG-3: every console view carries operator_view, the modules' console pages
+    (`ponton_console_urls`, e.g. the SMS quota) included."""
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            else:
+                yield pattern
+
+    found = list(walk(urls_console.urlpatterns))
+    assert any(p.name == "quota" for p in found)  # the SMS module's page is walked too
+    for pattern in found:
         assert isinstance(pattern, URLPattern)
         assert pattern.callback.ponton_permission == "platform.operator", pattern.name
 

@@ -150,3 +150,21 @@ def test_demo_structure_has_two_years_of_past_sales(demo):
         recorded = list(LedgerEntry.objects.order_by("pk").values_list("recorded_at", flat=True))
         assert recorded == sorted(recorded)
         assert ledger_verify().ok
+
+
+def test_demo_structure_has_sms_with_a_quota_and_sent_messages(demo):
+    """SM-1: the demo has the SMS module on, a quota, and a few SMS delivered by the local
+    provider (on the outbox page)."""
+    from modules.sms.models import SmsAccount, SmsMessage
+    from ponton.web.models import OutboxEmail
+    from tenants.selectors import enabled_module_labels
+
+    assert "sms" in enabled_module_labels(structure=demo, fresh=True)
+    with schema_context(demo.schema_name):
+        sent = SmsMessage.objects.count()
+        assert sent >= 1
+        assert set(SmsMessage.objects.values_list("state", flat=True)) == {"delivered"}
+        assert SmsAccount.objects.get().balance == 200 - sent
+    assert (
+        OutboxEmail.objects.filter(structure_id=demo.pk, subject__startswith="SMS").count() == sent
+    )

@@ -1,7 +1,8 @@
 """Club Manager > Planning > a session > "Participants" (PL-4): the list of the session's
 participants (consumer, payer, rate, payment state), rows to tick, and the export of the ticked
 rows or of all of them as CSV (French Excel) or Excel. Sending an SMS or a Click & Pay reminder
-to the ticked rows comes with orders and the SMS module."""
+to the ticked rows: the Click & Pay reminder (payments) and the modules' buttons
+(`ponton_participants_actions`, e.g. the SMS module's "Envoyer un sms")."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ponton.accounts.access import staff_view
+from ponton.accounts.permissions import role_has
 from ponton.billing.selectors_participants import Participant, session_participants
 from ponton.planning import exports, selectors
+from ponton.plugins.manager import hooks_for
 
 EXPORTS = {
     # button value: (only the ticked rows?, format)
@@ -77,6 +80,21 @@ def _download(session, rows: list[Participant], file_format: str) -> HttpRespons
     return response
 
 
+def _module_actions(request, session) -> list:
+    """Buttons of the modules that are on (the SMS module's "Envoyer un sms"): they submit the
+    ticked rows to the module."""
+    if not role_has(request.membership.role, "module.use"):
+        return []
+    items = [
+        item
+        for items in hooks_for(request.tenant).ponton_participants_actions(
+            structure=request.tenant, session=session, user=request.user
+        )
+        for item in (items or [])
+    ]
+    return sorted(items, key=lambda i: (i.order, i.label))
+
+
 @staff_view("customers.view")
 def planning_participants(request, session_id: int):
     session = selectors.access_session(session_id=session_id)
@@ -100,6 +118,7 @@ def planning_participants(request, session_id: int):
             "rows": [(row, row.key in selected) for row in rows],
             "form": form,
             "headers": exports.headers(),
+            "module_actions": _module_actions(request, session),
         },
         status=status,
     )

@@ -82,3 +82,31 @@ def ponton_demo_fill(structure: Any) -> None:
     """Called once when `seed_demo` creates the demo structure, after core's demo data, for
     the modules that are on: a module adds its own demo data (the till its tills and a day of
     tickets) inside the structure's schema."""
+
+
+@hookspec
+def ponton_participants_actions(structure: Any, session: Any, user: Any) -> list[MenuItem]:  # type: ignore[empty-body]
+    """Buttons the module adds to a session's participants list (e.g. the SMS module's
+    "Envoyer un sms"): each submits the list's form, with the ticked rows (`selected`, the
+    order line ids), to `item.url` by POST."""
+
+
+@hookspec
+def ponton_order_card_actions(structure: Any, order: Any, user: Any) -> list[MenuItem]:  # type: ignore[empty-body]
+    """Links the module adds to an order card, under the payer's email (e.g. the SMS
+    module's "Envoyer un SMS")."""
+
+
+@hookspec
+def ponton_console_urls() -> list[Any]:  # type: ignore[empty-body]
+    """URL patterns of the module's platform-console pages (each view `operator_view`),
+    mounted under /console/m/<label>/ with namespace `console:<label>`. Collected once at
+    start-up from every installed module, on or off (the operator grants modules that are
+    off)."""
+
+
+@hookspec
+def ponton_console_structure_links(structure: Any) -> list[MenuItem]:  # type: ignore[empty-body]
+    """Links the module adds to its row of the console's structure page (e.g. the SMS
+    module's quota: grant with a number of SMS, top up). Called on every installed module,
+    on or off, for platform operators only."""

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from ponton import selling
 from ponton.accounts.access import staff_view
+from ponton.accounts.permissions import role_has
 from ponton.billing import selectors as billing_selectors
 from ponton.billing.money import money
 from ponton.billing.services import BillingError, FreeDiscount
+from ponton.plugins.manager import hooks_for
 from ponton.sales import selectors, services
 from ponton.sales.forms import NoteForm, ReplaceForm, SearchForm
 from ponton.sales.models import Order, OrderLine
@@ -56,6 +58,21 @@ STATE_BADGES = {
 }
 
 
+def _module_actions(request, order: Order) -> list:
+    """Links of the modules that are on, under the payer's email (the SMS module's "Envoyer un
+    SMS"), for roles using modules."""
+    if not role_has(request.membership.role, "module.use"):
+        return []
+    items = [
+        item
+        for items in hooks_for(request.tenant).ponton_order_card_actions(
+            structure=request.tenant, order=order, user=request.user
+        )
+        for item in (items or [])
+    ]
+    return sorted(items, key=lambda i: (i.order, i.label))
+
+
 def _card(request, order: Order, *, errors=None, selected=(), status: int = 200):
     card = selectors.order_card(order=order)
     documents, balance = billing_selectors.documents_with_balances(order_id=order.pk)
@@ -74,6 +91,7 @@ def _card(request, order: Order, *, errors=None, selected=(), status: int = 200)
             "errors": errors or [],
             "selected": {int(pk) for pk in selected if str(pk).isdigit()},
             "is_quote": order.status == Order.Status.QUOTE,
+            "module_actions": _module_actions(request, order),
         },
         status=status,
     )

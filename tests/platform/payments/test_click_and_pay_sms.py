@@ -2,8 +2,9 @@
 the structure implements `ponton_send_sms`, and "ON" is the same for the hooks, "Mes modules"
 and the console (`tenants.selectors.enabled_module_labels`).
 
-The SMS module itself comes later (modules/sms implements no hook yet); the test module
-(tests.support.testmodule, free, off by default) implements `ponton_send_sms` and stands for it.
+The SMS module (modules/sms, paid) implements `ponton_send_sms` (its own tests:
+tests/modules/sms/); here the test module (tests.support.testmodule, free, off by default) also
+implements it and stands for any module that sends SMS.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def test_no_sms_module_on_no_button_and_the_post_is_refused(club, client_for):
         events = OrderEvent.objects.count()
     response = ask_by_sms(client, bill)
     assert flash_messages(response) == [
-        "Le module « Module de test » n'est pas activé : activez-le dans Paramètres > "
+        "Le module « SMS » n'est pas activé : activez-le dans Paramètres > "
         "Ma structure > Mes modules pour envoyer un Click & Pay par SMS."
     ]
     with schema_context(structure.schema_name):
@@ -145,8 +146,8 @@ def test_no_module_sends_sms_yet_says_so(club, monkeypatch):
 
 def test_operator_grants_sms_mes_modules_and_hooks_agree(club, client_for):
     """Bug 2: after an operator grants SMS in the console, "Mes modules" shows it on and
-    `hooks_for` calls it; the SMS module sends no SMS yet, so the invoice does not offer
-    "par sms" (the hook check and the button agree)."""
+    `hooks_for` calls it; the SMS module sends SMS, so the invoice offers "par sms" (the hook
+    check and the button agree)."""
     structure, owner, bill = club
     operator = User.objects.create_user(
         email="operatrice@ponton.test", password=TEST_PASSWORD, is_platform_operator=True
@@ -160,7 +161,7 @@ def test_operator_grants_sms_mes_modules_and_hooks_agree(club, client_for):
     assert '<strong>SMS</strong> <span class="badge green">Activé</span>' in page
     fresh = Structure.objects.get(pk=structure.pk)
     assert "sms" in {name for name, _p in _called_plugins(fresh)}
-    assert SMS_BUTTON not in invoice_page(client, bill)
+    assert SMS_BUTTON in invoice_page(client, bill)
 
 
 def test_a_paid_module_switched_on_without_grant_is_off_everywhere(club, client_for):
