@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -20,9 +20,26 @@ from tenants.management.commands.seed_demo import DEMO_OWNER, DEMO_PASSWORD, DEM
 from tenants.models import Structure
 
 
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the module (it takes seconds) inside a transaction rolled back
+    at the module's end; each test runs in a savepoint of it (pytest-django's `db`), so nothing
+    a test changes reaches the next one."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO())
+            connection.set_schema_to_public()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            connection.set_schema_to_public()
+
+
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(_seeded, db):
     return Structure.objects.get(slug=DEMO_SLUG)
 
 
