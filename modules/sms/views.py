@@ -71,8 +71,9 @@ def _compose(
             if report.waits_until is not None:
                 local = timezone.localtime(report.waits_until)
                 text += " " + _(
-                    "SMS promotionnel hors des horaires autorisés : il partira le %(when)s."
-                ) % {"when": date_format(local, "d/m/Y à H:i")}
+                    "SMS promotionnel hors des horaires autorisés : il partira le %(day)s à "
+                    "%(time)s."
+                ) % {"day": date_format(local, "d/m/Y"), "time": date_format(local, "H:i")}
             messages.success(request, text)
             for line in report.refused:
                 messages.warning(request, line)
