@@ -90,6 +90,7 @@ class Command(BaseCommand):
                 # The demo has the till (a paid module, granted here as an operator would):
                 # modules that are on add their own demo data.
                 module_grant(structure=demo, label="pos")
+                module_grant(structure=demo, label="emarketing")
                 hooks_for(demo).ponton_demo_fill(structure=demo)
         self.stdout.write(
             "\n"
