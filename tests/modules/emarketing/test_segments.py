@@ -98,9 +98,7 @@ def test_rules_age_product_category_member_attended_site_postal_code_created(em_
             _rules({"type": "age_under", "years": 18}, {"type": "postal_code", "prefix": "29"})
         ) == ["Louis"]
         assert _names(
-            _rules(
-                {"type": "member"}, {"type": "postal_code", "prefix": "29"}, combine="or"
-            )
+            _rules({"type": "member"}, {"type": "postal_code", "prefix": "29"}, combine="or")
         ) == ["Claire", "Louis"]
 
 
@@ -169,7 +167,9 @@ def test_typed_emails_and_simple_search(em_structure):
         customer("Anne")
         customer("Bruno", consent=False)
         customer("Morgane", email="morgane@voile.test")
-        typed = Audience(mode="emails", emails="ANNE@client.test; bruno@client.test\ninconnu@x.test")
+        typed = Audience(
+            mode="emails", emails="ANNE@client.test; bruno@client.test\ninconnu@x.test"
+        )
         assert _names(typed) == ["Anne"]
         assert _names(Audience(mode="search", search="voile")) == ["Morgane"]
         with pytest.raises(SegmentError, match="Adresse email non valide : pas-une-adresse"):
@@ -187,7 +187,10 @@ def test_count_endpoint_follows_the_rules(em_structure, client_for):
     under = {"combine": "and", "rules": [{"type": "age_under", "years": 18}]}
     answer = client.get(url, {"audience": "rules", "rules": json.dumps(under)}).json()
     assert answer == {"count": 1, "error": ""}
-    both = {"combine": "or", "rules": [*under["rules"], {"type": "age_between", "min": 30, "max": 50}]}
+    both = {
+        "combine": "or",
+        "rules": [*under["rules"], {"type": "age_between", "min": 30, "max": 50}],
+    }
     assert client.get(url, {"audience": "rules", "rules": json.dumps(both)}).json()["count"] == 2
     bad = client.get(url, {"audience": "rules", "rules": json.dumps({"rules": []})}).json()
     assert bad == {"count": None, "error": "Ajoutez au moins une règle."}
