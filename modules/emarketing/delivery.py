@@ -217,6 +217,10 @@ def batch_send(
     try:
         smtp.open()
         for rid in ids:
+            if interval:  # throttling, before the claim: a worker waits holding no row
+                wait = started + sent * interval - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
             mid = message_id(campaign_id=campaign_id, recipient_id=rid, structure=structure)
             if not _claim(rid, mid=mid, stale=stale):
                 continue  # sent or being sent by someone else
@@ -224,10 +228,6 @@ def batch_send(
             if not _still_consenting(recipient):
                 Recipient.objects.filter(pk=rid).update(state=Recipient.State.UNSUBSCRIBED)
                 continue
-            if interval:  # throttling: keep this worker under the rate
-                wait = started + sent * interval - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
             message = build_message(
                 campaign=campaign,
                 structure=structure,
