@@ -14,8 +14,9 @@ Rules (`Campaign.audience_rules`, also what the count endpoint receives)::
         {"type": "has_email"},
         {"type": "created_after", "date": "2026-01-01"}]}
 
-Each rule is one `Q` (an `Exists` subquery for orders, sessions and addresses): the whole segment
-is a single SQL query, whatever the number of customers. Only customers with an email, not
+Each rule is one `Q` (uncorrelated `IN (subquery)` for orders, sessions and addresses, which
+PostgreSQL hashes once): the whole segment is a single SQL query, whatever the number of
+customers. Only customers with an email, not
 erased, who consented and did not unsubscribe can be recipients (`eligible_customers`).
 """
 
@@ -107,10 +108,16 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def _lines_of_customer() -> QuerySet[OrderLine]:
-    """Held order lines where the customer is the consumer, or the payer of a line without one."""
-    return OrderLine.objects.filter(state__in=HELD).filter(
-        Q(consumer=OuterRef("pk")) | Q(consumer__isnull=True, order__payer=OuterRef("pk"))
+def _held_lines() -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(state__in=HELD)
+
+
+def _customers_of(lines: QuerySet[OrderLine]) -> Q:
+    """Customers of those lines: the consumer, or the payer of a line without one. Two
+    uncorrelated `IN (subquery)`: PostgreSQL computes each once (a hash), whatever the number
+    of customers, where a correlated EXISTS with that OR would be run for every customer."""
+    return Q(pk__in=lines.filter(consumer__isnull=False).values("consumer_id")) | Q(
+        pk__in=lines.filter(consumer__isnull=True).values("order__payer_id")
     )
 
 
@@ -142,30 +149,30 @@ def rule_q(rule: dict, *, today: dt.date) -> Q:
         return Q(birth_date__lte=_years_ago(today, low), birth_date__gt=_years_ago(today, high + 1))
     if kind == "bought_product":
         product = _int_id(rule, "product", label)
-        return Q(Exists(_period(_lines_of_customer().filter(product_id=product), rule, label)))
+        return _customers_of(_period(_held_lines().filter(product_id=product), rule, label))
     if kind == "bought_category":
         category = _int_id(rule, "category", label)
-        lines = _lines_of_customer().filter(
+        lines = _held_lines().filter(
             Q(product__category_id=category) | Q(product__category__parent_id=category)
         )
-        return Q(Exists(_period(lines, rule, label)))
+        return _customers_of(_period(lines, rule, label))
     if kind == "member":
-        lines = _lines_of_customer().filter(product__kind=Product.Kind.MEMBERSHIP)
+        lines = _held_lines().filter(product__kind=Product.Kind.MEMBERSHIP)
         lines = lines.filter(
             Q(product__valid_from__isnull=True) | Q(product__valid_from__lte=today),
             Q(product__valid_until__isnull=True) | Q(product__valid_until__gte=today),
         )
-        return Q(Exists(lines))
+        return _customers_of(lines)
     if kind == "attended":
         product = _int_id(rule, "product", label)
-        lines = _lines_of_customer().filter(
+        lines = _held_lines().filter(
             session__product_id=product, session__starts_at__lte=timezone.now()
         )
-        return Q(Exists(lines))
+        return _customers_of(lines)
     if kind == "site":
         site = _int_id(rule, "site", label)
-        lines = _lines_of_customer().filter(Q(session__site_id=site) | Q(product__site_id=site))
-        return Q(Exists(lines))
+        lines = _held_lines().filter(Q(session__site_id=site) | Q(product__site_id=site))
+        return _customers_of(lines)
     if kind == "postal_code":
         prefix = str(rule.get("prefix") or "").strip()
         if not re.fullmatch(r"\d{1,5}", prefix):
@@ -175,7 +182,7 @@ def rule_q(rule: dict, *, today: dt.date) -> Q:
         from ponton.customers.models import Address
 
         return Q(
-            Exists(Address.objects.filter(customer=OuterRef("pk"), postal_code__startswith=prefix))
+            pk__in=Address.objects.filter(postal_code__startswith=prefix).values("customer_id")
         )
     if kind == "has_email":
         return ~Q(email="")

@@ -325,6 +325,15 @@ def _fec_year() -> None:
     bench_fec_year_s(env=bench_env_current(), emit=emit)
 
 
+def _emarketing(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import emarketing
+
+        getattr(emarketing, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -350,6 +359,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "excel_export_100k_s": _compta_lists("excel_export_100k_s"),  # + excel_export_100k_rss_mb
     "fec_year_s": _fec_year,
     "stats_year_ms": _stats,  # prints stats_year_attendance_ms and stats_year_page_ms too
+    "campaign_10k_per_s": _emarketing("campaign_10k_per_s"),
+    "segment_100k_ms": _emarketing("segment_100k_ms"),
 }
 
 
