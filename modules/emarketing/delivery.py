@@ -8,8 +8,9 @@ The rule (docs/adr/0019-emarketing-campaign-delivery.md):
 2. re-check the unsubscribe/consent of that address (an unsubscribe is honoured at once, even
    during a campaign that is already sending);
 3. SMTP send with the recorded Message-ID (`<em.{campaign}.{recipient}@{domain}>`);
-4. `state='sent'` (or `failed` with the SMTP server's reason for a permanent refusal; a
-   temporary error or a lost connection gives the row back to `pending` and the task retries).
+4. `state='sent'`, written with the next row's claim (one round trip per email), or `failed`
+   with the SMTP server's reason for a permanent refusal; a temporary error or a lost
+   connection gives the row back to `pending` and the task retries.
 
 A worker killed between 1 and 4 leaves the row in `sending`: after STALE_SENDING it is sent again
 with the same Message-ID (at-least-once for that single row; mail systems deduplicate on
@@ -23,11 +24,12 @@ import logging
 import os
 import smtplib
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -57,11 +59,6 @@ def rate_per_second() -> float:
         getattr(settings, "EMARKETING_RATE_PER_SECOND", 0)
         or os.environ.get("EMARKETING_RATE_PER_SECOND", "400")
     )
-
-
-def message_id(*, campaign_id: int, recipient_id: int, structure) -> str:
-    domain = structure.get_primary_domain().domain if structure is not None else "ponton"
-    return f"<em.{campaign_id}.{recipient_id}@{domain}>"
 
 
 def enqueue_batches(*, campaign_id: int, stale_seconds: float | None = None) -> int:
@@ -96,78 +93,126 @@ def enqueue_batches(*, campaign_id: int, stale_seconds: float | None = None) -> 
     return len(ranges)
 
 
-def _claim(recipient_id: int, *, mid: str, stale: dt.timedelta) -> bool:
+@dataclass(frozen=True)
+class Claimed:
+    email: str
+    name: str
+    customer_id: int | None
+    consenting: bool
+
+
+def _claim(
+    recipient_id: int, *, mid: str, stale: dt.timedelta, sent_before: int | None = None
+) -> Claimed | None:
+    """One round trip per email:
+
+    - the previous email of this worker (`sent_before`, accepted by the SMTP server) is marked
+      sent;
+    - this row goes pending → sending (or `sending` older than `stale`), its Message-ID
+      recorded, by a conditional UPDATE: the row is this worker's, or left alone;
+    - the address is checked again: no unsubscribe, and the customer's consent still given.
+    """
+    table = Recipient._meta.db_table
+    unsubscribes = Unsubscribe._meta.db_table
+    consents = Consent._meta.db_table
     now = timezone.now()
-    return bool(
-        Recipient.objects.filter(pk=recipient_id)
-        .filter(
-            Q(state=Recipient.State.PENDING)
-            | Q(state=Recipient.State.SENDING, claimed_at__lt=now - stale)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH done AS (UPDATE \"{table}\" SET state = %s, sent_at = %s, error = '' "  # noqa: S608 - our tables
+            "WHERE id = %s AND state = %s RETURNING id) "
+            f'UPDATE "{table}" AS r SET state = %s, claimed_at = %s, attempts = r.attempts + 1, '
+            "message_id = %s WHERE r.id = %s AND (r.state = %s OR (r.state = %s AND "
+            "r.claimed_at < %s)) RETURNING r.email, r.name, r.customer_id, "
+            f'NOT EXISTS (SELECT 1 FROM "{unsubscribes}" u WHERE u.email = lower(r.email)) '
+            f'AND (r.customer_id IS NULL OR EXISTS (SELECT 1 FROM "{consents}" c '
+            "WHERE c.customer_id = r.customer_id AND c.consented))",
+            [
+                Recipient.State.SENT,
+                now,
+                sent_before,
+                Recipient.State.SENDING,
+                Recipient.State.SENDING,
+                now,
+                mid,
+                recipient_id,
+                Recipient.State.PENDING,
+                Recipient.State.SENDING,
+                now - stale,
+            ],
         )
-        .update(
-            state=Recipient.State.SENDING,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-            message_id=mid,
+        row = cursor.fetchone()
+    return Claimed(*row) if row else None
+
+
+def _mark_sent(recipient_id: int) -> None:
+    Recipient.objects.filter(pk=recipient_id, state=Recipient.State.SENDING).update(
+        state=Recipient.State.SENT, sent_at=timezone.now(), error=""
+    )
+
+
+UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/MARK"
+
+
+class Composer:
+    """Builds a campaign's emails: the templates are rendered once per batch, with a mark where
+    each address's unsubscribe link goes."""
+
+    def __init__(self, *, campaign: Campaign, structure) -> None:
+        self.campaign = campaign
+        self.structure = structure
+        domain = structure.get_primary_domain() if structure is not None else None
+        self.domain = domain.domain if domain is not None else "ponton"
+        self.site = structure_url(structure=structure, path="") if structure is not None else ""
+        logo_url = ""
+        if structure is not None and getattr(structure, "logo", None):
+            logo_url = self.site + structure.logo.url
+        context = {
+            "campaign": campaign,
+            "structure": structure,
+            "logo_url": logo_url,
+            "unsubscribe_url": UNSUBSCRIBE_MARK,
+            "body_text": services.body_text(campaign.body_html),
+        }
+        self.text = render_to_string("emarketing/email/campaign.txt", context)
+        self.html = render_to_string("emarketing/email/campaign.html", context)
+        from_address = settings.DEFAULT_FROM_EMAIL
+        if "<" in from_address:
+            from_address = from_address.split("<", 1)[1].rstrip(">")
+        sender = campaign.sender_name.replace('"', "").replace("\n", " ")
+        self.from_email = f'"{sender}" <{from_address}>'
+        self.reply_to = [structure.email] if structure is not None and structure.email else None
+
+    def message_id(self, recipient_id: int) -> str:
+        return f"<em.{self.campaign.pk}.{recipient_id}@{self.domain}>"
+
+    def unsubscribe_url(self, email: str) -> str:
+        token = services.unsubscribe_token(
+            structure_id=self.structure.pk, campaign_id=self.campaign.pk, email=email
         )
-    )
+        return self.site + reverse("emarketing_public:unsubscribe", args=[token])
 
-
-def _still_consenting(recipient: Recipient) -> bool:
-    if Unsubscribe.objects.filter(email=recipient.email.lower()).exists():
-        return False
-    if recipient.customer_id is None:
-        return True
-    return Consent.objects.filter(customer_id=recipient.customer_id, consented=True).exists()
-
-
-def build_message(
-    *, campaign: Campaign, structure, to: str, name: str, mid: str, unsubscribe_url: str
-) -> EmailMultiAlternatives:
-    """The campaign's email for one address: HTML and text, one-click unsubscribe headers
-    (RFC 8058), the structure's logo and a visible unsubscribe link."""
-    logo_url = ""
-    if structure is not None and getattr(structure, "logo", None):
-        logo_url = structure_url(structure=structure, path=structure.logo.url)
-    context = {
-        "campaign": campaign,
-        "structure": structure,
-        "logo_url": logo_url,
-        "unsubscribe_url": unsubscribe_url,
-        "body_text": services.body_text(campaign.body_html),
-    }
-    from_address = settings.DEFAULT_FROM_EMAIL
-    if "<" in from_address:
-        from_address = from_address.split("<", 1)[1].rstrip(">")
-    sender = campaign.sender_name.replace('"', "")
-    headers = {
-        "Message-ID": mid,
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-    if structure is not None:
-        headers[STRUCTURE_HEADER] = str(structure.pk)
-    reply_to = [structure.email] if structure is not None and structure.email else None
-    message = EmailMultiAlternatives(
-        subject=campaign.subject,
-        body=render_to_string("emarketing/email/campaign.txt", context),
-        from_email=f'"{sender}" <{from_address}>',
-        to=[f'"{name}" <{to}>' if name.strip() else to],
-        headers=headers,
-        reply_to=reply_to,
-    )
-    message.attach_alternative(
-        render_to_string("emarketing/email/campaign.html", context), "text/html"
-    )
-    return message
-
-
-def unsubscribe_url_for(*, structure, campaign_id: int, email: str) -> str:
-    token = services.unsubscribe_token(
-        structure_id=structure.pk, campaign_id=campaign_id, email=email
-    )
-    path = reverse("emarketing_public:unsubscribe", args=[token])
-    return structure_url(structure=structure, path=path)
+    def message(self, *, to: str, name: str, mid: str) -> EmailMultiAlternatives:
+        """The campaign's email for one address: HTML and text, one-click unsubscribe headers
+        (RFC 8058), the structure's logo and a visible unsubscribe link."""
+        url = self.unsubscribe_url(to)
+        headers = {
+            "Message-ID": mid,
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        if self.structure is not None:
+            headers[STRUCTURE_HEADER] = str(self.structure.pk)
+        clean_name = name.replace('"', "").strip()
+        message = EmailMultiAlternatives(
+            subject=self.campaign.subject,
+            body=self.text.replace(UNSUBSCRIBE_MARK, url),
+            from_email=self.from_email,
+            to=[f'"{clean_name}" <{to}>' if clean_name else to],
+            headers=headers,
+            reply_to=self.reply_to,
+        )
+        message.attach_alternative(self.html.replace(UNSUBSCRIBE_MARK, url), "text/html")
+        return message
 
 
 class TemporarySendError(Exception):
@@ -210,34 +255,28 @@ def batch_send(
         return 0
     rate = rate_per_second()
     interval = 1.0 / rate if rate > 0 else 0.0
+    composer = Composer(campaign=campaign, structure=structure)
     smtp = get_connection(fail_silently=False)
     sent = 0
     started = time.monotonic()
     last_progress = started
+    sent_before: int | None = None  # accepted by the server, recorded with the next claim
     try:
         smtp.open()
         for rid in ids:
-            if interval:  # throttling, before the claim: a worker waits holding no row
+            mid = composer.message_id(rid)
+            claimed = _claim(rid, mid=mid, stale=stale, sent_before=sent_before)
+            sent_before = None
+            if claimed is None:
+                continue  # sent or being sent by someone else
+            if not claimed.consenting:
+                Recipient.objects.filter(pk=rid).update(state=Recipient.State.UNSUBSCRIBED)
+                continue
+            if interval:  # throttling: a kill while waiting leaves a row that was not sent
                 wait = started + sent * interval - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-            mid = message_id(campaign_id=campaign_id, recipient_id=rid, structure=structure)
-            if not _claim(rid, mid=mid, stale=stale):
-                continue  # sent or being sent by someone else
-            recipient = Recipient.objects.get(pk=rid)
-            if not _still_consenting(recipient):
-                Recipient.objects.filter(pk=rid).update(state=Recipient.State.UNSUBSCRIBED)
-                continue
-            message = build_message(
-                campaign=campaign,
-                structure=structure,
-                to=recipient.email,
-                name=recipient.name,
-                mid=mid,
-                unsubscribe_url=unsubscribe_url_for(
-                    structure=structure, campaign_id=campaign_id, email=recipient.email
-                ),
-            )
+            message = composer.message(to=claimed.email, name=claimed.name, mid=mid)
             message.connection = smtp
             try:
                 smtp.send_messages([message])
@@ -255,14 +294,16 @@ def batch_send(
                 smtp.close()
                 smtp.open()
                 continue
-            Recipient.objects.filter(pk=rid).update(
-                state=Recipient.State.SENT, sent_at=timezone.now(), error=""
-            )
+            sent_before = rid
             sent += 1
             if time.monotonic() - last_progress >= PROGRESS_EVERY:
                 last_progress = time.monotonic()
+                _mark_sent(rid)
+                sent_before = None
                 _heartbeat(campaign_id)
     finally:
+        if sent_before is not None:
+            _mark_sent(sent_before)
         try:
             smtp.close()
         except Exception:  # noqa: BLE001 - closing a broken connection

@@ -119,16 +119,8 @@ def test_send_task(*, schema_name: str, campaign_id: int, to: str) -> None:
 
     with tenant_context(structure), translation.override(settings.LANGUAGE_CODE):
         campaign = Campaign.objects.get(pk=campaign_id)
-        message = delivery.build_message(
-            campaign=campaign,
-            structure=structure,
-            to=to,
-            name="",
-            mid=f"<em.test.{campaign_id}@{structure.get_primary_domain().domain}>",
-            unsubscribe_url=delivery.unsubscribe_url_for(
-                structure=structure, campaign_id=campaign_id, email=to
-            ),
-        )
+        composer = delivery.Composer(campaign=campaign, structure=structure)
+        message = composer.message(to=to, name="", mid=f"<em.test.{campaign_id}@{composer.domain}>")
         message.subject = f"[TEST] {message.subject}"
         message.send()
 

@@ -131,16 +131,8 @@ def campaign_detail(request, campaign_id: int, *, schedule_form=None, status: in
 def campaign_preview(request, campaign_id: int):
     """The email as recipients will see it (the structure's logo, the unsubscribe link)."""
     campaign = selectors.access_campaign(campaign_id=campaign_id)
-    message = delivery.build_message(
-        campaign=campaign,
-        structure=request.tenant,
-        to=request.user.email,
-        name="",
-        mid="<apercu@ponton>",
-        unsubscribe_url=delivery.unsubscribe_url_for(
-            structure=request.tenant, campaign_id=campaign.pk, email=request.user.email
-        ),
-    )
+    composer = delivery.Composer(campaign=campaign, structure=request.tenant)
+    message = composer.message(to=request.user.email, name="", mid="<apercu@ponton>")
     html = next(content for content, mimetype in message.alternatives if mimetype == "text/html")
     return render(
         request, "emarketing/manager/preview.html", {"campaign": campaign, "email_html": html}
