@@ -32,6 +32,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from modules.emarketing.models import Consent, Unsubscribe
 from ponton.catalogue.models import Product
@@ -42,16 +43,16 @@ MAX_RULES = 20
 HELD = (OrderLine.State.ORDERED, OrderLine.State.INVOICED)
 
 RULE_TYPES = {
-    "age_under": _("Âge inférieur à"),
-    "age_between": _("Âge entre"),
-    "bought_product": _("A acheté le produit"),
-    "bought_category": _("A acheté dans la catégorie"),
-    "member": _("Adhérent cette année"),
-    "attended": _("A participé à une séance de"),
-    "site": _("Site"),
-    "postal_code": _("Code postal"),
-    "has_email": _("A un email"),
-    "created_after": _("Client créé après le"),
+    "age_under": gettext_lazy("Âge inférieur à"),
+    "age_between": gettext_lazy("Âge entre"),
+    "bought_product": gettext_lazy("A acheté le produit"),
+    "bought_category": gettext_lazy("A acheté dans la catégorie"),
+    "member": gettext_lazy("Adhérent cette année"),
+    "attended": gettext_lazy("A participé à une séance de"),
+    "site": gettext_lazy("Site"),
+    "postal_code": gettext_lazy("Code postal"),
+    "has_email": gettext_lazy("A un email"),
+    "created_after": gettext_lazy("Client créé après le"),
 }
 
 
