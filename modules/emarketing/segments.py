@@ -127,11 +127,17 @@ def _period(lines: QuerySet[OrderLine], rule: dict, label: str) -> QuerySet[Orde
     end = _date(rule, "to", label, required=False)
     if start and end and end < start:
         raise SegmentError(_("Règle « %s » : la fin de la période précède son début.") % label)
+    # Bounds as instants (midnight in the structure's time zone): a plain comparison on
+    # ordered_at, no per-row date conversion.
     if start:
-        lines = lines.filter(order__ordered_at__date__gte=start)
+        lines = lines.filter(order__ordered_at__gte=_midnight(start))
     if end:
-        lines = lines.filter(order__ordered_at__date__lte=end)
+        lines = lines.filter(order__ordered_at__lt=_midnight(end + dt.timedelta(days=1)))
     return lines
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def rule_q(rule: dict, *, today: dt.date) -> Q:
@@ -189,7 +195,9 @@ def rule_q(rule: dict, *, today: dt.date) -> Q:
         return ~Q(email="")
     # created_after
     date = _date(rule, "date", label, required=True)
-    return Q(created_at__date__gt=date)
+    if date is None:  # required: _date raised already
+        raise SegmentError(_("Règle « %s » : indiquez une date.") % label)
+    return Q(created_at__gte=_midnight(date + dt.timedelta(days=1)))
 
 
 def _int_id(rule: dict, key: str, label: str) -> int:

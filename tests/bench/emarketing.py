@@ -309,6 +309,10 @@ def bench_segment_100k_ms(*, env, emit) -> None:
         )
         for _ in range(3):
             count = audience_count(audience)
+        if os.environ.get("EM_BENCH_EXPLAIN"):
+            from modules.emarketing.segments import audience_customers
+
+            log(audience_customers(audience).explain(analyze=True))
         times = []
         for _ in range(20):
             t = time.perf_counter()
