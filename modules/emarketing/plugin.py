@@ -1,6 +1,7 @@
 """Module « Emarketing »: its metadata and hooks. Core reaches it only through hooks_for()."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ponton.plugins.hookspecs import hookimpl
 from ponton.plugins.types import MenuItem, ModuleInfo
@@ -67,3 +68,18 @@ def ponton_demo_fill(structure) -> None:
 
     with tenant_context(structure):
         demo_fill(structure=structure)
+
+
+@hookimpl
+def ponton_section_links(structure, user, section) -> list[MenuItem]:
+    """Clients > Campagnes emailing."""
+    if section != "clients":
+        return []
+    return [
+        MenuItem(
+            label=_("Campagnes emailing"),
+            url=reverse("emarketing:index"),
+            icon="emarketing",
+            order=30,
+        )
+    ]
