@@ -81,9 +81,29 @@ def _editor(request, *, campaign: Campaign | None):
             "campaign": campaign,
             "choices": selectors.rule_choices(),
             "rule_types": {k: str(v) for k, v in segments.RULE_TYPES.items()},
+            "field_labels": _field_labels(),
         },
         status=status,
     )
+
+
+def _field_labels() -> dict[str, str]:
+    """The rule builder's words (modules/emarketing/static/emarketing/emarketing.js)."""
+    return {
+        "years": _("Âge (ans)"),
+        "min": _("Âge minimum"),
+        "max": _("Âge maximum"),
+        "product": _("Produit"),
+        "category": _("Catégorie"),
+        "activity": _("Activité"),
+        "site": _("Site"),
+        "prefix": _("Début du code postal"),
+        "from": _("Du"),
+        "to": _("Au"),
+        "date": _("Date"),
+        "remove": _("Retirer"),
+        "remove_rule": _("Retirer la règle « %s »"),
+    }
 
 
 @staff_view("module.use")

@@ -11,11 +11,6 @@
 (function () {
   "use strict";
 
-  var LABELS = {
-    years: "Âge (ans)", min: "Âge minimum", max: "Âge maximum", product: "Produit",
-    category: "Catégorie", activity: "Activité", site: "Site", prefix: "Début du code postal",
-    from: "Du", to: "Au", date: "Date"
-  };
   var FIELDS = {
     age_under: [["years", "number", 18]],
     age_between: [["min", "number", 18], ["max", "number", 25]],
@@ -28,6 +23,8 @@
     has_email: [],
     created_after: [["date", "date"]]
   };
+
+  var LABELS = {};
 
   function readJson(id) {
     var node = document.getElementById(id);
@@ -66,6 +63,7 @@
     });
     form.addEventListener("submit", sync);
 
+    LABELS = readJson("em-labels");
     var choices = readJson("em-choices");
     var ruleTypes = readJson("em-rule-types");
     var hidden = form.querySelector("input[name=audience_rules]");
@@ -144,8 +142,8 @@
         var remove = document.createElement("button");
         remove.type = "button";
         remove.className = "btn secondary";
-        remove.textContent = "Retirer";
-        remove.setAttribute("aria-label", "Retirer la règle « " + title.textContent + " »");
+        remove.textContent = LABELS.remove;
+        remove.setAttribute("aria-label", LABELS.remove_rule.replace("%s", title.textContent));
         remove.addEventListener("click", function () {
           state.rules.splice(index, 1);
           render();
