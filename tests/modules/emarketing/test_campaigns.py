@@ -309,3 +309,12 @@ def test_consent_on_the_customer_card(em_structure, client_for):
     assert f"depuis le {today} (Saisie au Club Manager)" in card
     with schema_context(structure.schema_name):
         assert Consent.objects.get(customer=c).consented is True
+
+
+def test_the_periodic_check_is_in_beats_schedule():
+    """EM-1 scheduling: `celery beat` runs `emarketing.tick` every minute (ADR 0019)."""
+    from ponton.config.celery import app
+
+    app.loader.import_default_modules()
+    entry = app.conf.beat_schedule["emarketing-tick"]
+    assert (entry["task"], entry["schedule"]) == ("emarketing.tick", 60.0)
