@@ -331,6 +331,15 @@ def _fec_year() -> None:
     bench_fec_year_s(env=bench_env_current(), emit=emit)
 
 
+def _emarketing(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import emarketing
+
+        getattr(emarketing, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -355,8 +364,10 @@ BENCHES: dict[str, Callable[[], None]] = {
     "payments_list_p95_ms": _compta_lists("payments_list_p95_ms"),
     "excel_export_100k_s": _compta_lists("excel_export_100k_s"),  # + excel_export_100k_rss_mb
     "fec_year_s": _fec_year,
-    "stats_year_ms": _stats,
-    "sms_quota_race_sent": _sms_race,  # prints stats_year_attendance_ms and stats_year_page_ms too
+    "stats_year_ms": _stats,  # prints stats_year_attendance_ms and stats_year_page_ms too
+    "sms_quota_race_sent": _sms_race,
+    "campaign_10k_per_s": _emarketing("campaign_10k_per_s"),
+    "segment_100k_ms": _emarketing("segment_100k_ms"),
 }
 
 

@@ -88,6 +88,19 @@ def _card_actions(request, customer) -> list:
     return sorted(items, key=lambda i: (i.order, i.label))
 
 
+def _card_sections(request, customer) -> list[str]:
+    """HTML sections of the modules that are on (the e-marketing consent...)."""
+    if not role_has(request.membership.role, "module.use"):
+        return []
+    return [
+        html
+        for sections in hooks_for(request.tenant).ponton_customer_card_sections(
+            structure=request.tenant, customer=customer, user=request.user, request=request
+        )
+        for html in (sections or [])
+    ]
+
+
 def _render_card(request, customer, *, payer_form=None, status: int = 200):
     return render(
         request,
@@ -99,6 +112,7 @@ def _render_card(request, customer, *, payer_form=None, status: int = 200):
             "addresses": list(customer.addresses.order_by("id")),
             "payer_form": payer_form or PayerForm(),
             "actions": _card_actions(request, customer),
+            "module_sections": _card_sections(request, customer),
             "can_manage": role_has(request.membership.role, "customers.manage"),
         },
         status=status,

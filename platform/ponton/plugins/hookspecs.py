@@ -64,6 +64,14 @@ def ponton_customer_card_actions(structure: Any, customer: Any, user: Any) -> li
 
 
 @hookspec
+def ponton_customer_card_sections(  # type: ignore[empty-body]
+    structure: Any, customer: Any, user: Any, request: Any
+) -> list[str]:
+    """HTML sections (already escaped, safe to insert) the module adds to a customer card,
+    after its core sections (e.g. the e-marketing consent with its date and source)."""
+
+
+@hookspec
 def ponton_customer_space_links(structure: Any, user: Any) -> list[MenuItem]:  # type: ignore[empty-body]
     """Pages the module adds to a customer's space for this structure (e.g. the forum's
     "Mes discussions"): shown on /compte/ on the structure's domain and, next to the

@@ -87,10 +87,11 @@ class Command(BaseCommand):
                         city="Brest",
                     )
                     fill_demo_structure(structure=demo)
-                # The demo has the till and the SMS (paid modules, granted here as an operator
-                # would): modules that are on add their own demo data.
+                # The demo has the till, the SMS and e-marketing (paid modules, granted here as an
+                # operator would): modules that are on add their own demo data.
                 module_grant(structure=demo, label="pos")
                 module_grant(structure=demo, label="sms")  # its quota: modules/sms/demo.py
+                module_grant(structure=demo, label="emarketing")
                 hooks_for(demo).ponton_demo_fill(structure=demo)
         self.stdout.write(
             "\n"
