@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from modules.emarketing import services
 from modules.emarketing.events import publish_progress
-from modules.emarketing.models import Campaign, Consent, Recipient, Unsubscribe
+from modules.emarketing.models import Campaign, Consent, Recipient, SmtpSettings, Unsubscribe
 from ponton.web.mail import STRUCTURE_HEADER
 from tenants.selectors import structure_url
 
@@ -154,6 +154,30 @@ def _mark_sent(recipient_id: int) -> None:
 UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/MARK"
 
 
+def smtp_settings() -> SmtpSettings | None:
+    """The structure's own mail server (current schema), None when it has none."""
+    found = SmtpSettings.objects.first()
+    return found if found is not None and found.host else None
+
+
+def smtp_connection(server: SmtpSettings | None = None):
+    """An SMTP connection to the structure's own server when it has one, else the platform's."""
+    server = server if server is not None else smtp_settings()
+    if server is None:
+        return get_connection(fail_silently=False)
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        fail_silently=False,
+        host=server.host,
+        port=server.port,
+        username=server.username or None,
+        password=server.password or None,
+        use_tls=server.security == SmtpSettings.Security.STARTTLS,
+        use_ssl=server.security == SmtpSettings.Security.SSL,
+        timeout=30,
+    )
+
+
 class Composer:
     """Builds a campaign's emails: the templates are rendered once per batch, with a mark where
     each address's unsubscribe link goes."""
@@ -176,9 +200,12 @@ class Composer:
         }
         self.text = render_to_string("emarketing/email/campaign.txt", context)
         self.html = render_to_string("emarketing/email/campaign.html", context)
+        self.smtp = smtp_settings()
         from_address = settings.DEFAULT_FROM_EMAIL
         if "<" in from_address:
             from_address = from_address.split("<", 1)[1].rstrip(">")
+        if self.smtp is not None and self.smtp.from_email:
+            from_address = self.smtp.from_email
         sender = campaign.sender_name.replace('"', "").replace("\n", " ")
         self.from_email = f'"{sender}" <{from_address}>'
         self.reply_to = [structure.email] if structure is not None and structure.email else None
@@ -297,7 +324,7 @@ def batch_send(
     rate = rate_per_second()
     interval = 1.0 / rate if rate > 0 else 0.0
     composer = Composer(campaign=campaign, structure=structure)
-    smtp = get_connection(fail_silently=False)
+    smtp = smtp_connection(composer.smtp)
     sent = 0
     started = time.monotonic()
     last_progress = started

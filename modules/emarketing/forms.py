@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from modules.emarketing.models import SmtpSettings
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -67,3 +69,45 @@ class ScheduleForm(forms.Form):
         return dt.datetime.combine(
             self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=PARIS
         )
+
+
+class SmtpSettingsForm(forms.ModelForm):
+    """The structure's own mail server. The password is never shown back: left empty, the
+    saved one is kept."""
+
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Laissez vide pour garder le mot de passe enregistré."),
+    )
+
+    class Meta:
+        model = SmtpSettings
+        fields = ["host", "port", "security", "username", "password", "from_email"]
+        help_texts = {
+            "host": _("Laissé vide, les campagnes partent par le serveur de Ponton."),
+            "from_email": _("Une adresse de votre domaine, autorisée par ce serveur."),
+        }
+
+    def clean_port(self):
+        port = self.cleaned_data["port"]
+        if not 1 <= port <= 65535:
+            raise forms.ValidationError(_("Le port va de 1 à 65535."))
+        return port
+
+    def clean(self):
+        data = super().clean()
+        if data.get("host") and not data.get("from_email"):
+            self.add_error(
+                "from_email", _("Indiquez l'adresse d'expédition autorisée par ce serveur.")
+            )
+        return data
+
+    def save(self, commit: bool = True) -> SmtpSettings:
+        settings = super().save(commit=False)
+        if not self.cleaned_data.get("password"):
+            settings.password = self.initial.get("password", "") or ""
+        if commit:
+            settings.save()
+        return settings

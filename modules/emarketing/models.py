@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ponton.customers.models import Customer
+from ponton.web.sealed import SealedTextField
 
 
 class Consent(models.Model):
@@ -115,3 +116,24 @@ class Recipient(models.Model):
             models.UniqueConstraint(fields=["campaign", "email"], name="emarketing_one_per_email")
         ]
         indexes = [models.Index(fields=["campaign", "state"], name="emarketing_rcpt_state")]
+
+
+class SmtpSettings(models.Model):
+    """The structure's own mail server for its campaigns (one row). Without a host, campaigns
+    leave through the platform's server, with the structure's email as Reply-To."""
+
+    class Security(models.TextChoices):
+        STARTTLS = "starttls", _("STARTTLS (port 587)")
+        SSL = "ssl", _("SSL/TLS (port 465)")
+        NONE = "none", _("Aucune (réseau local uniquement)")
+
+    host = models.CharField(_("serveur SMTP"), max_length=200, blank=True)
+    port = models.PositiveIntegerField(_("port"), default=587)
+    security = models.CharField(
+        _("sécurité"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    username = models.CharField(_("identifiant"), max_length=200, blank=True)
+    # Sealed in the database like the Stripe secrets (ponton.web.sealed).
+    password = SealedTextField(_("mot de passe"), blank=True)
+    from_email = models.EmailField(_("adresse d'expédition"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -122,6 +122,7 @@ def test_send_task(*, schema_name: str, campaign_id: int, to: str) -> None:
         composer = delivery.Composer(campaign=campaign, structure=structure)
         message = composer.message(to=to, name="", mid=f"<em.test.{campaign_id}@{composer.domain}>")
         message.subject = f"[TEST] {message.subject}"
+        message.connection = delivery.smtp_connection(composer.smtp)
         message.send()
 
 

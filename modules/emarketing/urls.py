@@ -5,6 +5,7 @@ from modules.emarketing import views
 urlpatterns = [
     path("", views.index, name="index"),
     path("nouvelle/", views.campaign_create, name="create"),
+    path("reglages/", views.smtp_settings, name="smtp"),
     path("compter/", views.audience_count, name="count"),
     path("clients/<int:customer_id>/consentement/", views.customer_consent, name="consent"),
     path("<int:campaign_id>/", views.campaign_detail, name="detail"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from modules.emarketing import delivery, forms, segments, selectors, services
 from modules.emarketing.events import progress_payload
-from modules.emarketing.models import Campaign, Consent
+from modules.emarketing.models import Campaign, Consent, SmtpSettings
 from ponton.accounts.access import public_view, staff_view
 from ponton.customers.selectors import access_customer
 
@@ -306,4 +306,21 @@ def unsubscribe(request, token: str):
             "structure": request.tenant,
             "already": services.unsubscribed(unsubscribe_request.email),
         },
+    )
+
+
+@staff_view("structure.settings")
+def smtp_settings(request):
+    """Réglages d'envoi: the structure's own SMTP server for its campaigns."""
+    current = SmtpSettings.objects.first() or SmtpSettings()
+    form = forms.SmtpSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Réglages d'envoi enregistrés."))
+        return redirect("emarketing:smtp")
+    return render(
+        request,
+        "emarketing/manager/smtp.html",
+        {"form": form, "has_password": bool(current.password)},
+        status=400 if form.is_bound and form.errors else 200,
     )

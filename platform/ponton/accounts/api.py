@@ -19,11 +19,12 @@ from ponton.accounts import ratelimit, services
 from ponton.accounts.api_permissions import MemberTokenAuthentication
 from ponton.accounts.forms import LoginForm
 from ponton.accounts.selectors import membership_for
+from ponton.web.api import TextField
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    password = TextField(trim_whitespace=False, write_only=True)
 
     def validate(self, attrs):
         request = self.context["request"]

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from ponton.customers import selectors, services
 from ponton.customers.forms import AddressForm, CustomerForm
 from ponton.customers.models import Address, Customer
-from ponton.web.api import ApiPagination, FormSerializer, Refused
+from ponton.web.api import ApiPagination, FormSerializer, Refused, TextField
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 IDENTITY = ("first_name", "last_name", "email", "mobile", "phone", "birth_date")
@@ -66,23 +66,23 @@ class CustomerWriteSerializer(FormSerializer):
 
     form_class = CustomerForm
 
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = TextField(max_length=100)
+    last_name = TextField(max_length=100)
     email = serializers.EmailField(required=False, allow_blank=True)
-    mobile = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    mobile = TextField(required=False, allow_blank=True, max_length=20)
+    phone = TextField(required=False, allow_blank=True, max_length=20)
     birth_date = serializers.DateField(required=False, allow_null=True)
 
 
 class AddressWriteSerializer(FormSerializer):
     form_class = AddressForm
 
-    label = serializers.CharField(required=False, allow_blank=True, max_length=50)  # type: ignore[assignment]
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    postal_code = serializers.CharField(max_length=5)
-    city = serializers.CharField(max_length=100)
-    country = serializers.CharField(required=False, max_length=100)
+    label = TextField(required=False, allow_blank=True, max_length=50)  # type: ignore[assignment]
+    line1 = TextField(max_length=200)
+    line2 = TextField(required=False, allow_blank=True, max_length=200)
+    postal_code = TextField(max_length=5)
+    city = TextField(max_length=100)
+    country = TextField(required=False, max_length=100)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial_values", {"country": "France"})

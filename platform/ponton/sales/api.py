@@ -29,6 +29,7 @@ from ponton.web.api import (
     ID_MAX,
     ApiPagination,
     FieldsBuiltOnce,
+    TextField,
     column_char,
     column_decimal,
     column_integer,
@@ -68,9 +69,7 @@ class RelatedId(serializers.IntegerField):
 
 def note_field() -> serializers.CharField:
     """A note of the order's history: as long as the Club Manager's note field allows."""
-    return serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
-    )
+    return TextField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
 
 
 class LineInSerializer(serializers.Serializer):
@@ -91,7 +90,7 @@ class LineInSerializer(serializers.Serializer):
         OrderLine, "accounting_code", required=False, allow_blank=True, default=""
     )
     answers = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=NOTE_MAX_LENGTH),
+        child=TextField(allow_blank=True, max_length=NOTE_MAX_LENGTH),
         required=False,
         default=dict,
         help_text="Réponses aux champs personnalisés du produit, par libellé du champ.",

@@ -13,7 +13,7 @@ import copy
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import LimitOffsetPagination
@@ -139,10 +139,22 @@ def _column(model, name: str):
     return model._meta.get_field(name)
 
 
+class TextField(serializers.CharField):
+    """A JSON string, nothing else: DRF's CharField turns a number into text, which the
+    schema (type: string) says is refused."""
+
+    default_error_messages = {"invalid": gettext_lazy("Un texte est attendu.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def column_char(model, name: str, **kwargs) -> serializers.CharField:
     """A text field accepting at most what the column `model.name` holds."""
     kwargs.setdefault("max_length", _column(model, name).max_length)
-    return serializers.CharField(**kwargs)
+    return TextField(**kwargs)
 
 
 def column_integer(model, name: str, **kwargs) -> serializers.IntegerField:

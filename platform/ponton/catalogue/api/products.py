@@ -13,6 +13,7 @@ from ponton.catalogue.api.base import CatalogueView
 from ponton.catalogue.models import Category, Product, Site, StockPool
 from ponton.web.api import (
     Refused,
+    TextField,
     column_char,
     column_decimal,
     column_integer,
@@ -54,7 +55,7 @@ class ProductWriteSerializer(serializers.Serializer):
     code, dates...) are the service's, with its French messages."""
 
     name = column_char(Product, "name", allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
