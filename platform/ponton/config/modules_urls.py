@@ -59,7 +59,9 @@ def _module_urls(app_label: str, name: str):
 def module_urlpatterns() -> list:
     """Each module's Club Manager pages (`<module>.urls`, under /manager/m/<label>/, namespace
     <label>) and, when it has one, its own place on the structure's domain (`<module>.urls_site`
-    with its PREFIX and NAMESPACE: the till at /caisse/), all gated by the module's switch."""
+    with its PREFIX and NAMESPACE: the till at /caisse/), all gated by the module's switch —
+    except a `urls_site` with `GATED = False`, whose pages must answer even when the module is
+    off (the unsubscribe links of emails already sent)."""
     patterns = []
     for label, info in all_modules().items():
         urls = _module_urls(info.app_label, "urls")
@@ -68,6 +70,10 @@ def module_urlpatterns() -> list:
             patterns.append(path(f"manager/m/{label}/", include((gated, label), namespace=label)))
         site = _module_urls(info.app_label, "urls_site")
         if site is not None:
-            gated = _gate_patterns(label, site.urlpatterns)
-            patterns.append(path(site.PREFIX, include((gated, site.NAMESPACE))))
+            served = (
+                _gate_patterns(label, site.urlpatterns)
+                if getattr(site, "GATED", True)
+                else site.urlpatterns
+            )
+            patterns.append(path(site.PREFIX, include((served, site.NAMESPACE))))
     return patterns

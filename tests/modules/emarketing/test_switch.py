@@ -1,12 +1,12 @@
-"""EM-1 module switch and isolation: off, the pages and the unsubscribe link answer 404, the card
-section and the menu entry vanish, the tasks do nothing, the data stays; on again, all is back.
-Another structure's staff cannot open a campaign."""
+"""EM-1 module switch and isolation: off, the pages answer 404 (the unsubscribe link of emails
+already sent still works), the card section and the menu entry vanish, the tasks do nothing,
+the data stays; on again, all is back. Another structure's staff cannot open a campaign."""
 
 from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from modules.emarketing.models import Campaign, Consent, Recipient
+from modules.emarketing.models import Campaign, Consent, Recipient, Unsubscribe
 from modules.emarketing.services import (
     CampaignData,
     campaign_save,
@@ -49,9 +49,9 @@ def test_module_off_refuses_pages_hides_the_card_section_and_keeps_the_data(
         f"/manager/m/emarketing/{campaign.pk}/",
         f"/manager/m/emarketing/{campaign.pk}/progression/",
         "/manager/m/emarketing/compter/",
-        f"/emailing/desinscription/{token}/",
     ]
-    assert all(client.get(url).status_code == 200 for url in urls)
+    unsubscribe_url = f"/emailing/desinscription/{token}/"
+    assert all(client.get(url).status_code == 200 for url in [*urls, unsubscribe_url])
     card_url = f"/manager/clients/{anne.pk}/"
     assert 'id="emarketing"' in client.get(card_url).content.decode()
     assert 'data-module="emarketing"' in client.get("/manager/").content.decode()
@@ -81,6 +81,12 @@ def test_module_off_refuses_pages_hides_the_card_section_and_keeps_the_data(
     with schema_context(structure.schema_name):
         assert Campaign.objects.count() == 1 and Consent.objects.count() == 1
         assert Recipient.objects.get().state == "pending"
+    # An email sent before the switch can still be unsubscribed from, without login.
+    anonymous = client_for(structure)
+    assert anonymous.get(unsubscribe_url).status_code == 200
+    assert anonymous.post(unsubscribe_url).status_code == 200
+    with schema_context(structure.schema_name):
+        assert Unsubscribe.objects.filter(email="anne@client.test").exists()
 
     module_set_enabled(structure=structure, label="emarketing", enabled=True)
     assert client.get(f"/manager/m/emarketing/{campaign.pk}/").status_code == 200
