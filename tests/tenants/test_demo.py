@@ -185,3 +185,42 @@ def test_demo_structure_has_sms_with_a_quota_and_sent_messages(demo):
     assert (
         OutboxEmail.objects.filter(structure_id=demo.pk, subject__startswith="SMS").count() == sent
     )
+
+
+def test_demo_structure_has_entries_and_a_fec(demo, client_for):
+    """CO-3: the demo of `make run` has a SIRET, sales and payments: its entries balance per
+    journal and its FEC downloads under the demo's SIREN."""
+    from ponton.compta.accounting.entries import Period
+    from ponton.compta.accounting.selectors import journal_entries
+    from tests.platform.compta.test_fec import NAMES, download
+
+    today = timezone.localdate()
+    with schema_context(demo.schema_name):
+        entries = journal_entries(period=Period(start=today.replace(month=1, day=1), end=today))
+    codes = {entry.journal_code for entry in entries}
+    assert "VE" in codes and codes & {"CA", "CH", "CB", "CV", "BQ", "CL"}
+    for code in codes:
+        journal = [e for e in entries if e.journal_code == code]
+        assert all(e.debit == e.credit for e in journal)
+        assert sum(e.debit for e in journal) == sum(e.credit for e in journal) > 0
+    client = client_for(demo, User.objects.get(email=DEMO_OWNER))
+    response = download(client, today.replace(month=1, day=1), today)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="123456782FEC{today:%Y%m%d}.txt"'
+    )
+    records = b"".join(response.streaming_content).decode("iso-8859-15").split("\r\n")
+    assert records[0] == NAMES and len(records) - 2 == sum(len(e.lines) for e in entries)
+
+
+def test_demo_has_the_emarketing_module_on_and_one_sent_campaign(demo):
+    """EM-1 demo: the demo structure has the e-marketing module on and one campaign sent."""
+    from modules.emarketing.models import Campaign, Recipient
+    from tenants.selectors import enabled_module_labels
+
+    assert "emarketing" in enabled_module_labels(structure=demo)
+    with schema_context(demo.schema_name):
+        campaign = Campaign.objects.get()
+        assert campaign.state == Campaign.State.SENT
+        assert campaign.total > 0
+        assert Recipient.objects.filter(campaign=campaign, state="sent").count() == campaign.total

@@ -203,37 +203,3 @@ def test_fec_is_for_those_who_keep_the_books(club, client_for, make_member):
     cashier = make_member(shop.structure, Role.CASHIER)
     assert download(client_for(shop.structure, accountant), today, today).status_code == 200
     assert download(client_for(shop.structure, cashier), today, today).status_code == 403
-
-
-def test_demo_structure_has_entries_and_a_fec(db, client_for):
-    """CO-3: the demo of `make run` has a SIRET, sales and payments: its entries balance per
-    journal and its FEC downloads under the demo's SIREN."""
-    import io
-
-    from django.core.management import call_command
-
-    from ponton.accounts.models import User
-    from ponton.compta.accounting.entries import Period
-    from ponton.compta.accounting.selectors import journal_entries
-    from tenants.management.commands.seed_demo import DEMO_OWNER, DEMO_SLUG
-    from tenants.models import Structure
-
-    call_command("seed_demo", stdout=io.StringIO())
-    demo = Structure.objects.get(slug=DEMO_SLUG)
-    today = timezone.localdate()
-    with schema_context(demo.schema_name):
-        entries = journal_entries(period=Period(start=today.replace(month=1, day=1), end=today))
-    codes = {entry.journal_code for entry in entries}
-    assert "VE" in codes and codes & {"CA", "CH", "CB", "CV", "BQ", "CL"}
-    for code in codes:
-        journal = [e for e in entries if e.journal_code == code]
-        assert all(e.debit == e.credit for e in journal)
-        assert sum(e.debit for e in journal) == sum(e.credit for e in journal) > 0
-    client = client_for(demo, User.objects.get(email=DEMO_OWNER))
-    response = download(client, today.replace(month=1, day=1), today)
-    assert response.status_code == 200
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="123456782FEC{today:%Y%m%d}.txt"'
-    )
-    records = b"".join(response.streaming_content).decode("iso-8859-15").split("\r\n")
-    assert records[0] == NAMES and len(records) - 2 == sum(len(e.lines) for e in entries)
