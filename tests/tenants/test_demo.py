@@ -1,31 +1,39 @@
-"""The demo structure of `make run` has something on every page (CA-1, PL-1, PL-3, CU-1)."""
+"""The demo structure of `make run` has something on every page (CA-1, PL-1, PL-3, CU-1) and a
+shop worth browsing (MP-1)."""
 
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ponton.accounts.models import User
-from ponton.catalogue.models import Product
+from ponton.catalogue.models import Product, ProductAssociation, ProductPhoto
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
+from ponton.shop.selectors import shop_is_open
 from tenants.management.commands.seed_demo import DEMO_OWNER, DEMO_PASSWORD, DEMO_SLUG
 from tenants.models import Structure
+from tests.support.files import forget_media_root
 
 
 @pytest.fixture(scope="module")
-def _seeded(django_db_setup, django_db_blocker):
+def _seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, seeded once for the module (it takes seconds) inside a transaction rolled back
     at the module's end; each test runs in a savepoint of it (pytest-django's `db`), so nothing
-    a test changes reaches the next one."""
-    with django_db_blocker.unblock():
+    a test changes reaches the next one. Its files (photos, CGV) go to a media root of its own."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("demo-media"))),
+    ):
+        forget_media_root()
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -36,6 +44,7 @@ def _seeded(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             connection.set_schema_to_public()
+            forget_media_root()
 
 
 @pytest.fixture
@@ -224,3 +233,35 @@ def test_demo_has_the_emarketing_module_on_and_one_sent_campaign(demo):
         assert campaign.state == Campaign.State.SENT
         assert campaign.total > 0
         assert Recipient.objects.filter(campaign=campaign, state="sent").count() == campaign.total
+
+
+def test_the_demo_shop_is_open_with_something_to_book(demo):
+    """MP-1: CGV stored privately, the shop open, photos, sessions bookable online."""
+    assert shop_is_open(demo) == (True, "")
+    assert demo.cgv.name.startswith("structures/cgv/")
+    with schema_context(demo.schema_name):
+        assert demo.cgv.open("rb").read(5) == b"%PDF-"
+        assert ProductPhoto.objects.count() == 4
+        association = ProductAssociation.objects.get(mandatory=True)
+        assert association.associated.name == "Licence FFVoile journée"
+        initiation = association.product
+        assert initiation.sessions.count() == 24  # 4 a week, 6 weeks
+    connection.set_schema_to_public()
+    client = Client(HTTP_HOST=demo.get_primary_domain().domain)
+    home = client.get("/").content.decode()
+    for name in ("Stage catamaran", "Initiation voile", "Gourde de la base", "Adhésion"):
+        assert name in home
+    assert "T-shirt de la base" not in home  # counter-only
+    assert "Licence FFVoile journée" not in home  # sold only as an associated product
+    assert home.count('src="/media/') >= 4  # thumbnails
+    paths = re.findall(r'href="(/activites/\d+-[a-z0-9-]+/)"', home)
+    assert len(paths) == 4
+    page = client.get(paths[0]).content.decode()
+    assert "data-book-session=" in page and "Semaine du" in page
+    with schema_context(demo.schema_name):
+        url = f"/activites/{initiation.pk}-initiation-voile-demi-journee/"
+    connection.set_schema_to_public()
+    page = client.get(url).content.decode()
+    assert "Licence FFVoile journée" in page and "ajouté automatiquement" in page
+    with schema_context(demo.schema_name):
+        assert Product.objects.filter(kind="membership", status="published").exists()
