@@ -87,34 +87,35 @@ def unique_slug(prefix: str = "club") -> str:
     return f"{prefix}{next(_counter)}x{int(time.time() * 1000) % 100000}"
 
 
+def create_structure(
+    name: str = "Club de voile",
+    slug: str | None = None,
+    owner_email: str | None = None,
+    modules: list[str] | None = None,
+    **profile,
+):
+    """A structure through the signup's service -> (structure, owner), owner password set."""
+    slug = slug or unique_slug()
+    structure, owner = structure_create(
+        data=StructureData(
+            name=name,
+            slug=slug,
+            owner_email=owner_email or f"owner@{slug}.test",
+            owner_first_name="Alex",
+            owner_last_name="Dupont",
+            modules=modules,
+            profile=profile,
+        )
+    )
+    owner.set_password(TEST_PASSWORD)
+    owner.save(update_fields=["password"])
+    return structure, owner
+
+
 @pytest.fixture
 def make_structure(platform):
     """make_structure(name=..., modules=[...]) -> (structure, owner), owner password set."""
-
-    def _make(
-        name: str = "Club de voile",
-        slug: str | None = None,
-        owner_email: str | None = None,
-        modules: list[str] | None = None,
-        **profile,
-    ):
-        slug = slug or unique_slug()
-        structure, owner = structure_create(
-            data=StructureData(
-                name=name,
-                slug=slug,
-                owner_email=owner_email or f"owner@{slug}.test",
-                owner_first_name="Alex",
-                owner_last_name="Dupont",
-                modules=modules,
-                profile=profile,
-            )
-        )
-        owner.set_password(TEST_PASSWORD)
-        owner.save(update_fields=["password"])
-        return structure, owner
-
-    return _make
+    return create_structure
 
 
 @pytest.fixture
