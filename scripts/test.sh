@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: migrations check, lint, then pytest (browser tests included).
+# The whole test suite: migrations check, lint, then pytest (browser tests included) with mypy
+# beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -16,10 +17,19 @@ fi
 DJANGO_SETTINGS_MODULE=ponton.config.settings.test $PY manage.py makemigrations --check --dry-run
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy platform/ponton tenants modules realtime
+# mypy (half a minute) runs beside pytest, which leaves CPU idle while it waits on PostgreSQL.
+mypy_log=$(mktemp)
+.venv/bin/mypy platform/ponton tenants modules realtime >"$mypy_log" 2>&1 &
+mypy_pid=$!
 set +e
 $PY -m pytest "$@"
 rc=$?
+wait $mypy_pid
+mypy_rc=$?
 set -e
+echo "--- mypy"
+cat "$mypy_log"
+rm -f "$mypy_log"
 if [ $rc -eq 5 ]; then echo "Aucun test n'a été exécuté : échec."; exit 1; fi
+if [ $mypy_rc -ne 0 ]; then echo "mypy a trouvé des erreurs : échec."; exit 1; fi
 exit $rc
