@@ -73,7 +73,7 @@ class Resource(models.Model):
 
     @property
     def label(self) -> str:
-        """"Laser ×6" for counted equipment, the name otherwise."""
+        """ "Laser ×6" for counted equipment, the name otherwise."""
         if self.kind == self.Kind.EQUIPMENT:
             return f"{self.name} ×{self.quantity}"
         return self.name

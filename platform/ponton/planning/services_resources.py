@@ -62,7 +62,7 @@ def _hour(moment: dt.datetime | dt.time) -> str:
 
 
 def session_words(*, name: str, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    """"Stage Optimist du 12/07, 10h–12h" (local times of the structure)."""
+    """ "Stage Optimist du 12/07, 10h–12h" (local times of the structure)."""
     start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
     return _("%(name)s du %(day)s, %(start)s–%(end)s") % {
         "name": name,
@@ -156,9 +156,7 @@ def resource_update(*, resource: Resource, data: ResourceData) -> Resource:
             )
     for name in ("name", "site", "quantity", "available_from", "available_until"):
         setattr(locked, name, getattr(data, name))
-    locked.save(
-        update_fields=["name", "site", "quantity", "available_from", "available_until"]
-    )
+    locked.save(update_fields=["name", "site", "quantity", "available_from", "available_until"])
     return locked
 
 
@@ -181,9 +179,7 @@ def _future_peak(resource: Resource) -> tuple[int, str]:
 def resource_delete(*, resource: Resource) -> None:
     """RE-1: delete a resource no session uses (its needs and absences go with it)."""
     locked = Resource.objects.select_for_update().get(pk=resource.pk)
-    booking = (
-        locked.bookings.select_related("session__product").order_by("starts_at", "id").first()
-    )
+    booking = locked.bookings.select_related("session__product").order_by("starts_at", "id").first()
     if booking is not None:
         raise ResourceError(
             _("Impossible de supprimer %(name)s : la ressource est utilisée par %(session)s.")
@@ -398,7 +394,7 @@ def outside_hours(resource: Resource, want: Want) -> str:
 
 
 def equipment_refusal(*, resource: Resource, taken: int, wanted: int, holder: str) -> str:
-    """"Plus assez de Laser : 6 sur 6 déjà pris par Stage Optimist du 12/07, 10h–12h (il en
+    """ "Plus assez de Laser : 6 sur 6 déjà pris par Stage Optimist du 12/07, 10h–12h (il en
     faut 1)." — the same words when planning and when selling a seat."""
     return _(
         "Plus assez de %(name)s : %(taken)s sur %(count)s déjà pris par %(session)s "
@@ -538,8 +534,7 @@ def _refuse(refused: Sequence[Want], *, series: bool) -> None:
     ]
     dates = len({w.session.starts_at for w in refused})
     header = ngettext(
-        "Aucune séance n'a été créée : les ressources ne sont pas disponibles pour %(count)s "
-        "date.",
+        "Aucune séance n'a été créée : les ressources ne sont pas disponibles pour %(count)s date.",
         "Aucune séance n'a été créée : les ressources ne sont pas disponibles pour %(count)s "
         "dates.",
         dates,

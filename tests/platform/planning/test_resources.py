@@ -93,8 +93,9 @@ def test_the_database_refuses_an_overlap_the_services_did_not_check(tenant):
             [f"{tenant.schema_name}.planning_sessionresource"],
         )
         (definition,) = cur.fetchone()
-        cur.execute("SELECT extnamespace::regnamespace::text FROM pg_extension "
-                    "WHERE extname = 'btree_gist'")
+        cur.execute(
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'btree_gist'"
+        )
         assert cur.fetchone() == ("public",)
     assert "resource_id WITH =" in definition
     assert "tstzrange(starts_at, ends_at, '[)'::text) WITH &&" in definition
@@ -132,8 +133,7 @@ def test_counted_equipment_never_beyond_its_count(tenant):
     with pytest.raises(PlanningError) as refused:
         session(c, "2026-07-12", "11:30", "12:30")
     assert str(refused.value) == (
-        "Plus assez de Laser : 6 sur 6 déjà pris par Stage Laser du 12/07, 10h–12h "
-        "(il en faut 1)."
+        "Plus assez de Laser : 6 sur 6 déjà pris par Stage Laser du 12/07, 10h–12h (il en faut 1)."
     )
     # 12:00–14:00 overlaps only the Régate (2): the peak, not the sum of overlapping bookings
     session(c, "2026-07-12", "12:00", "14:00")
@@ -178,14 +178,19 @@ def test_absence_and_availability_hours(tenant):
     with pytest.raises(PlanningError, match=r"^Marie n'est disponible que de 9h à 18h\.$"):
         session(optimist, "2026-07-12", "17:00", "19:00")
     res.absence_add(
-        resource=marie, starts_on=dt.date(2026, 7, 20), ends_on=dt.date(2026, 7, 25), reason="congés"
+        resource=marie,
+        starts_on=dt.date(2026, 7, 20),
+        ends_on=dt.date(2026, 7, 25),
+        reason="congés",
     )
     with pytest.raises(PlanningError) as refused:
         session(optimist, "2026-07-22", "10:00", "12:00")
     assert str(refused.value) == "Marie est absent(e) du 20/07/2026 au 25/07/2026 (congés)."
     session(optimist, "2026-07-26", "10:00", "12:00")
     with pytest.raises(PlanningError) as refused:
-        res.absence_add(resource=marie, starts_on=dt.date(2026, 7, 26), ends_on=dt.date(2026, 7, 26))
+        res.absence_add(
+            resource=marie, starts_on=dt.date(2026, 7, 26), ends_on=dt.date(2026, 7, 26)
+        )
     assert str(refused.value).startswith("Marie est déjà sur Stage Optimist du 26/07, 10h–12h")
     assert marie.absences.count() == 1
 
@@ -244,23 +249,24 @@ def test_a_session_across_the_october_time_change(tenant):
     session(night, "2026-10-25", "04:00", "05:00", capacity=2)
 
 
-def test_a_resource_of_another_structure_is_refused(tenant, structure_b, client_for):
+def test_a_resource_of_another_structure_is_refused(structure_a, structure_b, client_for):
     """RE-1: tenant isolation: an id of another structure's resource is not one of this
     structure's: refused in French, nothing written."""
-    other, other_owner = structure_b
+    tenant, owner = structure_a
+    other, _other_owner = structure_b
     with schema_context(other.schema_name):
         for name in ("A", "B", "C", "D"):
             person(name)
         foreign = person("Paul").pk
-    optimist = activity("Stage Optimist")
-    planned = session(optimist, "2026-07-12", "10:00", "12:00")
-    from ponton.accounts.models import Membership
-
-    owner = Membership.objects.filter(structure=tenant).first().user
+    with schema_context(tenant.schema_name):
+        optimist = activity("Stage Optimist")
+        planned = session(optimist, "2026-07-12", "10:00", "12:00")
+        assert not Resource.objects.filter(pk=foreign).exists()
     response = client_for(tenant, owner).post(
         f"/manager/planning/seances/{planned.pk}/ressources/",
         {"resource-resource": str(foreign), "resource-quantity": "1"},
     )
     assert response.status_code == 400
     assert "Cette ressource n&#x27;existe pas dans votre structure." in response.content.decode()
-    assert SessionResource.objects.count() == 0
+    with schema_context(tenant.schema_name):
+        assert SessionResource.objects.count() == 0
