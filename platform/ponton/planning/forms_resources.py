@@ -73,7 +73,7 @@ class NeedForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resource"].queryset = resource_list()  # type: ignore[attr-defined]
+        self.fields["resource"].queryset = resource_list()
 
 
 class SessionResourceForm(NeedForm):

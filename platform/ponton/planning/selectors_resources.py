@@ -20,10 +20,10 @@ from ponton.planning.models import (
     SessionResource,
 )
 from ponton.planning.services_resources import (
+    Timeline,
     Want,
     booking_rows,
     outside_hours,
-    Timeline,
 )
 
 

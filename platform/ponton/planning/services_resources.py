@@ -261,7 +261,7 @@ def need_delete(*, need: ResourceNeed) -> None:
     need.delete()
 
 
-# --- Checking bookings -----------------------------------------------------------------------------
+# --- Checking bookings ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

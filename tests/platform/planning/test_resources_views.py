@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django_tenants.utils import schema_context
 
-from ponton.accounts.models import Role
 from ponton.catalogue.models import Product
 from ponton.planning import services
 from ponton.planning.models import Resource, ResourceNeed, Session, SessionResource
