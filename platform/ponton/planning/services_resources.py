@@ -398,7 +398,7 @@ def equipment_refusal(*, resource: Resource, taken: int, wanted: int, holder: st
     faut 1)." — the same words when planning and when selling a seat."""
     return _(
         "Plus assez de %(name)s : %(taken)s sur %(count)s déjà pris par %(session)s "
-        "(il en faut %(wanted)s)."
+        "(il en faut %(wanted)s pour cette séance)."
     ) % {
         "name": resource.name,
         "taken": taken,

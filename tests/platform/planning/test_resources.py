@@ -133,7 +133,8 @@ def test_counted_equipment_never_beyond_its_count(tenant):
     with pytest.raises(PlanningError) as refused:
         session(c, "2026-07-12", "11:30", "12:30")
     assert str(refused.value) == (
-        "Plus assez de Laser : 6 sur 6 déjà pris par Stage Laser du 12/07, 10h–12h (il en faut 1)."
+        "Plus assez de Laser : 6 sur 6 déjà pris par Stage Laser du 12/07, 10h–12h "
+        "(il en faut 1 pour cette séance)."
     )
     # 12:00–14:00 overlaps only the Régate (2): the peak, not the sum of overlapping bookings
     session(c, "2026-07-12", "12:00", "14:00")
