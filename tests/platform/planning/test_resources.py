@@ -271,3 +271,38 @@ def test_a_resource_of_another_structure_is_refused(structure_a, structure_b, cl
     assert "Cette ressource n&#x27;existe pas dans votre structure." in response.content.decode()
     with schema_context(tenant.schema_name):
         assert SessionResource.objects.count() == 0
+
+
+def test_background_generation_checks_every_date_before_the_job(tenant):
+    """RE-1 with PL-1's background generation: a busy date refuses the series before any job
+    exists; a free series is generated chunk by chunk with its resources booked."""
+    from ponton.planning import services_jobs
+    from ponton.planning.models import GenerationJob
+
+    marie = person()
+    optimist = activity("Stage Optimist")
+    res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+    busy = session(activity("Régate"), "2026-07-15", "11:00", "12:00")
+    res.session_resource_add(session=busy, resource=marie)
+    recurrence = {
+        "product": optimist,
+        "start_date": dt.date(2026, 7, 13),
+        "end_date": dt.date(2026, 7, 17),
+        "weekdays": [0, 1, 2, 3, 4],
+        "times": [(dt.time(10), dt.time(12))],
+        "capacity": 6,
+    }
+    with pytest.raises(res.ResourceError) as refused:
+        services_jobs.recurrence_job_start(**recurrence)
+    assert refused.value.problems[1:] == [
+        "Le 15/07/2026 (10h–12h) : Marie est déjà sur Régate du 15/07, 11h–12h."
+    ]
+    assert GenerationJob.objects.count() == 0
+
+    job = services_jobs.recurrence_job_start(
+        **{**recurrence, "start_date": dt.date(2026, 7, 20), "end_date": dt.date(2026, 7, 24)}
+    )
+    services_jobs.recurrence_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 5)
+    assert SessionResource.objects.filter(resource=marie, session__product=optimist).count() == 5
