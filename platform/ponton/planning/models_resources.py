@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -147,7 +148,11 @@ class SessionResource(models.Model):
         ordering = ["resource__kind", "resource__name", "id"]
         verbose_name = _("ressource de la séance")
         indexes = [
-            models.Index(fields=["resource", "starts_at"], name="planning_booking_by_start"),
+            # "Which bookings overlap this time?": a GiST index on the time range (no extension
+            # needed), for every booking (the constraint's own index covers people and rooms).
+            GistIndex(
+                TsTzRange("starts_at", "ends_at", RangeBoundary()), name="planning_booking_during"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

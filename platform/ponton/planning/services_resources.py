@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -269,7 +269,12 @@ class Held:
     starts_at: dt.datetime
     ends_at: dt.datetime
     quantity: int
-    words: str  # "Stage Optimist du 12/07, 10h–12h"
+    name: str  # the session's activity
+
+    @property
+    def words(self) -> str:
+        """ "Stage Optimist du 12/07, 10h–12h" (only for a refusal: not for every row read)."""
+        return session_words(name=self.name, starts_at=self.starts_at, ends_at=self.ends_at)
 
 
 class Timeline:
@@ -316,25 +321,25 @@ def booking_rows(
     end: dt.datetime | None,
     exclude_session_ids: Iterable[int],
 ) -> dict[int, list[Held]]:
-    """The bookings of these resources overlapping [start, end), by resource: one query."""
-    queryset = SessionResource.objects.filter(resource_id__in=list(resource_ids), ends_at__gt=start)
-    if end is not None:
-        queryset = queryset.filter(starts_at__lt=end)
+    """The bookings of these resources overlapping [start, end), by resource: one query. Its
+    range expression is the GiST index `planning_booking_during`'s, so the index answers; plain
+    SQL, as this runs for every booking checked (the ORM's compilation cost more than the
+    query)."""
     excluded = [pk for pk in exclude_session_ids if pk is not None]
-    if excluded:
-        queryset = queryset.exclude(session_id__in=excluded)
+    sql = (
+        "SELECT b.resource_id, b.starts_at, b.ends_at, b.quantity, p.name "
+        "FROM planning_sessionresource b "
+        "JOIN planning_session s ON s.id = b.session_id "
+        "JOIN catalogue_product p ON p.id = s.product_id "
+        "WHERE b.resource_id = ANY(%s) "
+        "AND tstzrange(b.starts_at, b.ends_at, '[)') && tstzrange(%s, %s, '[)') "
+        "AND NOT (b.session_id = ANY(%s))"
+    )
     rows: dict[int, list[Held]] = {}
-    for resource_id, starts_at, ends_at, quantity, name in queryset.values_list(
-        "resource_id", "starts_at", "ends_at", "quantity", "session__product__name"
-    ):
-        rows.setdefault(resource_id, []).append(
-            Held(
-                starts_at,
-                ends_at,
-                quantity,
-                session_words(name=name, starts_at=starts_at, ends_at=ends_at),
-            )
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(resource_ids), start, end, excluded])
+        for resource_id, starts_at, ends_at, quantity, name in cursor.fetchall():
+            rows.setdefault(resource_id, []).append(Held(starts_at, ends_at, quantity, name))
     return rows
 
 
@@ -472,9 +477,7 @@ def _check(wants: Sequence[Want], *, exclude_session_ids: Iterable[int] = ()) ->
                 session.starts_at,
                 session.ends_at,
                 want.quantity if not resource.exclusive else 1,
-                session_words(
-                    name=session.product.name, starts_at=session.starts_at, ends_at=session.ends_at
-                ),
+                session.product.name,
             )
         )
     return refused
@@ -623,27 +626,58 @@ def sessions_book_needs(*, sessions: Sequence[Session]) -> list[SessionResource]
     return _insert(wants)
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """A resource to assign to a session: `quantity` units, or per participant."""
+
+    resource: Resource
+    quantity: int = 1
+    per_participant: bool = False
+
+
 @transaction.atomic
+def session_resources_add(
+    *, session: Session, assignments: Sequence[Assignment]
+) -> list[SessionResource]:
+    """RE-1: assign resources to a planned session, checked together like planning (one
+    check, one insert), all or none."""
+    resource_ids = [a.resource.pk for a in assignments]
+    already = (
+        SessionResource.objects.filter(session=session, resource_id__in=resource_ids)
+        .order_by()
+        .values_list("resource__name", flat=True)
+        .first()
+    )
+    if already is not None or len(set(resource_ids)) < len(resource_ids):
+        name = already or next(
+            a.resource.name for a in assignments if resource_ids.count(a.resource.pk) > 1
+        )
+        raise ResourceError(_("%(name)s est déjà sur cette séance.") % {"name": name}, "resource")
+    wants = []
+    for assignment in assignments:
+        quantity, per_participant = assignment.quantity, assignment.per_participant
+        if quantity < 1:
+            raise ResourceError(_("La quantité doit être au moins 1."), "quantity")
+        if assignment.resource.exclusive:
+            quantity, per_participant = 1, False
+        wants.append(
+            Want(
+                session=session,
+                resource=assignment.resource,
+                quantity=quantity * session.sold if per_participant else quantity,
+                per_participant=quantity if per_participant else 0,
+            )
+        )
+    _refuse(_check(wants, exclude_session_ids=[session.pk]), series=False)
+    return _insert(wants)
+
+
 def session_resource_add(
     *, session: Session, resource: Resource, quantity: int = 1, per_participant: bool = False
 ) -> SessionResource:
-    """RE-1: assign a resource to a planned session (from its page), checked like planning."""
-    if SessionResource.objects.filter(session=session, resource=resource).exists():
-        raise ResourceError(
-            _("%(name)s est déjà sur cette séance.") % {"name": resource.name}, "resource"
-        )
-    if quantity < 1:
-        raise ResourceError(_("La quantité doit être au moins 1."), "quantity")
-    if resource.exclusive:
-        quantity, per_participant = 1, False
-    want = Want(
-        session=session,
-        resource=resource,
-        quantity=quantity * session.sold if per_participant else quantity,
-        per_participant=quantity if per_participant else 0,
-    )
-    _refuse(_check([want], exclude_session_ids=[session.pk]), series=False)
-    return _insert([want])[0]
+    """RE-1: assign one resource to a planned session (from its page)."""
+    assignment = Assignment(resource=resource, quantity=quantity, per_participant=per_participant)
+    return session_resources_add(session=session, assignments=[assignment])[0]
 
 
 def session_resource_remove(*, booking: SessionResource) -> None:

@@ -2,6 +2,7 @@
 
 import django.contrib.postgres.constraints
 import django.contrib.postgres.fields.ranges
+import django.contrib.postgres.indexes
 import django.db.models.deletion
 import ponton.planning.models_resources
 from django.contrib.postgres.operations import BtreeGistExtension
@@ -122,7 +123,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='sessionresource',
-            index=models.Index(fields=['resource', 'starts_at'], name='planning_booking_by_start'),
+            index=django.contrib.postgres.indexes.GistIndex(ponton.planning.models_resources.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), name='planning_booking_during'),
         ),
         migrations.AddConstraint(
             model_name='sessionresource',
