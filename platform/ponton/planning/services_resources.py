@@ -156,8 +156,26 @@ def resource_update(*, resource: Resource, data: ResourceData) -> Resource:
             )
     for name in ("name", "site", "quantity", "available_from", "available_until"):
         setattr(locked, name, getattr(data, name))
+    _check_future_hours(locked)
     locked.save(update_fields=["name", "site", "quantity", "available_from", "available_until"])
     return locked
+
+
+def _check_future_hours(resource: Resource) -> None:
+    """New availability hours must still hold the sessions to come that use the resource."""
+    if resource.available_from is None and resource.available_until is None:
+        return
+    rows = booking_rows(
+        resource_ids=[resource.pk], start=timezone.now(), end=None, exclude_session_ids=()
+    )
+    for held in sorted(rows.get(resource.pk, []), key=lambda h: h.starts_at):
+        probe = Session(starts_at=held.starts_at, ends_at=held.ends_at, capacity=1)
+        if outside_hours(resource, Want(session=probe, resource=resource)):
+            raise ResourceError(
+                _("%(name)s est déjà sur %(session)s, en dehors de ces horaires.")
+                % {"name": resource.name, "session": held.words},
+                "available_from",
+            )
 
 
 def _future_peak(resource: Resource) -> tuple[int, str]:

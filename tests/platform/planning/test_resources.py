@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ponton.catalogue.models import Product
@@ -306,3 +307,37 @@ def test_background_generation_checks_every_date_before_the_job(tenant):
     job.refresh_from_db()
     assert (job.state, job.done) == ("done", 5)
     assert SessionResource.objects.filter(resource=marie, session__product=optimist).count() == 5
+
+
+def test_changing_a_resource_keeps_the_sessions_to_come(tenant):
+    """RE-1: hours that no longer hold a session to come, or fewer boats than a coming session
+    holds, are refused naming it; nothing is changed."""
+    marie = person()
+    laser = equipment("Laser", 6)
+    regate = activity("Régate")
+    res.need_set(product=regate, resource=marie, quantity=1, per_participant=False)
+    res.need_set(product=regate, resource=laser, quantity=4, per_participant=False)
+    future = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    session(regate, future, "17:00", "19:00")
+    day = dt.date.fromisoformat(future).strftime("%d/%m")
+    with pytest.raises(PlanningError) as refused:
+        res.resource_update(
+            resource=marie,
+            data=res.ResourceData(kind="person", name="Marie", available_until=dt.time(18)),
+        )
+    assert str(refused.value) == (
+        f"Marie est déjà sur Régate du {day}, 17h–19h, en dehors de ces horaires."
+    )
+    with pytest.raises(PlanningError) as refused:
+        res.resource_update(
+            resource=laser, data=res.ResourceData(kind="equipment", name="Laser", quantity=3)
+        )
+    assert str(refused.value) == (
+        f"Impossible de descendre à 3 : 4 sont déjà pris en même temps (Régate du {day}, 17h–19h)."
+    )
+    marie.refresh_from_db()
+    laser.refresh_from_db()
+    assert (marie.available_until, laser.quantity) == (None, 6)
+    res.resource_update(
+        resource=laser, data=res.ResourceData(kind="equipment", name="Laser", quantity=4)
+    )
