@@ -33,7 +33,7 @@ from ponton.catalogue.services import (
 from ponton.customers.services import customer_create, customer_set_payer
 from ponton.planning.models import Resource
 from ponton.planning.services import sessions_add_recurrence
-from ponton.planning.services_resources import ResourceData, need_set, resource_create
+from ponton.planning.services_resources_settings import ResourceData, need_set, resource_create
 from tenants.demo_history import fill_demo_history
 from tenants.services import structure_update
 

@@ -190,7 +190,7 @@ def bench_recurrence_with_resources_1000_s(*, env: dict[str, str], emit) -> None
     from ponton.catalogue.models import Product
     from ponton.planning import services
     from ponton.planning.models import Resource, Session, SessionResource
-    from ponton.planning.services_resources import need_set
+    from ponton.planning.services_resources_settings import need_set
 
     structure = _structure()
     times = []

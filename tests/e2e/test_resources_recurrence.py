@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from ponton.catalogue.models import Product
 from ponton.planning import services
 from ponton.planning import services_resources as res
+from ponton.planning import services_resources_settings as rs
 from ponton.planning.models import Session
 from tests.e2e.manager_pages import log_in
 
@@ -23,7 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 def test_recurrence_names_the_dates_an_instructor_is_busy(make_structure, site, new_page):
     structure, owner = make_structure(name="Club de voile de l'Aber")
     with schema_context(structure.schema_name):
-        marie = res.resource_create(data=res.ResourceData(kind="person", name="Marie"))
+        marie = rs.resource_create(data=rs.ResourceData(kind="person", name="Marie"))
         regate = Product.objects.create(
             kind=Product.Kind.ACTIVITY, name="Régate du mardi", price=Decimal("10")
         )
@@ -38,7 +39,7 @@ def test_recurrence_names_the_dates_an_instructor_is_busy(make_structure, site, 
                 capacity=10,
             )
             res.session_resource_add(session=busy, resource=marie)
-        res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+        rs.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
 
     page = new_page()
     log_in(page, site, structure, owner)

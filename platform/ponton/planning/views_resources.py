@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts.access import staff_view
 from ponton.accounts.permissions import role_has
-from ponton.planning import selectors, selectors_resources, services_resources
+from ponton.planning import (
+    selectors,
+    selectors_resources,
+    services_resources,
+    services_resources_settings,
+)
 from ponton.planning.forms import local_datetime
 from ponton.planning.forms_resources import (
     AbsenceForm,
@@ -25,7 +30,8 @@ from ponton.planning.forms_resources import (
     SessionResourceForm,
 )
 from ponton.planning.services import PlanningError
-from ponton.planning.services_resources import ResourceData, ResourceError
+from ponton.planning.services_resources import ResourceError
+from ponton.planning.services_resources_settings import ResourceData
 from ponton.planning.views import MONTH, WEEK, _chosen, _navigation, _session_page
 
 
@@ -79,7 +85,7 @@ def resource_add(request):
     form = ResourceForm(data=request.POST)
     if form.is_valid():
         try:
-            resource = services_resources.resource_create(
+            resource = services_resources_settings.resource_create(
                 data=_data(form, kind=form.cleaned_data["kind"])
             )
         except ResourceError as exc:
@@ -132,7 +138,7 @@ def resource_update(request, resource_id: int):
     form = ResourceForm(data=request.POST, editing=True)
     if form.is_valid():
         try:
-            services_resources.resource_update(
+            services_resources_settings.resource_update(
                 resource=resource, data=_data(form, kind=resource.kind)
             )
         except ResourceError as exc:
@@ -149,7 +155,7 @@ def resource_update(request, resource_id: int):
 def resource_delete(request, resource_id: int):
     resource = selectors_resources.access_resource(resource_id=resource_id)
     try:
-        services_resources.resource_delete(resource=resource)
+        services_resources_settings.resource_delete(resource=resource)
     except ResourceError as exc:
         messages.error(request, str(exc))
         return redirect("manager:resource", resource_id=resource.pk)
@@ -164,7 +170,7 @@ def absence_add(request, resource_id: int):
     form = AbsenceForm(prefix="absence", data=request.POST)
     if form.is_valid():
         try:
-            services_resources.absence_add(resource=resource, **form.cleaned_data)
+            services_resources_settings.absence_add(resource=resource, **form.cleaned_data)
         except ResourceError as exc:
             _add_errors(form, exc)
         else:
@@ -179,7 +185,7 @@ def absence_add(request, resource_id: int):
 def absence_delete(request, resource_id: int, absence_id: int):
     resource = selectors_resources.access_resource(resource_id=resource_id)
     absence = selectors_resources.access_absence(resource=resource, absence_id=absence_id)
-    services_resources.absence_delete(absence=absence)
+    services_resources_settings.absence_delete(absence=absence)
     messages.success(request, _("L'absence a été supprimée."))
     return redirect("manager:resource", resource_id=resource.pk)
 
@@ -266,7 +272,7 @@ def need_add(request, product_id: int):
     form = NeedForm(data=request.POST)
     if form.is_valid():
         try:
-            services_resources.need_set(product=product, **form.cleaned_data)
+            services_resources_settings.need_set(product=product, **form.cleaned_data)
         except ResourceError as exc:
             _add_errors(form, exc)
         else:
@@ -281,7 +287,7 @@ def need_add(request, product_id: int):
 def need_delete(request, product_id: int, need_id: int):
     product = selectors.access_activity(product_id=product_id)
     need = selectors_resources.access_need(product=product, need_id=need_id)
-    services_resources.need_delete(need=need)
+    services_resources_settings.need_delete(need=need)
     messages.success(request, _("Le besoin a été retiré."))
     return redirect("manager:activity_resources", product_id=product.pk)
 

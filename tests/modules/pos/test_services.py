@@ -411,11 +411,12 @@ def test_re1_a_till_seat_beyond_the_boats_needed_per_participant_is_refused(in_t
     import datetime as dt
 
     from ponton.planning import services_resources as res
+    from ponton.planning import services_resources_settings as rs
     from ponton.planning.services import session_add
     from ponton.sales.services import LineRequest, order_create
 
     club = in_till
-    laser = res.resource_create(data=res.ResourceData(kind="equipment", name="Laser", quantity=3))
+    laser = rs.resource_create(data=rs.ResourceData(kind="equipment", name="Laser", quantity=3))
     other = session_add(
         product=club.activity,
         starts_at=club.session.starts_at + dt.timedelta(hours=1),

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 from ponton.catalogue.models import Product
 from ponton.planning import services
 from ponton.planning import services_resources as res
+from ponton.planning import services_resources_settings as rs
 from ponton.planning.models import Resource, Session, SessionResource
 from ponton.planning.services import PlanningError
 
@@ -30,13 +31,11 @@ def activity(name: str) -> Product:
 
 
 def person(name: str = "Marie", **kw) -> Resource:
-    return res.resource_create(data=res.ResourceData(kind="person", name=name, **kw))
+    return rs.resource_create(data=rs.ResourceData(kind="person", name=name, **kw))
 
 
 def equipment(name: str, quantity: int) -> Resource:
-    return res.resource_create(
-        data=res.ResourceData(kind="equipment", name=name, quantity=quantity)
-    )
+    return rs.resource_create(data=rs.ResourceData(kind="equipment", name=name, quantity=quantity))
 
 
 def session(product: Product, day: str, start: str, end: str, capacity: int = 6) -> Session:
@@ -57,7 +56,7 @@ def test_a_person_is_never_on_two_overlapping_sessions(tenant):
     refusal names the first; the minute boundary (12:00 then 12:00) is allowed."""
     marie = person()
     optimist = activity("Stage Optimist")
-    res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
     first = session(optimist, "2026-07-12", "10:00", "12:00")
     assert [b.resource.name for b in first.resource_bookings.all()] == ["Marie"]
 
@@ -126,9 +125,9 @@ def test_counted_equipment_never_beyond_its_count(tenant):
     wanting 1 more is refused naming who holds them; after the first ends, 6 are free again."""
     laser = equipment("Laser", 6)
     a, b, c = activity("Stage Laser"), activity("Régate"), activity("Balade")
-    res.need_set(product=a, resource=laser, quantity=4, per_participant=False)
-    res.need_set(product=b, resource=laser, quantity=2, per_participant=False)
-    res.need_set(product=c, resource=laser, quantity=1, per_participant=False)
+    rs.need_set(product=a, resource=laser, quantity=4, per_participant=False)
+    rs.need_set(product=b, resource=laser, quantity=2, per_participant=False)
+    rs.need_set(product=c, resource=laser, quantity=1, per_participant=False)
     session(a, "2026-07-12", "10:00", "12:00")
     session(b, "2026-07-12", "11:00", "13:00")
     with pytest.raises(PlanningError) as refused:
@@ -152,7 +151,7 @@ def test_recurrence_reports_every_busy_date_and_creates_nothing(tenant):
     session(regate, "2026-07-16", "10:30", "12:00")
     for s in Session.objects.all():
         res.session_resource_add(session=s, resource=marie)
-    res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
     with pytest.raises(res.ResourceError) as refused:
         services.sessions_add_recurrence(
             product=optimist,
@@ -176,10 +175,10 @@ def test_absence_and_availability_hours(tenant):
     absence over a session already planned is refused too."""
     marie = person(available_from=dt.time(9), available_until=dt.time(18))
     optimist = activity("Stage Optimist")
-    res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
     with pytest.raises(PlanningError, match=r"^Marie n'est disponible que de 9h à 18h\.$"):
         session(optimist, "2026-07-12", "17:00", "19:00")
-    res.absence_add(
+    rs.absence_add(
         resource=marie,
         starts_on=dt.date(2026, 7, 20),
         ends_on=dt.date(2026, 7, 25),
@@ -190,9 +189,7 @@ def test_absence_and_availability_hours(tenant):
     assert str(refused.value) == "Marie est absent(e) du 20/07/2026 au 25/07/2026 (congés)."
     session(optimist, "2026-07-26", "10:00", "12:00")
     with pytest.raises(PlanningError) as refused:
-        res.absence_add(
-            resource=marie, starts_on=dt.date(2026, 7, 26), ends_on=dt.date(2026, 7, 26)
-        )
+        rs.absence_add(resource=marie, starts_on=dt.date(2026, 7, 26), ends_on=dt.date(2026, 7, 26))
     assert str(refused.value).startswith("Marie est déjà sur Stage Optimist du 26/07, 10h–12h")
     assert marie.absences.count() == 1
 
@@ -203,8 +200,8 @@ def test_move_and_capacity_recheck_resources(tenant):
     marie = person()
     laser = equipment("Laser", 6)
     optimist = activity("Stage Optimist")
-    res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
-    res.need_set(product=optimist, resource=laser, quantity=1, per_participant=True)
+    rs.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=optimist, resource=laser, quantity=1, per_participant=True)
     first = session(optimist, "2026-07-12", "10:00", "12:00")
     second = session(optimist, "2026-07-12", "14:00", "16:00")
     with pytest.raises(PlanningError) as refused:
@@ -237,7 +234,7 @@ def test_a_session_across_the_october_time_change(tenant):
     hours; 02:30 of the second pass (CET) overlaps it; 04:00 does not."""
     marie = person()
     night = activity("Veille de nuit")
-    res.need_set(product=night, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=night, resource=marie, quantity=1, per_participant=False)
     long = session(night, "2026-10-25", "00:00", "04:00", capacity=2)
     booking = long.resource_bookings.get()
     assert booking.ends_at - booking.starts_at == dt.timedelta(hours=5)
@@ -282,7 +279,7 @@ def test_background_generation_checks_every_date_before_the_job(tenant):
 
     marie = person()
     optimist = activity("Stage Optimist")
-    res.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=optimist, resource=marie, quantity=1, per_participant=False)
     busy = session(activity("Régate"), "2026-07-15", "11:00", "12:00")
     res.session_resource_add(session=busy, resource=marie)
     recurrence = {
@@ -315,22 +312,22 @@ def test_changing_a_resource_keeps_the_sessions_to_come(tenant):
     marie = person()
     laser = equipment("Laser", 6)
     regate = activity("Régate")
-    res.need_set(product=regate, resource=marie, quantity=1, per_participant=False)
-    res.need_set(product=regate, resource=laser, quantity=4, per_participant=False)
+    rs.need_set(product=regate, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=regate, resource=laser, quantity=4, per_participant=False)
     future = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     session(regate, future, "17:00", "19:00")
     day = dt.date.fromisoformat(future).strftime("%d/%m")
     with pytest.raises(PlanningError) as refused:
-        res.resource_update(
+        rs.resource_update(
             resource=marie,
-            data=res.ResourceData(kind="person", name="Marie", available_until=dt.time(18)),
+            data=rs.ResourceData(kind="person", name="Marie", available_until=dt.time(18)),
         )
     assert str(refused.value) == (
         f"Marie est déjà sur Régate du {day}, 17h–19h, en dehors de ces horaires."
     )
     with pytest.raises(PlanningError) as refused:
-        res.resource_update(
-            resource=laser, data=res.ResourceData(kind="equipment", name="Laser", quantity=3)
+        rs.resource_update(
+            resource=laser, data=rs.ResourceData(kind="equipment", name="Laser", quantity=3)
         )
     assert str(refused.value) == (
         f"Impossible de descendre à 3 : 4 sont déjà pris en même temps (Régate du {day}, 17h–19h)."
@@ -338,6 +335,6 @@ def test_changing_a_resource_keeps_the_sessions_to_come(tenant):
     marie.refresh_from_db()
     laser.refresh_from_db()
     assert (marie.available_until, laser.quantity) == (None, 6)
-    res.resource_update(
-        resource=laser, data=res.ResourceData(kind="equipment", name="Laser", quantity=4)
+    rs.resource_update(
+        resource=laser, data=rs.ResourceData(kind="equipment", name="Laser", quantity=4)
     )

@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from ponton.planning import services
 from ponton.planning import services_resources as res
+from ponton.planning import services_resources_settings as rs
 from ponton.planning.models import Resource, Session, SessionResource
 from ponton.sales.services import LineRequest, SoldOutError, order_create, release
 from tests.support.races import _race
@@ -20,9 +21,7 @@ from tests.support.sales import STAFF, make_shop
 def _lasers(shop, count: int) -> tuple[Resource, Session]:
     """`count` Lasers, 1 per participant on the shop's session and on a second session of the
     same activity overlapping it by an hour."""
-    laser = res.resource_create(
-        data=res.ResourceData(kind="equipment", name="Laser", quantity=count)
-    )
+    laser = rs.resource_create(data=rs.ResourceData(kind="equipment", name="Laser", quantity=count))
     overlapping = services.session_add(
         product=shop.activity,
         starts_at=shop.session.starts_at + dt.timedelta(hours=2),
@@ -98,7 +97,7 @@ def test_race_twelve_planners_put_one_instructor_on_overlapping_sessions(make_st
     structure, _owner = make_structure(name="Club des moniteurs")
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=6)
-        marie = res.resource_create(data=res.ResourceData(kind="person", name="Marie"))
+        marie = rs.resource_create(data=rs.ResourceData(kind="person", name="Marie"))
         sessions = [
             services.session_add(
                 product=shop.activity,
