@@ -31,7 +31,9 @@ from ponton.catalogue.services import (
     stock_pool_create,
 )
 from ponton.customers.services import customer_create, customer_set_payer
+from ponton.planning.models import Resource
 from ponton.planning.services import sessions_add_recurrence
+from ponton.planning.services_resources_settings import ResourceData, need_set, resource_create
 from tenants.demo_history import fill_demo_history
 from tenants.services import structure_update
 
@@ -97,6 +99,7 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
             site=site,
         ),
     )
+    resources = _demo_resources(site=site, stage=stage, paddle=paddle, visite=visite)
     monday = today - dt.timedelta(days=today.weekday())
     end = monday + dt.timedelta(weeks=DEMO_WEEKS) - dt.timedelta(days=1)
     sessions = 0
@@ -150,7 +153,11 @@ def fill_demo_structure(*, structure, today: dt.date | None = None) -> dict[str,
         ),
     )
     sessions += _demo_shop(
-        structure=structure, today=today, site=site, photos={stage: 0, paddle: 1, visite: 2}
+        structure=structure,
+        today=today,
+        site=site,
+        photos={stage: 0, paddle: 1, visite: 2},
+        resources=resources,
     )
     parent = customer_create(
         first_name="Claire",
@@ -228,7 +235,47 @@ def _cgv_pdf(structure) -> bytes:
     return buffer.getvalue()
 
 
-def _demo_shop(*, structure, today: dt.date, site, photos: dict[Product, int]) -> int:
+def _demo_resources(*, site, stage: Product, paddle: Product, visite: Product) -> dict:
+    """RE-1: the club's instructors and guide, its boats (counted) and a room, and what each
+    activity needs per session; the sessions planned next book them (the past weeks of the
+    history too). People never overlap: the catamaran course (Marie and the motor boat), the
+    paddle (Léo), the guided tour (Anne and the briefing room), the initiation (Paul and one
+    Laser per participant, in `_demo_shop`)."""
+    made = {}
+    for kind, name, quantity, hours in (
+        (Resource.Kind.PERSON, "Marie Le Floch", 1, (dt.time(8), dt.time(19))),
+        (Resource.Kind.PERSON, "Paul Kervella", 1, (dt.time(8), dt.time(19))),
+        (Resource.Kind.PERSON, "Léo Guével", 1, (None, None)),
+        (Resource.Kind.PERSON, "Anne Morvan", 1, (None, None)),
+        (Resource.Kind.EQUIPMENT, "Laser", 6, (None, None)),
+        (Resource.Kind.EQUIPMENT, "Optimist", 8, (None, None)),
+        (Resource.Kind.EQUIPMENT, "Bateau à moteur", 1, (None, None)),
+        (Resource.Kind.ROOM, "Salle de briefing", 1, (None, None)),
+    ):
+        made[name] = resource_create(
+            data=ResourceData(
+                kind=kind,
+                name=name,
+                site=site,
+                quantity=quantity,
+                available_from=hours[0],
+                available_until=hours[1],
+            )
+        )
+    for product, name in (
+        (stage, "Marie Le Floch"),
+        (stage, "Bateau à moteur"),
+        (paddle, "Léo Guével"),
+        (visite, "Anne Morvan"),
+        (visite, "Salle de briefing"),
+    ):
+        need_set(product=product, resource=made[name], quantity=1, per_participant=False)
+    return made
+
+
+def _demo_shop(
+    *, structure, today: dt.date, site, photos: dict[Product, int], resources: dict
+) -> int:
     """The shop's extras: CGV (so it opens), photos, a sailing initiation with a mandatory
     associated licence, a shop item sold online. Returns the sessions created."""
     structure_update(
@@ -251,6 +298,10 @@ def _demo_shop(*, structure, today: dt.date, site, photos: dict[Product, int]) -
         rates=[("Adulte", "45.00"), ("Jeune (moins de 18 ans)", "38.00")],
     )
     photo_add(product=initiation, upload=_photo(3))
+    need_set(
+        product=initiation, resource=resources["Paul Kervella"], quantity=1, per_participant=False
+    )
+    need_set(product=initiation, resource=resources["Laser"], quantity=1, per_participant=True)
     licence = _published(
         Product.Kind.TICKET,
         ProductData(

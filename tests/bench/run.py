@@ -232,6 +232,15 @@ def _planning() -> None:
     bench_recurrence_1000_s(env=bench_env_current(), emit=emit)
 
 
+def _resources(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import resources
+
+        getattr(resources, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 def _planning_week() -> None:
     from tests.bench.planning import bench_planning_week_p95_ms
 
@@ -349,6 +358,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "customer_search_p95_ms": _customers,
     "recurrence_1000_s": _planning,
     "planning_week_p95_ms": _planning_week,
+    "resource_check_p95_ms": _resources("resource_check_p95_ms"),
+    "recurrence_with_resources_1000_s": _resources("recurrence_with_resources_1000_s"),
     "verify_ledger_100k_s": _ledger,
     "sales_per_s": _sales,
     "buyers_200_last_10_s": _races("buyers_200_last_10_s"),

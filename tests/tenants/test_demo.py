@@ -3,6 +3,7 @@ shop worth browsing (MP-1)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -265,3 +266,35 @@ def test_the_demo_shop_is_open_with_something_to_book(demo):
     assert "Licence FFVoile journée" in page and "ajouté automatiquement" in page
     with schema_context(demo.schema_name):
         assert Product.objects.filter(kind="membership", status="published").exists()
+
+
+def test_demo_structure_plans_with_resources(demo, client_for):
+    """RE-1: the demo has instructors, Laser ×6, Optimist, a motor boat and a room; its sessions
+    use them (never twice at once), and Paramètres > Ressources and a resource's planning show
+    them."""
+    from ponton.planning.models import Resource, SessionResource
+
+    with schema_context(demo.schema_name):
+        resources = dict(Resource.objects.values_list("name", "quantity"))
+        assert resources == {
+            "Anne Morvan": 1,
+            "Bateau à moteur": 1,
+            "Laser": 6,
+            "Léo Guével": 1,
+            "Marie Le Floch": 1,
+            "Optimist": 8,
+            "Paul Kervella": 1,
+            "Salle de briefing": 1,
+        }
+        marie = Resource.objects.get(name="Marie Le Floch")
+        today = timezone.localdate()
+        monday = today - dt.timedelta(days=today.weekday())
+        booked = SessionResource.objects.filter(resource=marie, starts_at__date__gte=monday)
+        assert booked.count() == 5 * 6  # the catamaran course, Monday to Friday, six weeks
+        assert SessionResource.objects.filter(resource__name="Laser").exists()
+        owner = User.objects.get(email=DEMO_OWNER)
+    client = client_for(demo, owner)
+    page = client.get("/manager/planning/ressources/").content.decode()
+    assert "Marie Le Floch" in page and "×6" in page
+    week = client.get(f"/manager/planning/ressources/{marie.pk}/planning/").content.decode()
+    assert "Stage catamaran (5 demi-journées)" in week

@@ -125,3 +125,20 @@ class GenerationJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+from ponton.planning.models_resources import (  # noqa: E402 - RE-1 models, same app
+    Resource,
+    ResourceAbsence,
+    ResourceNeed,
+    SessionResource,
+)
+
+__all__ = [
+    "GenerationJob",
+    "Resource",
+    "ResourceAbsence",
+    "ResourceNeed",
+    "Session",
+    "SessionResource",
+]

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ponton.catalogue.models import Product
-from ponton.planning.models import Session
+from ponton.planning.models import Resource, Session
 
 
 def with_number(queryset: QuerySet[Session]) -> QuerySet[Session]:
@@ -39,10 +39,13 @@ def session_list(
     product: Product | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    resource: Resource | None = None,
 ) -> QuerySet[Session]:
     queryset = Session.objects.select_related("product", "site")
     if product is not None:
         queryset = queryset.filter(product=product)
+    if resource is not None:  # RE-1: the sessions a resource is booked on
+        queryset = queryset.filter(resource_bookings__resource=resource)
     if start is not None:
         queryset = queryset.filter(starts_at__gte=start)
     if end is not None:
@@ -87,12 +90,16 @@ class SessionCell:
 
 
 def session_cells(
-    *, start: dt.datetime, end: dt.datetime, product: Product | None = None
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    product: Product | None = None,
+    resource: Resource | None = None,
 ) -> list[SessionCell]:
     """The sessions starting in [start, end) (of one activity if given), numbered in their
     series, in local time."""
     zone = timezone.get_current_timezone()
-    rows = session_list(product=product, start=start, end=end).values_list(  # type: ignore[misc]
+    rows = session_list(product=product, start=start, end=end, resource=resource).values_list(  # type: ignore[misc]
         "pk", "product_id", "starts_at", "ends_at", "capacity", "sold", "number"
     )
     return [
@@ -105,30 +112,51 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _planned_activities(product: Product | None) -> list[Product]:
+def _planned_activities(
+    product: Product | None, cells: list[SessionCell] | None = None
+) -> list[Product]:
+    """The rows of a planning: one activity, every activity, or (the planning of a resource,
+    `cells` given) the activities of its sessions."""
     if product is not None:
         return [product]
+    if cells is not None:
+        ids = {cell.product_id for cell in cells}
+        return list(Product.objects.filter(pk__in=ids).only("pk", "name").order_by("name", "pk"))
     return list(activity_list().only("pk", "name"))
 
 
-def planning_days(*, first: dt.date, count: int, product: Product | None = None) -> dict:
+def planning_days(
+    *,
+    first: dt.date,
+    count: int,
+    product: Product | None = None,
+    resource: Resource | None = None,
+) -> dict:
     """PL-3: every activity (general planning) or one activity (dedicated planning) with its
     sessions of `count` days from `first`, one cell per activity and day: two queries (one for
-    a dedicated planning), whatever the number of activities and sessions."""
+    a dedicated planning), whatever the number of activities and sessions. RE-1: with
+    `resource`, the sessions it is booked on, one row per activity."""
     days = [first + dt.timedelta(days=i) for i in range(count)]
-    activities = _planned_activities(product)
-    cells: dict[int, list[list[SessionCell]]] = {a.pk: [[] for _ in days] for a in activities}
     start, end = _local_midnight(first), _local_midnight(first + dt.timedelta(days=count))
-    for session in session_cells(start=start, end=end, product=product):
+    found = session_cells(start=start, end=end, product=product, resource=resource)
+    activities = _planned_activities(product, found if resource is not None else None)
+    cells: dict[int, list[list[SessionCell]]] = {a.pk: [[] for _ in days] for a in activities}
+    for session in found:
         row = cells.get(session.product_id)
         if row is not None:
             row[(session.starts_at.date() - first).days].append(session)
     return {"days": days, "rows": [(a, cells[a.pk]) for a in activities]}
 
 
-def planning_week(*, monday: dt.date, product: Product | None = None) -> dict:
-    """PL-3: the week (Monday to Sunday) of the general or a dedicated planning."""
-    return {"monday": monday, **planning_days(first=monday, count=7, product=product)}
+def planning_week(
+    *, monday: dt.date, product: Product | None = None, resource: Resource | None = None
+) -> dict:
+    """PL-3: the week (Monday to Sunday) of the general or a dedicated planning (RE-1: or of
+    a resource)."""
+    return {
+        "monday": monday,
+        **planning_days(first=monday, count=7, product=product, resource=resource),
+    }
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -152,19 +180,26 @@ class MonthDay:
     sessions: list[tuple[Product, SessionCell]]
 
 
-def planning_month(*, month: dt.date, product: Product | None = None) -> dict:
+def planning_month(
+    *, month: dt.date, product: Product | None = None, resource: Resource | None = None
+) -> dict:
     """PL-3: the calendar of a month (whole weeks, Monday first) of the general or a dedicated
     planning: two queries (one for a dedicated planning), whatever its size."""
     first = month_start(month)
     grid_start = week_start(first)
     grid_end = week_start(next_month(first) - dt.timedelta(days=1)) + dt.timedelta(days=7)
-    activities = {a.pk: a for a in _planned_activities(product)}
     by_day: dict[dt.date, list[tuple[Product, SessionCell]]] = {
         grid_start + dt.timedelta(days=i): [] for i in range((grid_end - grid_start).days)
     }
     cells = session_cells(
-        start=_local_midnight(grid_start), end=_local_midnight(grid_end), product=product
+        start=_local_midnight(grid_start),
+        end=_local_midnight(grid_end),
+        product=product,
+        resource=resource,
     )
+    activities = {
+        a.pk: a for a in _planned_activities(product, cells if resource is not None else None)
+    }
     for session in cells:
         activity = activities.get(session.product_id)
         if activity is not None:

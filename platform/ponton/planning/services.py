@@ -87,9 +87,12 @@ def _build(*, product: Product, site: Site | None, specs: Iterable[SessionSpec])
 def sessions_add(
     *, product: Product, sessions: Sequence[SessionSpec], site: Site | None = None
 ) -> list[Session]:
-    """PL-1: several sessions at once ("ajouter une autre séance"); all or none."""
+    """PL-1: several sessions at once ("ajouter une autre séance"); all or none. RE-1: each
+    gets the resources its activity needs, or none is created (refusals per date)."""
     _check_product(product)
-    return Session.objects.bulk_create(_build(product=product, site=site, specs=sessions))
+    created = Session.objects.bulk_create(_build(product=product, site=site, specs=sessions))
+    _resources().sessions_book_needs(sessions=created)
+    return created
 
 
 def session_add(
@@ -157,7 +160,8 @@ def sessions_add_recurrence(
     skip_holidays: bool = False,
 ) -> list[Session]:
     """PL-1: recurring sessions over a period on chosen weekdays (public holidays left out on
-    request), one bulk insert."""
+    request), one bulk insert. RE-1: every date gets the resources its activity needs, or
+    nothing of the series is created and the refusal says, date by date, what is busy."""
     _check_product(product)
     specs = recurrence_specs(
         start_date=start_date,
@@ -167,17 +171,33 @@ def sessions_add_recurrence(
         capacity=capacity,
         skip_holidays=skip_holidays,
     )
-    return Session.objects.bulk_create(
+    created = Session.objects.bulk_create(
         _build(product=product, site=site, specs=specs), batch_size=1000
     )
+    _resources().sessions_book_needs(sessions=created)
+    return created
+
+
+def _resources():
+    """The resources' services (RE-1), which build on this module (`PlanningError`)."""
+    from ponton.planning import services_resources
+
+    return services_resources
 
 
 @transaction.atomic
 def session_move(*, session: Session, starts_at: dt.datetime, ends_at: dt.datetime) -> Session:
-    """PL-2: move the date/time of a session (its series is renumbered by the selectors)."""
+    """PL-2: move the date/time of a session (its series is renumbered by the selectors).
+    RE-1: its resources go with it, refused as when planning when one is busy then."""
     _check_times(starts_at, ends_at)
+    previous = session.starts_at, session.ends_at
     session.starts_at, session.ends_at = starts_at, ends_at
-    session.save(update_fields=["starts_at", "ends_at"])
+    try:
+        session.save(update_fields=["starts_at", "ends_at"])
+        _resources().session_resources_recheck(session=session)
+    except PlanningError:
+        session.starts_at, session.ends_at = previous
+        raise
     availability_changed(session_ids=[session.pk])
     return session
 
@@ -193,6 +213,7 @@ def session_set_capacity(*, session: Session, capacity: int) -> Session:
             % {"sold": locked.sold},
             "capacity",
         )
+    _resources().session_resources_capacity_check(session=locked, capacity=capacity)
     locked.capacity = capacity
     locked.save(update_fields=["capacity"])
     availability_changed(session_ids=[locked.pk])

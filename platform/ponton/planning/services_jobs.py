@@ -23,6 +23,7 @@ from ponton.planning.services import (
     _check_product,
     recurrence_specs,
 )
+from ponton.planning.services_resources import sessions_book_needs, sessions_check_needs
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,9 @@ def recurrence_job_start(
         capacity=capacity,
         skip_holidays=skip_holidays,
     )
-    _build(product=product, site=site, specs=specs)  # every time and capacity checked up front
+    planned = _build(product=product, site=site, specs=specs)  # times, capacities up front
+    # RE-1: every date's resources too, so a busy instructor refuses the series before any job.
+    sessions_check_needs(product=product, sessions=planned)
     job = GenerationJob.objects.create(
         product=product,
         site=site,
@@ -154,7 +157,8 @@ def _run_chunk(*, job: GenerationJob, specs: Sequence[SessionSpec], size: int) -
         return False
     start = locked.done
     chunk = specs[start : start + size]
-    Session.objects.bulk_create(_build(product=job.product, site=job.site, specs=chunk))
+    created = Session.objects.bulk_create(_build(product=job.product, site=job.site, specs=chunk))
+    sessions_book_needs(sessions=created)  # RE-1: refused (chunk rolled back) when one is busy
     locked.done = start + len(chunk)
     locked.save(update_fields=["done"])
     job.done = locked.done

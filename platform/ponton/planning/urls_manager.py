@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ponton.planning import views, views_jobs, views_participants
+from ponton.planning import views, views_jobs, views_participants, views_resources
 
 urlpatterns = [
     path("", views.planning_week, name="planning"),
@@ -49,5 +49,60 @@ urlpatterns = [
         "generations/<int:job_id>/reprendre/",
         views_jobs.generation_resume,
         name="planning_generation_resume",
+    ),
+    # RE-1 resources
+    path("ressources/", views_resources.resources_list, name="resources"),
+    path("ressources/ajouter/", views_resources.resource_add, name="resource_add"),
+    path("ressources/libres/", views_resources.resources_free, name="resources_free"),
+    path("ressources/<int:resource_id>/", views_resources.resource_detail, name="resource"),
+    path(
+        "ressources/<int:resource_id>/modifier/",
+        views_resources.resource_update,
+        name="resource_update",
+    ),
+    path(
+        "ressources/<int:resource_id>/supprimer/",
+        views_resources.resource_delete,
+        name="resource_delete",
+    ),
+    path(
+        "ressources/<int:resource_id>/absences/",
+        views_resources.absence_add,
+        name="resource_absence_add",
+    ),
+    path(
+        "ressources/<int:resource_id>/absences/<int:absence_id>/supprimer/",
+        views_resources.absence_delete,
+        name="resource_absence_delete",
+    ),
+    path(
+        "ressources/<int:resource_id>/planning/",
+        views_resources.resource_planning,
+        name="resource_planning",
+    ),
+    path(
+        "activite/<int:product_id>/ressources/",
+        views_resources.activity_needs,
+        name="activity_resources",
+    ),
+    path(
+        "activite/<int:product_id>/ressources/ajouter/",
+        views_resources.need_add,
+        name="activity_need_add",
+    ),
+    path(
+        "activite/<int:product_id>/ressources/<int:need_id>/supprimer/",
+        views_resources.need_delete,
+        name="activity_need_delete",
+    ),
+    path(
+        "seances/<int:session_id>/ressources/",
+        views_resources.session_resource_add,
+        name="planning_session_resource_add",
+    ),
+    path(
+        "seances/<int:session_id>/ressources/<int:booking_id>/retirer/",
+        views_resources.session_resource_remove,
+        name="planning_session_resource_remove",
     ),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts.access import staff_view
 from ponton.accounts.permissions import role_has
-from ponton.planning import selectors, services, services_jobs
+from ponton.planning import selectors, selectors_resources, services, services_jobs
 from ponton.planning.forms import (
     DayForm,
     MonthForm,
@@ -27,6 +27,7 @@ from ponton.planning.forms import (
     SessionRowFormSet,
     WeekForm,
 )
+from ponton.planning.forms_resources import SessionResourceForm
 from ponton.planning.selectors_holidays import recurrence_preview
 
 DAY, WEEK, MONTH = "jour", "semaine", "mois"
@@ -186,7 +187,9 @@ def planning_add(request):
                 return redirect("manager:planning_generation", job_id=job.pk)
             sessions = services.sessions_add_recurrence(product=data["product"], **recurrence)
         except services.PlanningError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            # RE-1: a refused series names, date by date, the resources that are busy.
+            problems = getattr(exc, "problems", [str(exc)])
+            form.add_error(exc.field if exc.field in form.fields else None, problems)
         else:
             messages.success(
                 request,
@@ -301,6 +304,7 @@ def _session_page(request, session, *, status: int = 200, **forms):
             "capacity_form",
             SessionCapacityForm(prefix="capacity", initial={"capacity": session.capacity}),
         )
+        forms.setdefault("resource_form", SessionResourceForm(prefix="resource"))
     return render(
         request,
         "planning/session.html",
@@ -310,6 +314,7 @@ def _session_page(request, session, *, status: int = 200, **forms):
             "starts_at": local_start,
             "ends_at": local_end,
             "series": selectors.series_summary(session=session),
+            "bookings": selectors_resources.bookings_of(session=session),  # RE-1
             "week_url": _dedicated_url(session.product, WEEK, local_start.date()),
             "day_url": _dedicated_url(session.product, DAY, local_start.date()),
             "can_manage": can_manage,

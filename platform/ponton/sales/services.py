@@ -26,6 +26,7 @@ from ponton.catalogue.models import VAT_RATES, Product, Rate, StockPool
 from ponton.catalogue.services import stock_take
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
+from ponton.planning.services_resources import ResourceError, resources_follow_seats
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.web.batches import TransactionBatch
 from ponton.web.bounds import QUANTITY_MAX, TOTAL_MAX
@@ -293,6 +294,7 @@ def _price(line: LineRequest) -> tuple[str, str, Decimal, Decimal, str, str]:
 
 def seats_release(*, session_id: int, quantity: int) -> None:
     Session.objects.filter(pk=session_id).update(sold=F("sold") - quantity)
+    resources_follow_seats(session_ids=[session_id], check=False)  # RE-1: per participant
     availability_changed(session_ids=[session_id])  # live availability (MP-1), after commit
 
 
@@ -331,6 +333,12 @@ def seats_take(lines: list[OrderLine], *, overbook: bool = False) -> list[int]:
                 capacity=Greatest(F("capacity"), F("sold") + seats[session_id]),
             )
             overbooked.append(session_id)
+    try:
+        # RE-1: equipment needed per participant follows the seats, within its count on
+        # overlapping sessions (every channel takes seats here).
+        resources_follow_seats(session_ids=sorted(seats), check=not overbook)
+    except ResourceError as exc:
+        raise SoldOutError(str(exc)) from exc
     availability_changed(session_ids=seats)  # live availability (MP-1), after commit
     for pool_id in sorted(stock):
         if not stock_take(pool=StockPool(pk=pool_id), quantity=stock[pool_id]):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from ponton.catalogue.models import Product, Rate, StockPool
 from ponton.planning.models import Session
+from ponton.planning.services_resources import resources_follow_seats
 from ponton.sales import services as sales
 from ponton.sales.models import Basket, BasketLine, OrderLine
 from ponton.sales.services import LineRequest, SaleError
@@ -76,6 +77,8 @@ def _give_back(lines: list[BasketLine]) -> Released:
             stock[line.product.stock_pool_id] += line.quantity
     for session_id in sorted(seats):
         Session.objects.filter(pk=session_id).update(sold=F("sold") - seats[session_id])
+    if seats:  # RE-1: equipment held per participant follows the seats given back
+        resources_follow_seats(session_ids=sorted(seats), check=False)
     for pool_id in sorted(stock):
         StockPool.objects.filter(pk=pool_id).update(sold=F("sold") - stock[pool_id])
     return Released(lines=count, session_ids=frozenset(seats))

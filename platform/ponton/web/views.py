@@ -70,6 +70,12 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 _("Les séances de toutes les activités, semaine par semaine ; ajouter des dates."),
                 "catalogue.view",
             ),
+            (
+                _("Ressources libres"),
+                reverse("manager:resources_free"),
+                _("Les moniteurs, le matériel et les salles libres sur un créneau."),
+                "catalogue.view",
+            ),
         ]
     if slug == "gerer":
         links = [
@@ -165,6 +171,15 @@ def _section_links(slug: str, role: str) -> list[tuple[StrOrPromise, str, StrOrP
                 reverse("payments_manager:stripe_settings"),
                 _("Votre compte Stripe pour le Click & Pay ; sans clés, passerelle de test."),
                 "structure.settings",
+            ),
+            (
+                _("Ressources"),
+                reverse("manager:resources"),
+                _(
+                    "Moniteurs et guides, matériel compté (« Laser ×6 »), salles et lieux : "
+                    "horaires, absences, planning."
+                ),
+                "catalogue.view",
             ),
             (
                 _("Mes modules"),

@@ -402,3 +402,49 @@ def test_po8_a_ticket_that_reaches_the_server_late_is_honoured_like_an_offline_o
     )
     ticket = record(club, payload, sig).ticket
     assert (ticket.offline, ticket.overbooked_sessions) == (False, [club.session.pk])
+
+
+def test_re1_a_till_seat_beyond_the_boats_needed_per_participant_is_refused(in_till):
+    """RE-1: the till sells through the same seat-taking path: with 3 Lasers, 1 per
+    participant, shared by two overlapping sessions, a 4th seat at the till is refused whole,
+    the reason in French."""
+    import datetime as dt
+
+    from ponton.planning import services_resources as res
+    from ponton.planning import services_resources_settings as rs
+    from ponton.planning.services import session_add
+    from ponton.sales.services import LineRequest, order_create
+
+    club = in_till
+    laser = rs.resource_create(data=rs.ResourceData(kind="equipment", name="Laser", quantity=3))
+    other = session_add(
+        product=club.activity,
+        starts_at=club.session.starts_at + dt.timedelta(hours=1),
+        ends_at=club.session.ends_at + dt.timedelta(hours=1),
+        capacity=3,
+    )
+    for session in (club.session, other):
+        res.session_resource_add(session=session, resource=laser, quantity=1, per_participant=True)
+    order_create(
+        payer=club.payer,
+        lines=[
+            LineRequest(
+                product=club.activity,
+                session=other,
+                rate=club.adult,
+                consumer=club.payer,
+                quantity=3,
+            )
+        ],
+        actor=STAFF,
+    )
+    payload, sig = club.counter.ticket(
+        [line(club.activity, session=club.session, rate=club.adult, consumer=club.payer)],
+        [pay("card", "180.00")],
+        total=Decimal("180.00"),
+        customer=club.payer.pk,
+    )
+    with pytest.raises(TillError, match=r"^Plus assez de Laser : 3 sur 3 déjà pris par Stage"):
+        record(club, payload, sig)
+    assert Ticket.objects.count() == 0
+    assert Session.objects.get(pk=club.session.pk).sold == 0
