@@ -271,6 +271,14 @@ SPECTACULAR_SETTINGS = {
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 
+# FF-1: the federation's licence web service (docs/adr/0020). Empty: not configured (make run
+# starts the emulator and sets it); its timeouts in seconds; the first retry's delay, doubled at
+# each retry (at most one hour).
+FFVOILE_BASE_URL = os.environ.get("FFVOILE_BASE_URL", "")
+FFVOILE_CONNECT_TIMEOUT = float(os.environ.get("FFVOILE_CONNECT_TIMEOUT", "5"))
+FFVOILE_READ_TIMEOUT = float(os.environ.get("FFVOILE_READ_TIMEOUT", "10"))
+FFVOILE_RETRY_BASE_SECONDS = int(os.environ.get("FFVOILE_RETRY_BASE_SECONDS", "30"))
+
 # Content-Security-Policy (django-csp), in every environment so the browser tests run under it.
 # Scripts: our static files, or inline <script nonce="{{ request.csp_nonce }}">; no inline
 # event handlers, no eval. Styles: our stylesheet and nonced <style> blocks; style ATTRIBUTES
