@@ -58,6 +58,7 @@ class FederationEmulator:
     port: int = 0
     faults: list[str] = field(default_factory=list)  # "500", "timeout", "malformed"
     timeout_seconds: float = 2.0
+    delay_seconds: float = 0.0  # every answer this late (a slow federation)
     refused_people: dict[tuple[str, str], str] = field(default_factory=dict)
     requests: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -232,6 +233,8 @@ def _handler(emulator: FederationEmulator):
                 self._send(200, b"<html>Maintenance</html>{", "application/json")
                 return
             assert data is not None
+            if emulator.delay_seconds:
+                time.sleep(emulator.delay_seconds)
             status, answer = emulator.answer(data)
             if fault == "timeout":
                 time.sleep(emulator.timeout_seconds)  # decided, but too late for the client
