@@ -39,10 +39,14 @@ class IdentityForm(forms.Form):
 
 class CallFilterForm(forms.Form):
     ordered_from = forms.DateField(
-        label=_("Commandes du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Commandes du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ordered_to = forms.DateField(
-        label=_("au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     customer = forms.CharField(label=_("Client"), required=False, max_length=100)
     result = forms.ChoiceField(

@@ -54,7 +54,7 @@ def ponton_product_edit_sections(structure, product, user, request) -> list[str]
 def ponton_basket_check(structure, payer, lines, channel) -> list:
     from modules.ffvoile.services import basket_refusals
 
-    return basket_refusals(payer=payer, lines=lines)
+    return basket_refusals(payer=payer, lines=lines, channel=channel)
 
 
 @hookimpl

@@ -8,7 +8,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from modules.ffvoile.models import Call, Licence, LicenceProduct
+from modules.ffvoile.models import Call, Licence, LicenceProduct, LicenseeIdentity
 
 
 def calls_search(
@@ -60,4 +60,12 @@ def licences_of_lines(*, line_ids: list[int]) -> dict[int, Licence]:
 def licence_kind_of(*, product) -> str:
     return (
         LicenceProduct.objects.filter(product=product).values_list("kind", flat=True).first() or ""
+    )
+
+
+def sexes_of(*, customer_ids: list[int]) -> dict[int, str]:
+    return dict(
+        LicenseeIdentity.objects.filter(customer_id__in=customer_ids).values_list(
+            "customer_id", "sex"
+        )
     )

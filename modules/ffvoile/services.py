@@ -137,7 +137,7 @@ def identity_check(*, customer: Customer, payer: Customer | None = None) -> Iden
     )
 
 
-def basket_refusals(*, payer, lines) -> list[Refusal]:
+def basket_refusals(*, payer, lines, channel: str = "") -> list[Refusal]:
     """`ponton_basket_check`: a licence line needs its consumer's complete identity."""
     product_ids = {line.product.pk for line in lines if line.product is not None}
     if not product_ids:
@@ -164,7 +164,23 @@ def basket_refusals(*, payer, lines) -> list[Refusal]:
             )
             continue
         check = identity_check(customer=person, payer=payer)
-        if check.missing:
+        if check.missing and channel == "online":
+            refusals.append(
+                Refusal(
+                    _(
+                        "La licence FF Voile « %(product)s » de %(name)s demande une identité "
+                        "complète (%(missing)s) : renseignez-la dans votre espace client "
+                        "(Mon profil, Ma famille et « Mes licences FF Voile » pour le sexe)."
+                    )
+                    % {
+                        "product": line.product.name,
+                        "name": person.full_name,
+                        "missing": ", ".join(check.missing),
+                    },
+                    index,
+                )
+            )
+        elif check.missing:
             refusals.append(
                 Refusal(
                     _(

@@ -147,17 +147,33 @@ def licence_retry(request, licence_id: int):
 
 @customer_view
 def space_licences(request):
-    """Customer space: "Mes licences FF Voile", the customer's and their family's."""
+    """Customer space: "Mes licences FF Voile", the customer's and their family's, and the sex
+    the federation asks for, for each of them (a licence bought online needs it)."""
     customer = request.customer
-    family = [customer.pk, *customer.consumers.values_list("pk", flat=True)]
-    licences = selectors.licences_of_customer(customer_ids=family).filter(
+    family = [customer, *customer.consumers.filter(erased_at__isnull=True).order_by("pk")]
+    if request.method == "POST":
+        person = next((p for p in family if str(p.pk) == request.POST.get("person")), None)
+        form = IdentityForm(request.POST)
+        if person is None or not form.is_valid():
+            messages.error(request, _("Choisissez le sexe : femme ou homme."))
+        else:
+            services.identity_set(customer=person, sex=form.cleaned_data["sex"])
+            messages.success(request, _("Identité FF Voile enregistrée."))
+        return redirect("ffvoile_compte:licences")
+    licences = selectors.licences_of_customer(customer_ids=[p.pk for p in family]).filter(
         state=Licence.State.DELIVERED
     )
+    sexes = selectors.sexes_of(customer_ids=[p.pk for p in family])
+    people = [
+        (person, IdentityForm(initial={"sex": sexes.get(person.pk, "")}, prefix=f"p{person.pk}"))
+        for person in family
+    ]
     return render(
         request,
         "ffvoile/space.html",
         {
             "licences": licences,
+            "people": people,
             "space_links": customer_space_links(structure=request.tenant, user=request.user),
         },
     )

@@ -108,6 +108,13 @@ def test_identity_is_checked_before_the_order_is_confirmed(club):
             "se renseigne dans la partie « FFVoile » de la fiche."
         )
         assert Order.objects.count() == before and Licence.objects.count() == 0
+        # Online, the customer is told where to complete it in their space.
+        with pytest.raises(selling.SaleError, match="renseignez-la dans votre espace client"):
+            selling.basket_price(
+                payer=club.paul,
+                lines=[selling.LineRequest(product=club.licence, consumer=club.paul)],
+                channel="online",
+            )
         # A new person named at the online checkout (not yet a customer) is refused too.
         from ponton.customers.models import Customer
 

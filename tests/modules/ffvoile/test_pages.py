@@ -139,5 +139,15 @@ def test_customer_card_and_customer_space_show_the_licence(
     page = text(space.get("/compte/licences-ffvoile/"))
     assert licence.number in page and f'href="{licence.pdf_url}"' in page
     assert f"31/12/{licence.season}" in page
+    assert "Sexe de Marc Tanguy" in page
+    # The customer gives the sex the federation asks for, only for themselves or their family.
+    assert (
+        space.post("/compte/licences-ffvoile/", {"person": customer.pk, "sex": "F"}).status_code
+        == 302
+    )
+    space.post("/compte/licences-ffvoile/", {"person": club.anne.pk, "sex": "M"})
+    with schema_context(club.structure.schema_name):
+        assert LicenseeIdentity.objects.get(customer=customer).sex == "F"
+        assert LicenseeIdentity.objects.get(customer=club.anne).sex == "F"  # not theirs
     module_set_enabled(structure=club.structure, label="ffvoile", enabled=False)
     assert space.get("/compte/licences-ffvoile/").status_code == 404
