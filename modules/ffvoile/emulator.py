@@ -3,7 +3,7 @@
 It answers as `modules.ffvoile.client` expects (docs/adr/0020) and checks each request field by
 field: a request it does not understand is answered 400 and kept in `errors` (tests assert
 there is none). Like a registry would, it refuses a second licence for the same person (last
-name, first name, birth date) and season: 409 "Déjà licencié pour la saison 2026". The same
+name, first name, birth date) and season (a passport apart): 409 "Déjà licencié pour la saison 2026". The same
 `request_id` answers the same licence again (a retry after a timeout issues nothing twice).
 It can be told to answer the next calls with a fault: "500", "timeout" (answers after the
 client gave up) or "malformed" (not JSON), and to refuse a person.
@@ -63,7 +63,7 @@ class FederationEmulator:
     requests: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     issued: dict[str, dict] = field(default_factory=dict)  # by request_id
-    licensed: dict[tuple[str, str, str, int], str] = field(default_factory=dict)
+    licensed: dict[tuple[str, str, str, int, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -158,11 +158,14 @@ class FederationEmulator:
             )
             if refused:
                 return 409, {"status": "refused", "reason": refused}
+            # One licence (adult or youth) and one passport per person and season.
+            family = "passport" if data["licence_type"] == "passeport_voile" else "licence"
             key = (
                 person["last_name"].upper(),
                 person["first_name"].upper(),
                 person["birth_date"],
                 season,
+                family,
             )
             if key in self.licensed:
                 return 409, {

@@ -249,9 +249,12 @@ def _schedule(*, structure, licence_id: int) -> None:
 @transaction.atomic
 def licence_retry(*, structure, licence: Licence, by: str) -> None:
     """ "Réessayer" on a licence that was not delivered: asked again after commit."""
-    updated = Licence.objects.filter(
-        pk=licence.pk, state__in=[Licence.State.RETRY, Licence.State.REFUSED]
-    ).update(state=Licence.State.PENDING, reason="")
+    stuck = Q(state=Licence.State.CALLING, claimed_at__lt=timezone.now() - STALE_CLAIM)
+    updated = (
+        Licence.objects.filter(pk=licence.pk)
+        .filter(Q(state__in=[Licence.State.RETRY, Licence.State.REFUSED]) | stuck)
+        .update(state=Licence.State.PENDING, reason="")
+    )
     if not updated:
         raise FFVoileError(_("Cette licence est déjà délivrée ou en cours de demande."))
     logger.info("licence %s retried by %s", licence.pk, by)

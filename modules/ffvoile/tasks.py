@@ -3,6 +3,8 @@ that is down, slow or answers nonsense is retried with an exponential backoff.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.conf import settings
 from django_tenants.utils import schema_context
@@ -39,3 +41,38 @@ def licence_request_task(self, *, schema_name: str, licence_id: int) -> str:
             )
             return outcome.state
     raise self.retry(countdown=retry_countdown(self.request.retries))
+
+
+@shared_task
+def licences_due_task() -> int:
+    """Beat, every 10 minutes: licences whose task was lost (still "à demander" two minutes
+    after the invoice: a broker outage at commit) or whose worker died mid-call ("appel en
+    cours" for longer than STALE_CLAIM) are handed to the task again; the claim keeps it to
+    one call each."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from modules.ffvoile.models import Licence
+    from modules.ffvoile.services import STALE_CLAIM
+    from tenants.models import ModuleSubscription, Structure
+    from tenants.selectors import enabled_module_labels
+
+    now = timezone.now()
+    count = 0
+    ids = ModuleSubscription.objects.filter(module="ffvoile", enabled=True).values_list(
+        "structure_id", flat=True
+    )
+    for structure in Structure.objects.filter(pk__in=list(ids)):
+        if "ffvoile" not in enabled_module_labels(structure=structure):
+            continue
+        with schema_context(structure.schema_name):
+            due = list(
+                Licence.objects.filter(
+                    Q(state=Licence.State.PENDING, created_at__lt=now - dt.timedelta(minutes=2))
+                    | Q(state=Licence.State.CALLING, claimed_at__lt=now - STALE_CLAIM)
+                ).values_list("pk", flat=True)
+            )
+        for pk in due:
+            licence_request_task.delay(schema_name=structure.schema_name, licence_id=pk)
+            count += 1
+    return count

@@ -274,3 +274,32 @@ def test_a_till_receipt_also_asks_for_the_licence(club, django_capture_on_commit
         licence = Licence.objects.get()
     assert (licence.kind, licence.state) == ("passeport_voile", "delivered")
     assert licence.number.startswith("PV")
+
+
+def test_lost_tasks_and_dead_workers_are_picked_up_by_the_periodic_check(
+    club, django_capture_on_commit_callbacks
+):
+    """FF-1 nothing lost: a licence whose task never ran (lost at commit) and one whose worker
+    died mid-call are asked again by the periodic check; a fresh one is left to its task."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from modules.ffvoile.tasks import licences_due_task
+
+    with django_capture_on_commit_callbacks(execute=False):  # the tasks are lost
+        lost = licence_of(club, club.sell(club.anne))
+        dead = licence_of(club, club.sell(club.anne, club.passport))
+        fresh = licence_of(club, club.sell(club.anne, club.passport))
+    long_ago = timezone.now() - dt.timedelta(minutes=30)
+    with schema_context(club.structure.schema_name):
+        Licence.objects.filter(pk=lost.pk).update(created_at=long_ago)
+        Licence.objects.filter(pk__in=[dead.pk, fresh.pk]).update(
+            state="calling", claimed_at=long_ago, attempts=1
+        )
+        Licence.objects.filter(pk=fresh.pk).update(claimed_at=timezone.now())
+    assert licences_due_task.delay().get() == 2
+    with schema_context(club.structure.schema_name):
+        states = dict(Licence.objects.values_list("pk", "state"))
+    assert states == {lost.pk: "delivered", dead.pk: "delivered", fresh.pk: "calling"}
+    assert len(club.emulator.requests) == 2

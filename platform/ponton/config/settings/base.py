@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
     # PO-7: the till's monthly and yearly archives, once a period is over (a module task that
     # skips structures without the till).
     "till-archives": {"task": "modules.pos.tasks.till_archives_task", "schedule": 6 * 3600.0},
+    # FF-1: licences whose task was lost or whose worker died mid-call are asked again.
+    "ffvoile-licences-due": {
+        "task": "modules.ffvoile.tasks.licences_due_task",
+        "schedule": 600.0,
+    },
 }
 
 # PL-1: "Ajouter des dates" making more sessions than this runs as a background job with a
