@@ -3,8 +3,9 @@
 It answers as `modules.ffvoile.client` expects (docs/adr/0020) and checks each request field by
 field: a request it does not understand is answered 400 and kept in `errors` (tests assert
 there is none). Like a registry would, it refuses a second licence for the same person (last
-name, first name, birth date) and season (a passport apart): 409 "Déjà licencié pour la saison 2026". The same
-`request_id` answers the same licence again (a retry after a timeout issues nothing twice).
+name, first name, birth date) and season (a passport apart): 409 "Déjà licencié pour la
+saison 2026". The same `request_id` answers the same licence again (a retry after a
+timeout issues nothing twice).
 It can be told to answer the next calls with a fault: "500", "timeout" (answers after the
 client gave up) or "malformed" (not JSON), and to refuse a person.
 
