@@ -149,5 +149,7 @@ def test_customer_card_and_customer_space_show_the_licence(
     with schema_context(club.structure.schema_name):
         assert LicenseeIdentity.objects.get(customer=customer).sex == "F"
         assert LicenseeIdentity.objects.get(customer=club.anne).sex == "F"  # not theirs
+    anonymous = client_for(club.structure).get("/compte/licences-ffvoile/")
+    assert anonymous["Location"] == "/connexion/?next=/compte/licences-ffvoile/"
     module_set_enabled(structure=club.structure, label="ffvoile", enabled=False)
     assert space.get("/compte/licences-ffvoile/").status_code == 404
