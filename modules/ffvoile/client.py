@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import ssl
 from dataclasses import asdict, dataclass
+from functools import cache
 
 import httpx
 from django.conf import settings
@@ -115,6 +117,15 @@ class FederationUnavailableError(FederationError):
     """Retried later: timeout, network failure, 5xx, malformed answer."""
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every call: building it (reading the CA bundle) costs more than a
+    call to the emulator itself."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def base_url() -> str:
     return (
         getattr(settings, "FFVOILE_BASE_URL", "") or os.environ.get("FFVOILE_BASE_URL", "")
@@ -147,7 +158,9 @@ class FederationClient:
                 _("Aucune adresse du service de la FF Voile n'est configurée (FFVOILE_BASE_URL).")
             )
         try:
-            with httpx.Client(timeout=self.timeout, transport=self.transport) as http:
+            with httpx.Client(
+                timeout=self.timeout, transport=self.transport, verify=_tls()
+            ) as http:
                 response = http.post(
                     self.url + PATH_LICENCES,
                     json=request.as_json(self.credentials),
