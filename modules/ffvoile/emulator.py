@@ -7,7 +7,8 @@ name, first name, birth date) and season (a passport apart): 409 "Déjà licenci
 saison 2026". The same `request_id` answers the same licence again (a retry after a
 timeout issues nothing twice).
 It can be told to answer the next calls with a fault: "500", "timeout" (answers after the
-client gave up) or "malformed" (not JSON), and to refuse a person.
+client gave up), "malformed" (not JSON) or "incomplete" (JSON without the licence's validity
+and PDF link), and to refuse a person.
 
 Used by the tests (tests/support/ffvoile_emulator.py starts it in a thread) and by `make run`
 (`python -m modules.ffvoile.emulator --port N`, started by the launcher, which points
@@ -57,7 +58,7 @@ class FederationEmulator:
     club_number: str = ""
     host: str = "127.0.0.1"
     port: int = 0
-    faults: list[str] = field(default_factory=list)  # "500", "timeout", "malformed"
+    faults: list[str] = field(default_factory=list)  # "500", "timeout", "malformed"…
     timeout_seconds: float = 2.0
     delay_seconds: float = 0.0  # every answer this late (a slow federation)
     refused_people: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -235,6 +236,9 @@ def _handler(emulator: FederationEmulator):
                 return
             if fault == "malformed":
                 self._send(200, b"<html>Maintenance</html>{", "application/json")
+                return
+            if fault == "incomplete":  # JSON, but without the PDF link nor the validity
+                self._json(201, {"status": "issued", "licence_number": "LA26999999"})
                 return
             assert data is not None
             if emulator.delay_seconds:

@@ -4,8 +4,9 @@ The emulator itself is `modules/ffvoile/emulator.py` (the same one `make run` st
 answers as the client expects, checks each request field by field (`errors` stays empty when
 every request was right), issues a licence once per `request_id`, refuses a second licence of
 the same person and season ("Déjà licencié pour la saison …"), and can be told to answer the
-next calls with a fault (`faults = ["500", "timeout", "malformed"]`) or to refuse a person
-(`refuse(last_name, first_name, reason)`). Here it demands the club's credentials."""
+next calls with a fault (`faults = ["500", "timeout", "malformed", "incomplete"]`) or to
+refuse a person (`refuse(last_name, first_name, reason)`).
+Here it demands the club's credentials."""
 
 from __future__ import annotations
 

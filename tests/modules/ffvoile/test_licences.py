@@ -150,6 +150,11 @@ def test_the_task_is_idempotent_per_line(club, django_capture_on_commit_callback
             "malformed",
             "Réponse illisible du service de la FF Voile (ce n'est pas du JSON).",
         ),
+        (
+            "incomplete",
+            "Réponse incomplète du service de la FF Voile (numéro, saison, validité ou lien du "
+            "PDF manquant ou invalide).",
+        ),
     ],
 )
 def test_a_fault_leaves_the_line_to_retry_with_its_reason(
@@ -174,6 +179,7 @@ def test_a_fault_leaves_the_line_to_retry_with_its_reason(
     assert ids == {str(licence.request_id)} and club.emulator.errors == []
     # The timeout's call was decided by the federation: the retry got the same licence.
     assert len(club.emulator.issued) == 1
+    assert licence.number != "LA26999999"  # nothing of the incomplete answer was kept
 
 
 def test_retry_backoff_doubles_up_to_an_hour(settings):
