@@ -153,3 +153,27 @@ def test_customer_card_and_customer_space_show_the_licence(
     assert anonymous["Location"] == "/connexion/?next=/compte/licences-ffvoile/"
     module_set_enabled(structure=club.structure, label="ffvoile", enabled=False)
     assert space.get("/compte/licences-ffvoile/").status_code == 404
+
+
+def test_the_api_refuses_a_licence_without_identity_with_the_french_message(club):
+    """FF-1: the same check on the API's complete sale: 400 with the message on the line,
+    nothing written."""
+    from django.db import connection
+
+    from ponton.sales.models import Order
+    from tests.platform.api.conftest import ApiClient
+
+    client = ApiClient(club.structure, club.owner)
+    body = {
+        "payer": club.paul.pk,
+        "lines": [{"product": club.licence.pk, "consumer": club.paul.pk}],
+        "payments": [{"method": "cash", "amount": "62.00"}],
+    }
+    response = client.post("/api/v1/sales/", body)
+    assert response.status_code == 400, response.content
+    assert (
+        "complétez sa fiche client (date de naissance, sexe, adresse)" in response.content.decode()
+    )
+    connection.set_schema_to_public()
+    with schema_context(club.structure.schema_name):
+        assert Order.objects.count() == 0
