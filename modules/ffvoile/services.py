@@ -236,12 +236,15 @@ def licences_create(*, structure, order, lines) -> list[Licence]:
     return created
 
 
-def _schedule(*, structure, licence_id: int) -> None:
+def _schedule(*, structure, licence_id: int, by: str = "Ponton") -> None:
     from modules.ffvoile.tasks import licence_request_task
 
     transaction.on_commit(
         partial(
-            licence_request_task.delay, schema_name=structure.schema_name, licence_id=licence_id
+            licence_request_task.delay,
+            schema_name=structure.schema_name,
+            licence_id=licence_id,
+            by=by,
         )
     )
 
@@ -258,7 +261,7 @@ def licence_retry(*, structure, licence: Licence, by: str) -> None:
     if not updated:
         raise FFVoileError(_("Cette licence est déjà délivrée ou en cours de demande."))
     logger.info("licence %s retried by %s", licence.pk, by)
-    _schedule(structure=structure, licence_id=licence.pk)
+    _schedule(structure=structure, licence_id=licence.pk, by=by)
 
 
 def licence_claim(*, licence_id: int) -> bool:

@@ -19,7 +19,9 @@ def retry_countdown(retries: int) -> int:
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
-def licence_request_task(self, *, schema_name: str, licence_id: int) -> str:
+def licence_request_task(self, *, schema_name: str, licence_id: int, by: str = "Ponton") -> str:
+    """Ask the federation for one licence; `by` is who the log names (the team member who
+    pressed "Réessayer", else Ponton)."""
     from modules.ffvoile import services
     from tenants.models import Structure
     from tenants.selectors import enabled_module_labels
@@ -28,7 +30,7 @@ def licence_request_task(self, *, schema_name: str, licence_id: int) -> str:
     if "ffvoile" not in enabled_module_labels(structure=structure):
         return "off"  # a module that is off does nothing; its licences stay as they are
     with schema_context(schema_name):
-        outcome = services.licence_call(structure=structure, licence_id=licence_id)
+        outcome = services.licence_call(structure=structure, licence_id=licence_id, by=by)
         if not outcome.retry:
             return outcome.state
         if self.request.is_eager:

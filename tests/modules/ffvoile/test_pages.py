@@ -82,6 +82,11 @@ def test_refused_line_has_a_red_marker_a_log_entry_and_reessayer(
     assert response.status_code == 302
     card = text(staff.get(f"/manager/commandes/{sale.order.pk}/"))
     assert 'class="badge green" data-ffvoile="delivered"' in card and "Réessayer" not in card
+    with schema_context(club.structure.schema_name):
+        assert list(licence.calls.order_by("at", "id").values_list("by", "result")) == [
+            ("Ponton", "refused"),
+            (club.owner.email, "delivered"),
+        ]
 
 
 def test_settings_seal_the_password_and_never_show_it(club, client_for):
