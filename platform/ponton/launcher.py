@@ -31,6 +31,31 @@ def _run(args: list[str], env: dict) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _ffvoile_emulator(env: dict) -> subprocess.Popen | None:
+    """Without FFVOILE_BASE_URL, the federation's licence service is emulated on loopback
+    (modules/ffvoile/emulator.py) so that licences can be tried in the browser."""
+    if env.get("FFVOILE_BASE_URL"):
+        return None
+    port = _free_port()
+    env["FFVOILE_BASE_URL"] = f"http://127.0.0.1:{port}"
+    print(f"Émulateur FF Voile : {env['FFVOILE_BASE_URL']}", flush=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "modules.ffvoile.emulator", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "ponton.config.settings.dev")
@@ -51,7 +76,9 @@ def main() -> int:
         env["DATABASE_URL"] = server.get_uri("ponton")
     daphne = None
     releaser = None
+    emulator = None
     try:
+        emulator = _ffvoile_emulator(env)
         _run(["migrate", "--noinput", "-v", "0"], env)
         _run(["seed_demo"], env)
         # Expired online baskets give their seats back every minute (Celery beat's job in
@@ -78,6 +105,9 @@ def main() -> int:
         if releaser is not None and releaser.poll() is None:
             releaser.kill()  # it holds nothing a kill could lose (each release is one commit)
             releaser.wait(timeout=10)
+        if emulator is not None and emulator.poll() is None:
+            emulator.kill()  # stateless: licences it issued are recorded by Ponton
+            emulator.wait(timeout=10)
         if daphne is not None and daphne.poll() is None:
             # SIGTERM, not SIGINT: a process started in the background by a shell inherits
             # SIGINT ignored, but daphne always stops cleanly on SIGTERM.

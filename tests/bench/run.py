@@ -349,6 +349,15 @@ def _emarketing(name: str) -> Callable[[], None]:
     return run
 
 
+def _ffvoile(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import ffvoile
+
+        getattr(ffvoile, f"bench_{name}")(emit=emit, log=log)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -379,6 +388,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "sms_quota_race_sent": _sms_race,
     "campaign_10k_per_s": _emarketing("campaign_10k_per_s"),
     "segment_100k_ms": _emarketing("segment_100k_ms"),
+    "ffvoile_race_calls": _ffvoile("ffvoile_race_calls"),
+    "ffvoile_licences_per_s": _ffvoile("ffvoile_licences_per_s"),  # + ffvoile_sale_ms
 }
 
 

@@ -298,3 +298,29 @@ def test_demo_structure_plans_with_resources(demo, client_for):
     assert "Marie Le Floch" in page and "×6" in page
     week = client.get(f"/manager/planning/ressources/{marie.pk}/planning/").content.decode()
     assert "Stage catamaran (5 demi-journées)" in week
+
+
+def test_demo_has_ffvoile_on_with_delivered_licences_and_one_refused(demo, client_for):
+    """FF-1 demo: the FF Voile module is on, its account set (password sealed), a licence and a
+    passport product, three licences delivered and one refused ("déjà licencié"), each call in
+    "Appel FF Voile"; the refused line's order shows the red marker."""
+    from modules.ffvoile.models import Call, FederationAccount, Licence, LicenceProduct
+    from tenants.selectors import enabled_module_labels
+
+    assert "ffvoile" in enabled_module_labels(structure=demo, fresh=True)
+    with schema_context(demo.schema_name):
+        assert FederationAccount.objects.get().configured
+        kinds = set(LicenceProduct.objects.values_list("kind", flat=True))
+        assert kinds == {"licence_club_adulte", "licence_club_jeune", "passeport_voile"}
+        states = sorted(Licence.objects.values_list("state", flat=True))
+        assert states == ["delivered", "delivered", "delivered", "refused"]
+        refused = Licence.objects.get(state="refused")
+        assert refused.reason.startswith("Déjà licencié pour la saison")
+        assert Call.objects.filter(result="refused").get().reason == refused.reason
+        assert Call.objects.count() == 4
+        order_id = refused.order_line.order_id
+    client = client_for(demo, User.objects.get(email=DEMO_OWNER))
+    card = client.get(f"/manager/commandes/{order_id}/").content.decode()
+    assert 'class="badge red" data-ffvoile="refused"' in card
+    listing = client.get("/manager/m/ffvoile/").content.decode()
+    assert listing.count('data-result="delivered"') == 3

@@ -32,6 +32,7 @@ from ponton.catalogue.forms_products import (
     StockForm,
 )
 from ponton.catalogue.models import Product
+from ponton.plugins.manager import hooks_for
 
 PAGE_SIZE = 50
 
@@ -121,8 +122,23 @@ def _edit_page(
             "associations": selectors.associations_of(product=product),
             "stock_form": stock_form or StockForm(prefix="stock", product=product),
             "duplicated_from": _duplicated_from(request, product),
+            "module_sections": _module_sections(request, product),
         },
     )
+
+
+def _module_sections(request, product) -> list[str]:
+    """Sections of the modules that are on (the FF Voile licence option...), for roles using
+    modules."""
+    if not role_has(request.membership.role, "module.use"):
+        return []
+    return [
+        html
+        for sections in hooks_for(request.tenant).ponton_product_edit_sections(
+            structure=request.tenant, product=product, user=request.user, request=request
+        )
+        for html in (sections or [])
+    ]
 
 
 def _duplicated_from(request, product):

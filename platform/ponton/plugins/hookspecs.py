@@ -118,3 +118,40 @@ def ponton_console_structure_links(structure: Any) -> list[MenuItem]:  # type: i
     """Links the module adds to its row of the console's structure page (e.g. the SMS
     module's quota: grant with a number of SMS, top up). Called on every installed module,
     on or off, for platform operators only."""
+
+
+@hookspec
+def ponton_product_edit_sections(  # type: ignore[empty-body]
+    structure: Any, product: Any, user: Any, request: Any
+) -> list[str]:
+    """HTML sections (already escaped) the module adds to a product's edit page, after the
+    core sections: an option of the product that the module keeps in its own tables (e.g.
+    the FF Voile module's "Licence FF Voile" with its type), each with its own form posting
+    to the module's own view."""
+
+
+@hookspec
+def ponton_basket_check(  # type: ignore[empty-body]
+    structure: Any, payer: Any, lines: list[Any], channel: str
+) -> list[Any]:
+    """Refusals the module adds to the checks of a basket before an order is confirmed, on
+    every channel: a list of `ponton.plugins.types.Refusal(message, line)` (French message,
+    index of the refused line or None); an empty list to accept. The first refusal stops the
+    sale with that message, nothing written."""
+
+
+@hookspec
+def ponton_lines_invoiced(structure: Any, order: Any, lines: list[Any]) -> None:
+    """Order lines just became "facturé" (an invoice or a purchase receipt of any channel),
+    inside the transaction that wrote the document: the module records what it owes these
+    lines and schedules its side effects with `transaction.on_commit` (never a network call
+    here)."""
+
+
+@hookspec
+def ponton_order_line_markers(  # type: ignore[empty-body]
+    structure: Any, order: Any, lines: list[Any], user: Any
+) -> dict[int, list[str]]:
+    """Markers (HTML, already escaped) the module shows on the lines of an order card, by
+    order line id: e.g. the FF Voile module's licence logo, red with the reason and a
+    "Réessayer" button when the licence was not delivered."""

@@ -52,8 +52,9 @@ def all_modules() -> dict[str, ModuleInfo]:
 class HookRelay:
     """`hooks_for(structure).ponton_manager_menu(...)`: calls only the modules that are on."""
 
-    def __init__(self, pm: pluggy.PluginManager, enabled: set[str]):
+    def __init__(self, pm: pluggy.PluginManager, enabled: set[str], structure: Any = None):
         self._pm = pm
+        self.structure = structure
         # Every registered plugin that is not a module ON for the structure is left out,
         # whether it is a module that is off or a plugin no module metadata describes: what
         # is called is exactly what "Mes modules" shows on.
@@ -73,7 +74,9 @@ class HookRelay:
 def hooks_for(structure: Any) -> HookRelay:
     from tenants.selectors import enabled_module_labels
 
-    return HookRelay(get_plugin_manager(), enabled_module_labels(structure=structure))
+    return HookRelay(
+        get_plugin_manager(), enabled_module_labels(structure=structure), structure=structure
+    )
 
 
 def modules_implementing(name: str) -> list[ModuleInfo]:
@@ -81,3 +84,21 @@ def modules_implementing(name: str) -> list[ModuleInfo]:
     pm = get_plugin_manager()
     labels = {pm.get_name(impl.plugin) for impl in getattr(pm.hook, name).get_hookimpls()}
     return [info for label, info in all_modules().items() if label in labels]
+
+
+def hooks_for_connection() -> HookRelay:
+    """`hooks_for` the structure whose schema the database connection is on (services that
+    are not given their structure, such as the basket's checks): the request's structure
+    when there is one, else the structure of that schema name. On the public schema, or
+    when no module implements anything, no module is called."""
+    from django.db import connection
+
+    from tenants.models import Structure
+
+    tenant = getattr(connection, "tenant", None)
+    if not isinstance(tenant, Structure):
+        schema_name = getattr(connection, "schema_name", "")
+        tenant = Structure.objects.filter(schema_name=schema_name).first() if schema_name else None
+        if tenant is None:
+            return HookRelay(get_plugin_manager(), set())
+    return hooks_for(tenant)

@@ -21,3 +21,12 @@ class MenuItem:
     url: str
     icon: str = ""
     order: int = 100
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A module's refusal of a basket (`ponton_basket_check`): a French message and the
+    index of the refused line (None for the whole basket)."""
+
+    message: str
+    line: int | None = None

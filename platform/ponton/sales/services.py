@@ -415,7 +415,24 @@ def check_basket(
         line_check(index, line, channel=channel, now=now)
     check_min_quantities(lines)
     _check_required_answers(lines)
+    _check_modules(payer=payer, lines=lines, channel=channel)
     return lines
+
+
+def _check_modules(*, payer: Customer, lines: list[LineRequest], channel: str) -> None:
+    """The checks the modules that are on add (`ponton_basket_check`, e.g. the identity a
+    licence needs), before anything is written; the first refusal stops the sale."""
+    from ponton.plugins.manager import hooks_for_connection
+
+    hooks = hooks_for_connection()
+    if not hooks.implemented("ponton_basket_check"):
+        return
+    structure = hooks.structure
+    for refusals in hooks.ponton_basket_check(
+        structure=structure, payer=payer, lines=lines, channel=channel
+    ):
+        for refusal in refusals or []:
+            raise SaleError(refusal.message, line=refusal.line)
 
 
 def _check_required_answers(lines: list[LineRequest]) -> None:

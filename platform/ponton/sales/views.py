@@ -73,11 +73,29 @@ def _module_actions(request, order: Order) -> list:
     return sorted(items, key=lambda i: (i.order, i.label))
 
 
+def _line_markers(request, order: Order, lines) -> dict[int, list[str]]:
+    """Markers of the modules that are on, by line (the FF Voile licence logo...)."""
+    if not role_has(request.membership.role, "module.use"):
+        return {}
+    hooks = hooks_for(request.tenant)
+    if not hooks.implemented("ponton_order_line_markers"):
+        return {}
+    markers: dict[int, list[str]] = {}
+    for by_line in hooks.ponton_order_line_markers(
+        structure=request.tenant, order=order, lines=list(lines), user=request.user
+    ):
+        for line_id, html in (by_line or {}).items():
+            markers.setdefault(line_id, []).extend(html)
+    return markers
+
+
 def _card(request, order: Order, *, errors=None, selected=(), status: int = 200):
     card = selectors.order_card(order=order)
     documents, balance = billing_selectors.documents_with_balances(order_id=order.pk)
+    markers = _line_markers(request, order, card["lines"])
     for line in card["lines"]:
         line.badge = STATE_BADGES.get(line.state, "")
+        line.module_markers = markers.get(line.pk, [])
     return render(
         request,
         "sales/order_card.html",

@@ -16,7 +16,7 @@ from ponton.plugins.manager import hooks_for
 from tenants.demo import fill_demo_structure
 from tenants.models import Domain, Structure
 from tenants.selectors import platform_url, structure_url
-from tenants.services import StructureData, module_grant, structure_create
+from tenants.services import StructureData, module_grant, module_set_enabled, structure_create
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Base nautique de démonstration"
@@ -92,6 +92,8 @@ class Command(BaseCommand):
                 module_grant(structure=demo, label="pos")
                 module_grant(structure=demo, label="sms")  # its quota: modules/sms/demo.py
                 module_grant(structure=demo, label="emarketing")
+                # FF Voile (free): on, on the federation emulator (modules/ffvoile/demo.py).
+                module_set_enabled(structure=demo, label="ffvoile", enabled=True)
                 hooks_for(demo).ponton_demo_fill(structure=demo)
         self.stdout.write(
             "\n"

@@ -341,6 +341,7 @@ class LinesDocumentDraft:
     order_lines: list[OrderLine]
     actor: Actor
     note: str
+    structure: object = None
 
 
 def lines_document_draft(
@@ -363,7 +364,7 @@ def lines_document_draft(
         actor=actor,
         note=note,
     )
-    return LinesDocumentDraft(spec, document, document_lines, lines, actor, note)
+    return LinesDocumentDraft(spec, document, document_lines, lines, actor, note, structure)
 
 
 def lines_document_save(draft: LinesDocumentDraft, *, number: str) -> Document:
@@ -385,7 +386,19 @@ def lines_document_save(draft: LinesDocumentDraft, *, number: str) -> Document:
         note=draft.note,
         data={"document": document.number},
     )
+    if draft.structure is not None:
+        _tell_modules(structure=draft.structure, order=document.order, lines=draft.order_lines)
     return document
+
+
+def _tell_modules(*, structure, order: Order, lines: list[OrderLine]) -> None:
+    """`ponton_lines_invoiced`: the modules that are on record what they owe the lines just
+    invoiced (a licence to ask for) in this transaction and act after commit."""
+    from ponton.plugins.manager import hooks_for
+
+    hooks = hooks_for(structure)
+    if hooks.implemented("ponton_lines_invoiced"):
+        hooks.ponton_lines_invoiced(structure=structure, order=order, lines=lines)
 
 
 def invoice_spec() -> _LinesDocument:

@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
     # PO-7: the till's monthly and yearly archives, once a period is over (a module task that
     # skips structures without the till).
     "till-archives": {"task": "modules.pos.tasks.till_archives_task", "schedule": 6 * 3600.0},
+    # FF-1: licences whose task was lost or whose worker died mid-call are asked again.
+    "ffvoile-licences-due": {
+        "task": "modules.ffvoile.tasks.licences_due_task",
+        "schedule": 600.0,
+    },
 }
 
 # PL-1: "Ajouter des dates" making more sessions than this runs as a background job with a
@@ -270,6 +275,14 @@ SPECTACULAR_SETTINGS = {
 # localstripe on loopback); each structure enters its own keys in Paramètres.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+
+# FF-1: the federation's licence web service (docs/adr/0021). Empty: not configured (make run
+# starts the emulator and sets it); its timeouts in seconds; the first retry's delay, doubled at
+# each retry (at most one hour).
+FFVOILE_BASE_URL = os.environ.get("FFVOILE_BASE_URL", "")
+FFVOILE_CONNECT_TIMEOUT = float(os.environ.get("FFVOILE_CONNECT_TIMEOUT", "5"))
+FFVOILE_READ_TIMEOUT = float(os.environ.get("FFVOILE_READ_TIMEOUT", "10"))
+FFVOILE_RETRY_BASE_SECONDS = int(os.environ.get("FFVOILE_RETRY_BASE_SECONDS", "30"))
 
 # Content-Security-Policy (django-csp), in every environment so the browser tests run under it.
 # Scripts: our static files, or inline <script nonce="{{ request.csp_nonce }}">; no inline
