@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = int(os.environ.get("BENCH_SALES_WORKERS", str(os.cpu_count() or 2)))
 CLIENTS = 8
 WARMUP_S = 5
+# The servers' SECRET_KEY: the ledger's signatures are keyed by it, so the ledger is verified
+# under the same one.
+SERVER_SECRET_KEY = "bench-only-not-a-secret"  # noqa: S105 - an obvious test value
 DURATION_S = int(os.environ.get("BENCH_SALES_SECONDS", "60"))
 ONE_CALL = os.environ.get("BENCH_SALES_CALLS", "1") != "3"
 SERVER = os.environ.get("BENCH_SALES_SERVER", "gunicorn")
@@ -75,7 +78,7 @@ def _start_servers(env: dict[str, str]) -> tuple[list[subprocess.Popen], list[in
         DJANGO_SETTINGS_MODULE=os.environ.get(
             "BENCH_SERVER_SETTINGS", "ponton.config.settings.prod"
         ),
-        SECRET_KEY="bench-only-not-a-secret",  # noqa: S105 - an obvious test value
+        SECRET_KEY=SERVER_SECRET_KEY,
         ALLOWED_HOSTS="*",
     )
     if SERVER == "gunicorn":
@@ -227,6 +230,7 @@ def cpu_calibration_s() -> float:
 def bench_sales(*, env: dict[str, str], emit) -> None:
     from django.core.management import call_command
     from django.db import connection
+    from django.test import override_settings
     from django_tenants.utils import schema_context
 
     from ponton.accounts.services import api_token_issue
@@ -297,8 +301,11 @@ def bench_sales(*, env: dict[str, str], emit) -> None:
             f"{made[0]} sales made, but orders {orders}, invoices {invoices}, payments {payments}"
         )
     out = io.StringIO()
-    call_command("verify_ledger", structure=structure.slug, stdout=out)
-    log(f"  {out.getvalue().strip()}")
+    try:
+        with override_settings(SECRET_KEY=SERVER_SECRET_KEY):
+            call_command("verify_ledger", structure=structure.slug, stdout=out)
+    finally:
+        log(f"  {out.getvalue().strip()}")
     ordered = sorted(counted)
     rate = len(counted) / DURATION_S
     p95 = ordered[max(0, int(0.95 * len(ordered)) - 1)]
