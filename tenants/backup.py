@@ -19,6 +19,7 @@ schema and files are removed: nothing is half-restored.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -39,6 +40,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -60,6 +62,16 @@ CHUNK = 1 << 20
 # Structure fields that name the row rather than describe the structure: not carried over.
 NOT_COPIED = {"id", "schema_name", "slug"}
 ANCHOR_FIELDS = ("position", "hash", "sales_total", "payments_total", "anchored_at", "reason")
+
+
+class _Encoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder keeping microseconds (it cuts times to milliseconds): an anchor's
+    signature covers its exact time."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
 
 
 class BackupError(Exception):
@@ -179,11 +191,13 @@ def _migrations_of(schema: str) -> list[list[str]]:
 
 
 def _structure_fields(structure: Structure) -> dict[str, Any]:
-    return {
-        field.attname: field.value_from_object(structure)
-        for field in Structure._meta.concrete_fields
-        if field.attname not in NOT_COPIED
-    }
+    values = {}
+    for field in Structure._meta.concrete_fields:
+        if field.attname in NOT_COPIED:
+            continue
+        value = field.value_from_object(structure)
+        values[field.attname] = value.name if isinstance(value, FieldFile) else value
+    return values
 
 
 def _public_rows(structure: Structure) -> dict[str, Any]:
@@ -289,7 +303,7 @@ def structure_export(*, slug: str, output: Path) -> dict[str, Any]:
             **_public_rows(structure),
             "files": files,
         }
-        body = json.dumps(manifest, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode()
+        body = json.dumps(manifest, cls=_Encoder, indent=2, ensure_ascii=False).encode()
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
