@@ -1,47 +1,22 @@
-"""Back up one structure and restore it elsewhere (manage.py structure_export / structure_import,
-docs/adr/0023).
-
-An archive is a `.tar.gz` holding:
-- `schema.sql`: `pg_dump` of the structure's schema (plain SQL, no owner, no privileges), made
-  with the `pg_dump` whose major version matches the server's;
-- `media/...`: every file under MEDIA_ROOT/<schema>/ (public assets and private files alike);
-- `manifest.json`: format, versions (Ponton, Django, PostgreSQL, pg_dump), the schema's migration
-  state, the public-schema rows the structure needs (its row, domains, module switches, staff
-  memberships by email, ledger anchors) and the SHA-256 and size of every other file.
-
-The import checks every digest and the migration state before touching the database, restores
-the dump into a temporary schema (`psql --single-transaction`), checks the restored ledger under
-the key of the schema it comes from, and then, in one transaction, renames the temporary schema,
-signs the ledger again under the new schema's key and writes the public rows. Files are unpacked
-beside MEDIA_ROOT first and moved into place after the commit. On any failure the temporary
-schema and files are removed: nothing is half-restored.
-"""
+"""`structure_import`: a structure restored from its archive, whole or not at all
+(tenants.backup)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import json
-import os
 import re
 import secrets
 import shutil
 import subprocess
 import tarfile
-import tempfile
-from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-import django
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
-from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.db.models import Field
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -51,273 +26,24 @@ from ponton.accounts.services import user_get_or_create
 from ponton.ledger.moves import ledger_adopt_anchors, ledger_resign
 from ponton.ledger.selectors import ledger_verify_moved
 from tenants import cloning
+from tenants.backup.common import (
+    ANCHOR_FIELDS,
+    CHUNK,
+    FORMAT,
+    MANIFEST,
+    MEDIA,
+    NOT_COPIED,
+    SCHEMA_SQL,
+    BackupError,
+    ImportResult,
+    migrations_of,
+    pg_env,
+    pg_program,
+    quote,
+    server_major,
+)
 from tenants.models import Domain, LedgerAnchor, ModuleSubscription, Structure
 from tenants.services import schema_name_for, slug_is_valid
-
-FORMAT = "ponton-structure/1"
-MANIFEST = "manifest.json"
-SCHEMA_SQL = "schema.sql"
-MEDIA = "media/"
-CHUNK = 1 << 20
-# Structure fields that name the row rather than describe the structure: not carried over.
-NOT_COPIED = {"id", "schema_name", "slug"}
-ANCHOR_FIELDS = ("position", "hash", "sales_total", "payments_total", "anchored_at", "reason")
-
-
-class _Encoder(DjangoJSONEncoder):
-    """DjangoJSONEncoder keeping microseconds (it cuts times to milliseconds): an anchor's
-    signature covers its exact time."""
-
-    def default(self, o: Any) -> Any:
-        if isinstance(o, dt.datetime):
-            return o.isoformat()
-        return super().default(o)
-
-
-class BackupError(Exception):
-    """A refused export or import, with a French message."""
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    structure: Structure
-    replaced: bool
-    ledger_entries: int
-    files: int
-    migrated: bool
-
-
-# --- PostgreSQL client programs --------------------------------------------------------------
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def server_major() -> int:
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version_num")
-        return int(cur.fetchone()[0]) // 10_000
-
-
-def _candidate_dirs() -> list[Path]:
-    dirs = []
-    if os.environ.get("PG_BIN_DIR"):
-        dirs.append(Path(os.environ["PG_BIN_DIR"]))
-    found = shutil.which("pg_dump")
-    if found:
-        dirs.append(Path(found).resolve().parent)
-    dirs.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin")))
-    try:
-        from pgserver._commands import POSTGRES_BIN_PATH  # the embedded default's server
-
-        dirs.append(Path(POSTGRES_BIN_PATH))
-    except ImportError:
-        pass
-    return dirs
-
-
-def _major_of(program: Path) -> int | None:
-    try:
-        out = subprocess.run(  # noqa: S603 - a fixed program path, no shell
-            [str(program), "--version"], capture_output=True, text=True, timeout=10, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    found = re.search(r"(\d+)(?:\.\d+)?", out)
-    return int(found.group(1)) if found else None
-
-
-def pg_program(name: str, *, major: int) -> Path:
-    """`pg_dump` or `psql` of the server's major version (PG_BIN_DIR, PATH,
-    /usr/lib/postgresql/*/bin, pgserver's bundled binaries); failing that, the oldest newer one
-    (pg_dump reads older servers). A French error when none fits."""
-    newer: list[tuple[int, Path]] = []
-    seen: set[Path] = set()
-    for folder in _candidate_dirs():
-        program = folder / name
-        if program in seen or not program.is_file():
-            continue
-        seen.add(program)
-        found = _major_of(program)
-        if found == major:
-            return program
-        if found is not None and found > major:
-            newer.append((found, program))
-    if newer:
-        return min(newer)[1]
-    raise BackupError(
-        _(
-            "Programme « %(name)s » de PostgreSQL %(major)s introuvable : installez le client "
-            "PostgreSQL %(major)s (paquet postgresql-client-%(major)s) ou indiquez son dossier "
-            "dans la variable d'environnement PG_BIN_DIR."
-        )
-        % {"name": name, "major": major}
-    )
-
-
-def _pg_env() -> dict[str, str]:
-    db = connection.settings_dict
-    env = dict(os.environ)
-    for key, value in (
-        ("PGHOST", db.get("HOST")),
-        ("PGPORT", db.get("PORT")),
-        ("PGUSER", db.get("USER")),
-        ("PGPASSWORD", db.get("PASSWORD")),
-        ("PGDATABASE", db.get("NAME")),
-    ):
-        if value:
-            env[key] = str(value)
-    return env
-
-
-# --- Export ----------------------------------------------------------------------------------
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _migrations_of(schema: str) -> list[list[str]]:
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT app, name FROM {_q(schema)}.django_migrations ORDER BY app, name"  # noqa: S608
-        )
-        return [list(row) for row in cur.fetchall()]
-
-
-def _structure_fields(structure: Structure) -> dict[str, Any]:
-    values = {}
-    for field in Structure._meta.concrete_fields:
-        if field.attname in NOT_COPIED:
-            continue
-        value = field.value_from_object(structure)
-        values[field.attname] = value.name if isinstance(value, FieldFile) else value
-    return values
-
-
-def _public_rows(structure: Structure) -> dict[str, Any]:
-    return {
-        "structure": _structure_fields(structure),
-        "domains": [
-            {"domain": d.domain, "is_primary": d.is_primary}
-            for d in Domain.objects.filter(tenant=structure).order_by("-is_primary", "domain")
-        ],
-        "modules": [
-            {
-                "module": s.module,
-                "enabled": s.enabled,
-                "paid_status": s.paid_status,
-                "requested_at": s.requested_at,
-                "granted_at": s.granted_at,
-            }
-            for s in ModuleSubscription.objects.filter(structure=structure).order_by("module")
-        ],
-        "memberships": [
-            {
-                "email": m.user.email,
-                "first_name": m.user.first_name,
-                "last_name": m.user.last_name,
-                "role": m.role,
-                "is_active": m.is_active,
-            }
-            for m in Membership.objects.filter(structure=structure)
-            .select_related("user")
-            .order_by("user__email")
-        ],
-        "ledger_anchors": [
-            {**{name: getattr(a, name) for name in ANCHOR_FIELDS}, "signature": a.signature}
-            for a in LedgerAnchor.objects.filter(structure=structure).order_by("position", "id")
-        ],
-    }
-
-
-def _versions(pg_dump: Path) -> dict[str, str]:
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        server = cur.fetchone()[0]
-    dump_version = subprocess.run(  # noqa: S603 - a fixed program path, no shell
-        [str(pg_dump), "--version"], capture_output=True, text=True, timeout=10, check=True
-    ).stdout.strip()
-    try:
-        ponton = metadata.version("ponton")
-    except metadata.PackageNotFoundError:
-        ponton = "0"
-    return {
-        "ponton": ponton,
-        "django": django.get_version(),
-        "postgresql": server,
-        "pg_dump": dump_version,
-    }
-
-
-def structure_export(*, slug: str, output: Path) -> dict[str, Any]:
-    """Write the archive of structure `slug` to `output`; return its manifest."""
-    structure = Structure.objects.filter(slug=slug).exclude(schema_name="public").first()
-    if structure is None:
-        raise BackupError(_("Structure inconnue : %(slug)s") % {"slug": slug})
-    schema = structure.schema_name
-    pg_dump = pg_program("pg_dump", major=server_major())
-    with tempfile.TemporaryDirectory(prefix="ponton-export-") as work:
-        dump = Path(work) / SCHEMA_SQL
-        result = subprocess.run(  # noqa: S603 - fixed program path and arguments, no shell
-            [
-                str(pg_dump),
-                "--format=plain",
-                "--no-owner",
-                "--no-privileges",
-                f"--schema={schema}",
-                f"--file={dump}",
-            ],
-            env=_pg_env(),
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-        if result.returncode != 0:
-            raise BackupError(
-                _("pg_dump a échoué : %(error)s") % {"error": result.stderr.strip()[-2000:]}
-            )
-        media_root = Path(settings.MEDIA_ROOT) / schema
-        media_files = (
-            sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.is_dir() else []
-        )
-        files = {SCHEMA_SQL: {"sha256": _sha256_file(dump), "size": dump.stat().st_size}}
-        for path in media_files:
-            files[MEDIA + path.relative_to(media_root).as_posix()] = {
-                "sha256": _sha256_file(path),
-                "size": path.stat().st_size,
-            }
-        manifest = {
-            "format": FORMAT,
-            "created_at": timezone.now(),
-            "slug": structure.slug,
-            "schema_name": schema,
-            "structure_id": structure.pk,
-            "versions": _versions(pg_dump),
-            "migrations": _migrations_of(schema),
-            **_public_rows(structure),
-            "files": files,
-        }
-        body = json.dumps(manifest, cls=_Encoder, indent=2, ensure_ascii=False).encode()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(output.name + ".partial")
-        with tarfile.open(partial, "w:gz") as archive:
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime = len(body), int(timezone.now().timestamp())
-            archive.addfile(info, io.BytesIO(body))
-            archive.add(dump, arcname=SCHEMA_SQL)
-            for path in media_files:
-                archive.add(path, arcname=MEDIA + path.relative_to(media_root).as_posix())
-        partial.replace(output)
-    return json.loads(body)
-
-
-# --- Import ----------------------------------------------------------------------------------
 
 
 def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
@@ -379,7 +105,7 @@ def _migration_gap(manifest: dict[str, Any]) -> bool:
 
 
 def _tenant_migrations() -> set[tuple[str, ...]]:
-    return {tuple(pair) for pair in _migrations_of(settings.TENANT_BASE_SCHEMA)}
+    return {tuple(pair) for pair in migrations_of(settings.TENANT_BASE_SCHEMA)}
 
 
 def _rewrite_schema(sql: str, source: str, target: str) -> str:
@@ -402,7 +128,7 @@ def _restore(sql: str, *, psql: Path) -> None:
     result = subprocess.run(  # noqa: S603 - fixed program path and arguments, no shell
         [str(psql), "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
         input=sql,
-        env=_pg_env(),
+        env=pg_env(),
         capture_output=True,
         text=True,
         timeout=3600,
@@ -416,7 +142,7 @@ def _restore(sql: str, *, psql: Path) -> None:
 
 def _drop_schema(name: str) -> None:
     with connection.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {_q(name)} CASCADE")
+        cur.execute(f"DROP SCHEMA IF EXISTS {quote(name)} CASCADE")
 
 
 def _migrate(schema: str) -> None:
@@ -428,20 +154,15 @@ def _migrate(schema: str) -> None:
 
 
 def _unsaved_anchors(manifest: dict[str, Any]) -> list[LedgerAnchor]:
+    """The archive's anchors as they were (the structure id of their origin), not saved."""
     anchors = []
     for row in manifest.get("ledger_anchors") or []:
         anchor = LedgerAnchor(structure_id=manifest["structure_id"], signature=row["signature"])
         for name in ANCHOR_FIELDS:
-            setattr(anchor, name, row[name])
-        anchor.anchored_at = parse_datetime(row["anchored_at"])
+            field = LedgerAnchor._meta.get_field(name)
+            assert isinstance(field, Field)  # noqa: S101 - concrete fields
+            setattr(anchor, name, field.to_python(row[name]))
         anchors.append(anchor)
-    for anchor in anchors:
-        anchor.sales_total = LedgerAnchor._meta.get_field("sales_total").to_python(
-            anchor.sales_total
-        )
-        anchor.payments_total = LedgerAnchor._meta.get_field("payments_total").to_python(
-            anchor.payments_total
-        )
     return anchors
 
 
@@ -566,7 +287,7 @@ def structure_import(
                     _drop_schema(schema)
                 entries = ledger_resign(schema=temporary, key_schema=schema)
                 with connection.cursor() as cur:
-                    cur.execute(f"ALTER SCHEMA {_q(temporary)} RENAME TO {_q(schema)}")
+                    cur.execute(f"ALTER SCHEMA {quote(temporary)} RENAME TO {quote(schema)}")
                 structure = _write_public_rows(
                     manifest, slug=slug, schema=schema, existing=existing
                 )
