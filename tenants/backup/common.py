@@ -150,3 +150,18 @@ def migrations_of(schema: str) -> list[list[str]]:
             f"SELECT app, name FROM {quote(schema)}.django_migrations ORDER BY app, name"  # noqa: S608
         )
         return [list(row) for row in cur.fetchall()]
+
+
+def account_columns(schema: str) -> list[tuple[str, str]]:
+    """(table, column) of every link to a platform account in `schema`: by the convention of
+    architecture.md (Tenancy), a bigint column named `account_id` or `<something>_account_id`
+    holding an accounts.User id."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND data_type = 'bigint' "
+            "AND (column_name = 'account_id' OR column_name LIKE %s) "
+            "ORDER BY table_name, column_name",
+            [schema, "%\\_account\\_id"],
+        )
+        return [(table, column) for table, column in cur.fetchall()]

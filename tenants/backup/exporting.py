@@ -18,7 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ponton.accounts.models import Membership
+from ponton.accounts.models import CustomerLink, Membership, User
 from tenants.backup.common import (
     ANCHOR_FIELDS,
     FORMAT,
@@ -28,9 +28,11 @@ from tenants.backup.common import (
     SCHEMA_SQL,
     BackupError,
     ManifestEncoder,
+    account_columns,
     migrations_of,
     pg_env,
     pg_program,
+    quote,
     server_major,
     sha256_file,
 )
@@ -76,10 +78,36 @@ def _public_rows(structure: Structure) -> dict[str, Any]:
             .select_related("user")
             .order_by("user__email")
         ],
+        "accounts": _accounts(structure),
+        "customer_links": [
+            {"email": email, "customer_id": customer_id}
+            for email, customer_id in CustomerLink.objects.filter(structure=structure)
+            .order_by("user__email")
+            .values_list("user__email", "customer_id")
+        ],
         "ledger_anchors": [
             {**{name: getattr(a, name) for name in ANCHOR_FIELDS}, "signature": a.signature}
             for a in LedgerAnchor.objects.filter(structure=structure).order_by("position", "id")
         ],
+    }
+
+
+def _accounts(structure: Structure) -> dict[str, dict[str, str]]:
+    """The platform accounts the structure's rows name by id (account_columns), by id: the
+    import finds or creates them by email and rewrites the ids on another database."""
+    ids: set[int] = set()
+    with connection.cursor() as cur:
+        for table, column in account_columns(structure.schema_name):
+            cur.execute(
+                f"SELECT DISTINCT {quote(column)} FROM "  # noqa: S608 - quoted identifiers
+                f"{quote(structure.schema_name)}.{quote(table)} WHERE {quote(column)} IS NOT NULL"
+            )
+            ids.update(row[0] for row in cur.fetchall())
+    return {
+        str(pk): {"email": email, "first_name": first, "last_name": last}
+        for pk, email, first, last in User.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "email", "first_name", "last_name")
     }
 
 

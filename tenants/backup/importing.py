@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from ponton.accounts.models import Membership
+from ponton.accounts.models import CustomerLink, Membership, User
 from ponton.accounts.services import user_get_or_create
 from ponton.ledger.moves import ledger_adopt_anchors, ledger_resign
 from ponton.ledger.selectors import ledger_verify_moved
@@ -36,6 +36,7 @@ from tenants.backup.common import (
     SCHEMA_SQL,
     BackupError,
     ImportResult,
+    account_columns,
     migrations_of,
     pg_env,
     pg_program,
@@ -220,7 +221,36 @@ def _write_public_rows(
             structure=structure,
             defaults={"role": row["role"], "is_active": row["is_active"]},
         )
+    for row in manifest.get("customer_links") or []:
+        user = User.objects.filter(email=row["email"]).first()
+        if user is not None:
+            CustomerLink.objects.get_or_create(
+                user=user, structure=structure, defaults={"customer_id": row["customer_id"]}
+            )
     return structure
+
+
+def _remap_accounts(manifest: dict[str, Any], *, schema: str) -> None:
+    """The account ids in `schema`'s rows (account_columns) become the ids of this database's
+    accounts of the same email, found or created (on the same database they do not change)."""
+    mapping = []
+    for old, person in (manifest.get("accounts") or {}).items():
+        user = user_get_or_create(
+            email=person["email"], first_name=person["first_name"], last_name=person["last_name"]
+        )
+        if user.pk != int(old):
+            mapping.append((int(old), user.pk))
+    if not mapping:
+        return
+    values = ", ".join(["(%s::bigint, %s::bigint)"] * len(mapping))
+    params = [number for pair in mapping for number in pair]
+    with connection.cursor() as cur:
+        for table, column in account_columns(schema):
+            cur.execute(
+                f"UPDATE {quote(schema)}.{quote(table)} AS t SET {quote(column)} = m.new "  # noqa: S608
+                f"FROM (VALUES {values}) AS m(old, new) WHERE t.{quote(column)} = m.old",
+                params,
+            )
 
 
 def structure_import(
@@ -286,6 +316,7 @@ def structure_import(
                     existing = Structure.objects.select_for_update().get(pk=existing.pk)
                     _drop_schema(schema)
                 entries = ledger_resign(schema=temporary, key_schema=schema)
+                _remap_accounts(manifest, schema=temporary)
                 with connection.cursor() as cur:
                     cur.execute(f"ALTER SCHEMA {quote(temporary)} RENAME TO {quote(schema)}")
                 structure = _write_public_rows(

@@ -20,7 +20,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from ponton import selling
-from ponton.accounts.models import Membership
+from ponton.accounts.models import CustomerLink, Membership, User
 from ponton.billing.models import Document
 from ponton.billing.services import PaymentData
 from ponton.catalogue.services.photos import photo_add
@@ -78,6 +78,11 @@ def club(make_structure, make_member, media):
             actor=STAFF,
         )
         services.ledger_anchor(reason=LedgerAnchor.Reason.MANUAL)
+        claire = User.objects.create_user(
+            email=f"claire@{structure.slug}.test", first_name="Claire", last_name="Le Goff"
+        )
+        Customer.objects.filter(pk=shop.payer.pk).update(account_id=claire.pk)
+        CustomerLink.objects.create(user=claire, structure=structure, customer_id=shop.payer.pk)
     yield structure, made
     connection.set_schema_to_public()
     with connection.cursor() as cur:
@@ -152,6 +157,10 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
     photos = [name for name in manifest["files"] if name.startswith("media/products/photos/")]
     assert len(photos) == 1
 
+    # As on another database: Claire's account is not there; the import makes it again (by
+    # email) and the customer row names the new account.
+    claire_email = f"claire@{structure.slug}.test"
+    User.objects.filter(email=claire_email).delete()
     new_slug = structure.slug + "b"
     made.append("s_" + new_slug)
     out = io.StringIO()
@@ -159,6 +168,14 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
     assert f"{new_slug} : structure créée" in out.getvalue()
     moved = Structure.objects.get(slug=new_slug)
 
+    claire = User.objects.get(email=claire_email)
+    link = CustomerLink.objects.get(user=claire)
+    assert link.structure == moved
+    with schema_context(moved.schema_name):
+        assert Customer.objects.get(pk=link.customer_id).account_id == claire.pk
+        Customer.objects.filter(pk=link.customer_id).update(account_id=None)
+    with schema_context(structure.schema_name):
+        Customer.objects.filter(pk=link.customer_id).update(account_id=None)
     assert rows_of(moved.schema_name) == rows_of(structure.schema_name)
     assert moved.name == "Club export" and moved.pk != structure.pk
     assert Domain.objects.get(tenant=moved).domain.startswith(new_slug + ".")
