@@ -213,14 +213,18 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
 
 def test_replace_restores_the_archived_state(club, tmp_path, media):
     """Issue 17 §4: `--replace` puts the archive back over the structure of the same slug (a
-    customer deleted after the backup is there again), in the same schema, ledger intact."""
+        customer deleted after the backup is there again), in the same schema, ledger intact, its
+    anchors not copied twice (one more: the move)."""
     structure, _made = club
     path = export(structure, tmp_path)
     before = rows_of(structure.schema_name)
     with schema_context(structure.schema_name):
         Customer.objects.filter(first_name="Louis").delete()
     (media / structure.schema_name / "stray.txt").write_text("après la sauvegarde")
+    anchors = LedgerAnchor.objects.filter(structure=structure)
+    before_anchors = list(anchors.values_list("reason", flat=True))
     call_command("structure_import", str(path), replace=True, stdout=io.StringIO())
+    assert list(anchors.values_list("reason", flat=True)) == [*before_anchors, "move"]
     assert Structure.objects.filter(slug=structure.slug).count() == 1
     assert rows_of(structure.schema_name) == before
     assert not (media / structure.schema_name / "stray.txt").exists()

@@ -52,13 +52,20 @@ def ledger_resign(*, schema: str, key_schema: str) -> int:
 
 def ledger_adopt_anchors(*, structure: Structure, anchors: list[LedgerAnchor]) -> LedgerAnchor:
     """Copy `anchors` (checked by `ledger_verify_moved`) to `structure`, signed under its key,
-    and anchor the head as the record of the move. Runs on the structure's schema (its final
-    name), inside the caller's transaction."""
+    except those it already has, and anchor the head as the record of the move. Runs on the
+    structure's schema (its final name), inside the caller's transaction."""
     schema_name = keys.current_schema()
     if schema_name != structure.schema_name:
         raise RuntimeError("ledger_adopt_anchors runs on the structure's own schema")
+    present = set(
+        LedgerAnchor.objects.filter(structure=structure).values_list(
+            "position", "hash", "anchored_at", "reason"
+        )
+    )
     copies = []
     for anchor in anchors:
+        if (anchor.position, anchor.hash, anchor.anchored_at, anchor.reason) in present:
+            continue  # restored over itself (--replace): that anchor is already there
         copy = LedgerAnchor(
             structure=structure,
             position=anchor.position,
