@@ -100,9 +100,8 @@ def _bench(emit) -> None:
     t0 = time.perf_counter()
     _fill(structure)
     connection.set_schema_to_public()
-    log(
-        f"  {ENTRIES} entries, {CUSTOMERS} customers, {FILES} files: {time.perf_counter() - t0:.1f} s"
-    )
+    filled = time.perf_counter() - t0
+    log(f"  {ENTRIES} entries, {CUSTOMERS} customers, {FILES} files: {filled:.1f} s")
     calibration = cpu_calibration_s()
     with tempfile.TemporaryDirectory(prefix="ponton-bench-move-") as work:
         archive = Path(work) / "move.tar.gz"
