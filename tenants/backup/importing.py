@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import secrets
 import shutil
 import subprocess
 import tarfile
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,36 +112,49 @@ def _tenant_migrations() -> set[tuple[str, ...]]:
     return {tuple(pair) for pair in migrations_of(settings.TENANT_BASE_SCHEMA)}
 
 
-def _rewrite_schema(sql: str, source: str, target: str) -> str:
-    """The dump with its schema renamed: in every statement, never inside COPY data."""
+def _rewrite_schema(lines: Iterable[str], source: str, target: str) -> Iterator[str]:
+    """The dump's lines with its schema renamed: in every statement, never inside COPY data."""
     pattern = re.compile(rf"(?<![A-Za-z0-9_$]){re.escape(source)}(?![A-Za-z0-9_$])")
-    out, in_copy = [], False
-    for line in sql.splitlines(keepends=True):
+    in_copy = False
+    for line in lines:
         if in_copy:
-            out.append(line)
             if line.rstrip("\n") == "\\.":
                 in_copy = False
+            yield line
             continue
         if line.startswith("COPY ") and line.rstrip().endswith("FROM stdin;"):
             in_copy = True
-        out.append(line if line.startswith("--") else pattern.sub(target, line))
-    return "".join(out)
+        yield line if line.startswith("--") else pattern.sub(target, line)
 
 
-def _restore(sql: str, *, psql: Path) -> None:
-    result = subprocess.run(  # noqa: S603 - fixed program path and arguments, no shell
-        [str(psql), "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
-        input=sql,
-        env=pg_env(),
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    if result.returncode != 0:
-        raise BackupError(
-            _("La restauration du schéma a échoué : %(error)s")
-            % {"error": result.stderr.strip()[-2000:]}
+def _restore(lines: Iterable[str], *, psql: Path) -> None:
+    """Feed the dump to psql (one transaction, stop at the first error), streamed."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(  # noqa: S603 - fixed program path and arguments, no shell
+            [str(psql), "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=pg_env(),
         )
+        assert process.stdin is not None  # noqa: S101 - stdin=PIPE
+        try:
+            for line in lines:
+                process.stdin.write(line.encode())
+        except BrokenPipeError:
+            pass  # psql stopped at an error: its message follows
+        finally:
+            try:
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            returncode = process.wait()
+        if returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip()[-2000:]
+            raise BackupError(
+                _("La restauration du schéma a échoué : %(error)s") % {"error": message}
+            )
 
 
 def _drop_schema(name: str) -> None:
@@ -222,10 +238,12 @@ def _write_public_rows(
             defaults={"role": row["role"], "is_active": row["is_active"]},
         )
     for row in manifest.get("customer_links") or []:
-        user = User.objects.filter(email=row["email"]).first()
-        if user is not None:
+        customer_account = User.objects.filter(email=row["email"]).first()
+        if customer_account is not None:
             CustomerLink.objects.get_or_create(
-                user=user, structure=structure, defaults={"customer_id": row["customer_id"]}
+                user=customer_account,
+                structure=structure,
+                defaults={"customer_id": row["customer_id"]},
             )
     return structure
 
@@ -291,9 +309,8 @@ def structure_import(
         try:
             handle = archive.extractfile(SCHEMA_SQL)
             assert handle is not None  # noqa: S101 - checked by _check_digests
-            sql = _rewrite_schema(handle.read().decode(), manifest["schema_name"], temporary)
-            _restore(sql, psql=psql)
-            del sql
+            with io.TextIOWrapper(handle, encoding="utf-8", newline="") as text:
+                _restore(_rewrite_schema(text, manifest["schema_name"], temporary), psql=psql)
             if older:
                 _migrate(temporary)
             with schema_context(temporary):

@@ -18,7 +18,7 @@ from ponton.ledger.models import LedgerEntry, LedgerHead
 from ponton.ledger.services import _amount, _anchor
 from tenants.models import LedgerAnchor, Structure
 
-BATCH = 1_000
+BATCH = 5_000
 TRIGGER = "ledger_entry_no_change"
 
 
@@ -39,11 +39,15 @@ def ledger_resign(*, schema: str, key_schema: str) -> int:
             return 0
         cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER {_q(TRIGGER)}")
         for start in range(0, len(rows), BATCH):
-            cur.executemany(
-                f"UPDATE {table} SET signature = %s WHERE id = %s",  # noqa: S608 - quoted
+            batch = rows[start : start + BATCH]
+            values = ", ".join(["(%s::bigint, %s)"] * len(batch))
+            cur.execute(
+                f"UPDATE {table} AS e SET signature = v.signature "  # noqa: S608 - quoted
+                f"FROM (VALUES {values}) AS v(id, signature) WHERE e.id = v.id",
                 [
-                    (keys.sign(schema_name=key_schema, message=hash_), pk)
-                    for pk, hash_ in rows[start : start + BATCH]
+                    value
+                    for pk, hash_ in batch
+                    for value in (pk, keys.sign(schema_name=key_schema, message=hash_))
                 ],
             )
         cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER {_q(TRIGGER)}")
