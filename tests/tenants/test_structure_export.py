@@ -236,7 +236,8 @@ def test_replace_restores_the_archived_state(club, tmp_path, media):
 def test_refusals_leave_nothing_behind(club, tmp_path):
     """Issue 17 §4: refused in French, with nothing restored: an existing slug without
     --replace, an archive whose digests do not match, one from a newer migration state, and one
-    whose ledger was rewritten (digests made to match: the ledger's signatures refuse it)."""
+    whose ledger was rewritten (digests made to match: the ledger's signatures refuse it), and
+    one whose dump fails half-way (restored in one transaction: no table of it is left)."""
     structure, _made = club
     path = export(structure, tmp_path)
     count = Structure.objects.count()
@@ -275,6 +276,11 @@ def test_refusals_leave_nothing_behind(club, tmp_path):
     rewrite(path, rewritten, sql=forged, digests=True)
     with pytest.raises(CommandError, match="journal inaltérable de l'archive ne se vérifie pas"):
         call_command("structure_import", str(rewritten), slug="autreclub", stdout=io.StringIO())
+
+    broken = tmp_path / "broken.tar.gz"
+    rewrite(path, broken, sql=lambda sql: sql + "\nSELECT une_fonction_absente();\n", digests=True)
+    with pytest.raises(CommandError, match="La restauration du schéma a échoué : .*une_fonction"):
+        call_command("structure_import", str(broken), slug="autreclub", stdout=io.StringIO())
 
     assert Structure.objects.count() == count
     assert not Structure.objects.filter(slug="autreclub").exists()
