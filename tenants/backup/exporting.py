@@ -36,7 +36,14 @@ from tenants.backup.common import (
     server_major,
     sha256_file,
 )
-from tenants.models import Domain, LedgerAnchor, ModuleSubscription, Structure
+from tenants.models import (
+    Domain,
+    LedgerAnchor,
+    ModuleSubscription,
+    Structure,
+    StructureContact,
+    StructureImage,
+)
 
 
 def _structure_fields(structure: Structure) -> dict[str, Any]:
@@ -77,6 +84,15 @@ def _public_rows(structure: Structure) -> dict[str, Any]:
             for m in Membership.objects.filter(structure=structure)
             .select_related("user")
             .order_by("user__email")
+        ],
+        "contacts": list(
+            StructureContact.objects.filter(structure=structure)
+            .order_by("role")
+            .values("role", "first_name", "last_name", "email", "phone")
+        ),
+        "images": [
+            {"image": image.image.name, "position": image.position}
+            for image in StructureImage.objects.filter(structure=structure)
         ],
         "accounts": _accounts(structure),
         "customer_links": [

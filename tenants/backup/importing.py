@@ -46,7 +46,14 @@ from tenants.backup.common import (
     quote,
     server_major,
 )
-from tenants.models import Domain, LedgerAnchor, ModuleSubscription, Structure
+from tenants.models import (
+    Domain,
+    LedgerAnchor,
+    ModuleSubscription,
+    Structure,
+    StructureContact,
+    StructureImage,
+)
 from tenants.services import schema_name_for, slug_is_valid
 
 
@@ -227,6 +234,14 @@ def _write_public_rows(
             )
             for row in manifest["modules"]
         ]
+    )
+    StructureContact.objects.filter(structure=structure).delete()
+    StructureContact.objects.bulk_create(
+        [StructureContact(structure=structure, **row) for row in manifest.get("contacts") or []]
+    )
+    StructureImage.objects.filter(structure=structure).delete()
+    StructureImage.objects.bulk_create(
+        [StructureImage(structure=structure, **row) for row in manifest.get("images") or []]
     )
     for row in manifest["memberships"]:
         user = user_get_or_create(

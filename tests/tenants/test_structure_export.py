@@ -29,7 +29,14 @@ from ponton.customers.services import customer_create
 from ponton.ledger import keys, services
 from ponton.ledger.models import LedgerEntry
 from ponton.sales.services import LineRequest
-from tenants.models import Domain, LedgerAnchor, ModuleSubscription, Structure
+from tenants.models import (
+    Domain,
+    LedgerAnchor,
+    ModuleSubscription,
+    Structure,
+    StructureContact,
+    StructureImage,
+)
 from tests.support.files import forget_media_root, png_upload
 from tests.support.sales import STAFF, make_shop
 
@@ -83,6 +90,10 @@ def club(make_structure, make_member, media):
         )
         Customer.objects.filter(pk=shop.payer.pk).update(account_id=claire.pk)
         CustomerLink.objects.create(user=claire, structure=structure, customer_id=shop.payer.pk)
+    StructureContact.objects.create(
+        structure=structure, role="director", first_name="Anne", last_name="Kerbrat", email="a@k.fr"
+    )
+    StructureImage.objects.create(structure=structure, image="structures/images/ponton.png")
     yield structure, made
     connection.set_schema_to_public()
     with connection.cursor() as cur:
@@ -187,6 +198,10 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
     assert set(
         Membership.objects.filter(structure=moved).values_list("user__email", "role")
     ) == set(Membership.objects.filter(structure=structure).values_list("user__email", "role"))
+    assert list(StructureContact.objects.filter(structure=moved).values_list("role", "email")) == [
+        ("director", "a@k.fr")
+    ]
+    assert StructureImage.objects.get(structure=moved).image.name == "structures/images/ponton.png"
     photo = photos[0].removeprefix("media/")
     assert (media / moved.schema_name / photo).read_bytes() == (
         media / structure.schema_name / photo
