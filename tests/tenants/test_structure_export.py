@@ -226,22 +226,42 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
     assert schemas_like("import_%") == []
 
 
+LAST = ["tenants", "0005_ledger_anchor_move"]
+
+
 def test_replace_restores_the_archived_state(club, tmp_path, media):
     """Issue 17 §4: `--replace` puts the archive back over the structure of the same slug (a
-        customer deleted after the backup is there again), in the same schema, ledger intact, its
-    anchors not copied twice (one more: the move)."""
+    customer deleted after the backup is there again), in the same schema, ledger intact, its
+    anchors not copied twice (one more: the move). The archive here is from an older migration
+    state: its schema is migrated before it goes live."""
     structure, _made = club
-    path = export(structure, tmp_path)
+    exported = export(structure, tmp_path)
     before = rows_of(structure.schema_name)
+    before.pop("django_migrations")
+    path = tmp_path / "older.tar.gz"
+    rewrite(
+        exported,
+        path,
+        sql=lambda sql: "".join(
+            line for line in sql.splitlines(keepends=True) if "\t".join(LAST) + "\t" not in line
+        ),
+        manifest=lambda m: m["migrations"].remove(LAST),
+        digests=True,
+    )
     with schema_context(structure.schema_name):
         Customer.objects.filter(first_name="Louis").delete()
     (media / structure.schema_name / "stray.txt").write_text("après la sauvegarde")
     anchors = LedgerAnchor.objects.filter(structure=structure)
     before_anchors = list(anchors.values_list("reason", flat=True))
-    call_command("structure_import", str(path), replace=True, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("structure_import", str(path), replace=True, stdout=out)
+    assert f"{structure.slug} : structure remplacée" in out.getvalue()
+    assert "schéma migré" in out.getvalue()
     assert list(anchors.values_list("reason", flat=True)) == [*before_anchors, "move"]
     assert Structure.objects.filter(slug=structure.slug).count() == 1
-    assert rows_of(structure.schema_name) == before
+    after = rows_of(structure.schema_name)
+    assert any('"name": "0005_ledger_anchor_move"' in row for row in after.pop("django_migrations"))
+    assert after == before
     assert not (media / structure.schema_name / "stray.txt").exists()
     out = io.StringIO()
     call_command("verify_ledger", structure=structure.slug, stdout=out)
