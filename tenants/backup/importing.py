@@ -213,6 +213,9 @@ def _write_public_rows(
             setattr(structure, name, value)
         structure.save()
         ModuleSubscription.objects.filter(structure=structure).delete()
+    if values.get("created_at"):  # auto_now_add set it to now: the structure's own date
+        Structure.objects.filter(pk=structure.pk).update(created_at=values["created_at"])
+        structure.created_at = values["created_at"]
     platform_domain = f"{slug}.{settings.PLATFORM_DOMAIN}"
     if not Domain.objects.filter(tenant=structure, domain=platform_domain).exists():
         Domain.objects.filter(tenant=structure).update(is_primary=False)

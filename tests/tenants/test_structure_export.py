@@ -189,6 +189,7 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
         Customer.objects.filter(pk=link.customer_id).update(account_id=None)
     assert rows_of(moved.schema_name) == rows_of(structure.schema_name)
     assert moved.name == "Club export" and moved.pk != structure.pk
+    assert moved.created_at == structure.created_at
     assert Domain.objects.get(tenant=moved).domain.startswith(new_slug + ".")
     assert set(
         ModuleSubscription.objects.filter(structure=moved).values_list("module", "enabled")
