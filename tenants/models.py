@@ -246,6 +246,7 @@ class LedgerAnchor(models.Model):
         TILL_CLOSING = "till_closing", _("Clôture de caisse (Z)")
         ARCHIVE = "archive", _("Archive")
         MANUAL = "manual", _("Ancrage manuel")
+        MOVE = "move", _("Restauration ou déplacement de la structure")
 
     structure = models.ForeignKey(
         Structure, on_delete=models.PROTECT, related_name="ledger_anchors"

@@ -358,6 +358,12 @@ def _ffvoile(name: str) -> Callable[[], None]:
     return run
 
 
+def _structure_move() -> None:
+    from tests.bench.structure_move import bench_structure_move
+
+    bench_structure_move(env=bench_env_current(), emit=emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -390,6 +396,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "segment_100k_ms": _emarketing("segment_100k_ms"),
     "ffvoile_race_calls": _ffvoile("ffvoile_race_calls"),
     "ffvoile_licences_per_s": _ffvoile("ffvoile_licences_per_s"),  # + ffvoile_sale_ms
+    "structure_export_100k_s": _structure_move,  # prints structure_import_100k_s too
 }
 
 

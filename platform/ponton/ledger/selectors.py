@@ -69,6 +69,31 @@ def ledger_verify() -> Verification:
     names it."""
     schema_name = keys.current_schema()
     anchors, problems = _signed_anchors(schema_name)
+    return _verify(schema_name, anchors, problems)
+
+
+def ledger_verify_moved(*, schema_name_before: str, anchors: list[LedgerAnchor]) -> Verification:
+    """`ledger_verify` of a ledger restored from another schema (manage.py structure_import,
+    docs/adr/0023): the current schema's chain is checked under the key of `schema_name_before`
+    (the schema it was signed in), against `anchors` (unsaved, as they were in the archive,
+    with the structure id of their origin) whose signatures are checked under that key too."""
+    trusted, problems = [], []
+    for anchor in anchors:
+        if keys.signature_ok(
+            schema_name=schema_name_before,
+            message=canonical.anchor_text_of(anchor),
+            signature=anchor.signature,
+        ):
+            trusted.append(anchor)
+        else:
+            problems.append(
+                _("l'ancre du %(date)s (n° %(position)s) : signature invalide")
+                % {"date": _when(anchor), "position": anchor.position}
+            )
+    return _verify(schema_name_before, trusted, problems)
+
+
+def _verify(schema_name: str, anchors: list[LedgerAnchor], problems: list[str]) -> Verification:
     at_position: dict[int, list[LedgerAnchor]] = {}
     for anchor in anchors:
         at_position.setdefault(anchor.position, []).append(anchor)
