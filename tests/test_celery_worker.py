@@ -2,11 +2,14 @@
 reaches a separate worker process through Redis and writes in the structure's schema; the worker
 can be killed and started again."""
 
+import logging
 import time
 
 import pytest
 from django_tenants.utils import schema_context
 
+from ponton.config.celery import SKIPPED
+from tenants.services import structure_suspend
 from tests.support.celery_worker import celery_worker_for
 from tests.support.testmodule.models import Note
 from tests.support.testmodule.tasks import note_add_task
@@ -41,3 +44,47 @@ def test_a_real_worker_runs_the_task_and_survives_a_kill(make_structure):
         worker.start()  # the message waited in Redis for the new worker
         assert worker.pid != first_pid
         assert _wait_for_notes(structure.schema_name, 2) == ["premier", "pendant la panne"]
+
+        # Issue 17 §2: a task sent for a structure that is then suspended does nothing in the
+        # worker and says so in its log (the structure's schema travels in the message).
+        structure_suspend(structure=structure, reason="impayé")
+        with schema_context(structure.schema_name):
+            note_add_task.delay(schema_name=structure.schema_name, text="après la suspension")
+        deadline = time.monotonic() + 30
+        while "ignorée" not in worker.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (
+            "Tâche testmodule.note_add ignorée : la structure « Club de voile » est suspendue."
+            in (worker.log.read_text())
+        )
+        assert _wait_for_notes(structure.schema_name, 3, timeout=0.1) == [
+            "premier",
+            "pendant la panne",
+        ]
+
+
+@pytest.mark.django_db
+def test_a_task_of_a_deleted_or_suspended_structure_does_nothing_and_says_so(
+    make_structure, caplog
+):
+    """Issue 17 §2: tenant-schemas-celery would run the task of a deleted structure on the public
+    schema (its lookup fails in a signal handler whose error Celery only logs): ours skips it."""
+    structure, _ = make_structure(modules=["testmodule"])
+    caplog.set_level(logging.WARNING, logger="ponton.tasks")
+    result = note_add_task.apply(
+        kwargs={"schema_name": structure.schema_name, "text": "fantôme"},
+        headers={"_schema_name": "club_disparu"},
+    )
+    assert result.get() == SKIPPED
+    assert (
+        "Tâche testmodule.note_add ignorée : la structure du schéma club_disparu n'existe plus."
+        in (caplog.text)
+    )
+    with schema_context(structure.schema_name):
+        assert not Note.objects.exists()
+        ran = note_add_task.apply(kwargs={"schema_name": structure.schema_name, "text": "ici"})
+        assert ran.get() != SKIPPED and Note.objects.count() == 1
+    structure_suspend(structure=structure, reason="impayé")
+    with schema_context(structure.schema_name):
+        skipped = note_add_task.apply(kwargs={"schema_name": structure.schema_name, "text": "non"})
+        assert skipped.get() == SKIPPED and Note.objects.count() == 1

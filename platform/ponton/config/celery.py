@@ -1,11 +1,54 @@
-"""Celery with tenant-schemas-celery: every task carries its structure's schema."""
+"""Celery with tenant-schemas-celery: every task carries its structure's schema.
 
+A task whose structure is suspended or no longer exists does nothing and says so (a warning in
+the worker's log, and `SKIPPED` as its result): tenant-schemas-celery would otherwise run it on
+the public schema (a deleted structure: its lookup fails in a signal handler, whose error Celery
+only logs) or in a structure that must not act any more (suspended)."""
+
+import logging
 import os
 
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
+from tenant_schemas_celery.app import get_schema_name_from_task
+from tenant_schemas_celery.task import TenantTask
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponton.config.settings.dev")
 
-app = TenantAwareCeleryApp("ponton")
+logger = logging.getLogger("ponton.tasks")
+SKIPPED = "ignorée"
+
+
+def structure_unavailable(schema_name: str) -> str:
+    """Why a task of this schema must not run ("" when it may)."""
+    from django.conf import settings
+
+    from tenants.models import Structure
+
+    if not schema_name or schema_name == settings.PUBLIC_SCHEMA_NAME:
+        return ""
+    structure = Structure.objects.filter(schema_name=schema_name).only("state", "name").first()
+    if structure is None:
+        return f"la structure du schéma {schema_name} n'existe plus"
+    if structure.is_suspended:
+        return f"la structure « {structure.name} » est suspendue"
+    return ""
+
+
+class StructureTask(TenantTask):
+    abstract = True
+
+    def __call__(self, *args, **kwargs):
+        reason = structure_unavailable(get_schema_name_from_task(self, kwargs) or "")
+        if reason:
+            logger.warning("Tâche %s ignorée : %s.", self.name, reason)
+            return SKIPPED
+        return super().__call__(*args, **kwargs)
+
+
+class PontonCeleryApp(TenantAwareCeleryApp):
+    task_cls = "ponton.config.celery:StructureTask"
+
+
+app = PontonCeleryApp("ponton")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
