@@ -358,6 +358,15 @@ def _ffvoile(name: str) -> Callable[[], None]:
     return run
 
 
+def _scale(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import scale
+
+        getattr(scale, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -390,6 +399,11 @@ BENCHES: dict[str, Callable[[], None]] = {
     "segment_100k_ms": _emarketing("segment_100k_ms"),
     "ffvoile_race_calls": _ffvoile("ffvoile_race_calls"),
     "ffvoile_licences_per_s": _ffvoile("ffvoile_licences_per_s"),  # + ffvoile_sale_ms
+    # A thousand structures: their database <BENCH_DB>_1000 is built once and kept.
+    "structure_create_1000th_s": _scale("structure_create_1000th_s"),
+    "migrate_noop_1000_s": _scale("migrate_noop_1000_s"),
+    "request_p95_ratio_1000": _scale("request_p95_ratio_1000"),
+    "console_list_1000_ms": _scale("console_list_1000_ms"),
 }
 
 
