@@ -76,9 +76,7 @@ def schemas_behind(schemas: Iterable[str]) -> list[str]:
     behind = []
     for schema, done in applied_by_schema(schemas).items():
         missing = nodes - done
-        missing = {
-            key for key in missing if not (key in replaces and set(replaces[key]) <= done)
-        }
+        missing = {key for key in missing if not (key in replaces and set(replaces[key]) <= done)}
         if missing:
             behind.append(schema)
     return behind

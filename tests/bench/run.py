@@ -404,6 +404,8 @@ BENCHES: dict[str, Callable[[], None]] = {
     "migrate_noop_1000_s": _scale("migrate_noop_1000_s"),
     "request_p95_ratio_1000": _scale("request_p95_ratio_1000"),
     "console_list_1000_ms": _scale("console_list_1000_ms"),
+    # Adds a column to every structure, kills the migrate half-way, resumes it, then reverts.
+    "migrate_column_1000_s": _scale("migrate_column_1000_s"),
 }
 
 

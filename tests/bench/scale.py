@@ -74,7 +74,6 @@ def fill(structure) -> str:
     from ponton.customers.services import customer_create
     from ponton.planning.services import sessions_add
     from ponton.shop.selectors import product_url
-
     from tenants.models import Structure
 
     # The shop opens with the CGV (their content does not matter to the page).
@@ -511,6 +510,151 @@ def bench_console_list_1000_ms(*, env: dict[str, str], emit) -> None:
         search_median_ms=round(result["search_median_ms"], 2),
         runs=CONSOLE_RUNS,
     )
+
+
+# --- a real migration over the fleet, interrupted and resumed ------------------------------
+
+COLUMN = "bench_fleet_note"
+MIGRATION_NAME = "9000_bench_fleet_column"
+MIGRATION_FILE = ROOT / "platform/ponton/customers/migrations" / f"{MIGRATION_NAME}.py"
+
+
+def _customers_leaf() -> str:
+    names = sorted(
+        p.stem
+        for p in MIGRATION_FILE.parent.glob("[0-9][0-9][0-9][0-9]_*.py")
+        if p.stem != MIGRATION_NAME
+    )
+    return names[-1]
+
+
+def _fleet_sql(env: dict[str, str], query: str, params: list | None = None) -> list:
+    import psycopg
+
+    with psycopg.connect(_fleet_url(env), autocommit=True) as conn:
+        return conn.execute(query, params or []).fetchall()  # type: ignore[arg-type]
+
+
+def _with_column(env: dict[str, str]) -> int:
+    return _fleet_sql(
+        env,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'customers_customer' "
+        "AND column_name = %s",
+        [COLUMN],
+    )[0][0]
+
+
+def _revert(env: dict[str, str]) -> None:
+    """Take the bench's column and its django_migrations rows out of every schema."""
+    import psycopg
+
+    with psycopg.connect(_fleet_url(env), autocommit=True) as conn:
+        schemas = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_schema FROM information_schema.columns "
+                "WHERE table_name = 'customers_customer' AND column_name = %s",
+                [COLUMN],
+            ).fetchall()
+        ]
+        for schema in schemas:
+            conn.execute(f'ALTER TABLE "{schema}".customers_customer DROP COLUMN {COLUMN}')
+        for (schema,) in conn.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = 'django_migrations'"
+        ).fetchall():
+            conn.execute(
+                f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',  # noqa: S608
+                ["customers", MIGRATION_NAME],
+            )
+
+
+def bench_migrate_column_1000_s(*, env: dict[str, str], emit) -> None:
+    """A migration adding a column to customers_customer in every structure: the first
+    `migrate` is killed (SIGKILL) once half the schemas have the column, a second one
+    finishes. Checked: every schema has the column and records the migration exactly once,
+    and the schemas migrated before the kill were not migrated again."""
+    import signal
+
+    fleet_ensure(env)
+    _revert(env)
+    MIGRATION_FILE.write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f'    dependencies = [("customers", "{_customers_leaf()}")]\n'
+        "    operations = [\n"
+        "        migrations.RunSQL(\n"
+        f'            "ALTER TABLE customers_customer ADD COLUMN {COLUMN} text",\n'
+        f'            "ALTER TABLE customers_customer DROP COLUMN {COLUMN}",\n'
+        "        )\n"
+        "    ]\n"
+    )
+    try:
+        total = _fleet_sql(
+            env,
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = 'customers_customer'",
+        )[0][0]
+        started = time.perf_counter()
+        first = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+            env=_fleet_env(env),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=sys.stderr,
+        )
+        while _with_column(env) < total // 2:
+            if first.poll() is not None:
+                raise RuntimeError("the first migrate ended before half the schemas")
+            time.sleep(0.2)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        killed_after = time.perf_counter() - started
+        killed_at = _fleet_sql(env, "SELECT now()")[0][0]
+        done_at_kill = _with_column(env)
+        log(f"migrate killed after {killed_after:.1f} s: {done_at_kill}/{total} schemas done")
+        resumed = _migrate(env)
+        done = _with_column(env)
+        schemas = [
+            row[0]
+            for row in _fleet_sql(
+                env,
+                "SELECT table_schema FROM information_schema.tables "
+                "WHERE table_name = 'customers_customer'",
+            )
+        ]
+        recorded = {}
+        for schema in schemas:
+            rows = _fleet_sql(
+                env,
+                f'SELECT applied FROM "{schema}".django_migrations '  # noqa: S608
+                "WHERE app = 'customers' AND name = %s",
+                [MIGRATION_NAME],
+            )
+            recorded[schema] = [row[0] for row in rows]
+        twice = [s for s, rows in recorded.items() if len(rows) != 1]
+        before_kill = sum(1 for rows in recorded.values() if rows and rows[0] <= killed_at)
+        if done != total or twice or before_kill > done_at_kill:
+            raise RuntimeError(
+                f"not resumed cleanly: {done}/{total} with the column, recorded twice or "
+                f"never in {twice[:5]}, {before_kill} recorded before the kill"
+            )
+        emit(
+            f"migrate_column_{FLEET}_s",
+            round(killed_after + resumed, 1),
+            "s",
+            0,
+            better="lower",
+            killed_after_s=round(killed_after, 1),
+            done_at_kill=done_at_kill,
+            recorded_before_kill=before_kill,
+            resumed_s=round(resumed, 1),
+            schemas=total,
+            migrated_twice=len(twice),
+        )
+    finally:
+        MIGRATION_FILE.unlink(missing_ok=True)
+        _revert(env)
 
 
 if __name__ == "__main__":
