@@ -423,6 +423,7 @@ def fleet_ensure(env: dict[str, str]) -> dict:
     from tests.bench.run import with_database
 
     name = fleet_database()
+    MIGRATION_FILE.unlink(missing_ok=True)  # left by an interrupted migrate_column_1000_s
     with psycopg.connect(with_database(env["DATABASE_URL"], "postgres"), autocommit=True) as c:
         if c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -441,9 +442,10 @@ def bench_structure_create_1000th_s(*, env: dict[str, str], emit) -> None:
     durations = []
     stamp = int(time.time())
     for i in range(CREATE_RUNS):
-        _s, _o, seconds = create_one(f"premiere{stamp}x{i}", f"Première structure {i}")
+        structure, _o, seconds = create_one(f"premiere{stamp}x{i}", f"Première structure {i}")
         durations.append(seconds)
         connection.set_schema_to_public()
+        structure_remove(structure)  # the bench database keeps its single structure
     first = statistics.median(durations)
     log("structure_create, empty database: " + ", ".join(f"{d * 1000:.0f} ms" for d in durations))
     stats = fleet_ensure(env)
