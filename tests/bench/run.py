@@ -35,7 +35,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def emit(bench: str, value: float, unit: str, goal: float, better: str = "lower", **extra) -> None:
+def emit(
+    bench: str, value: float, unit: str, goal: float | None, better: str = "lower", **extra
+) -> None:
     line = {"bench": bench, "value": value, "unit": unit, "goal": goal, "better": better}
     line.update(extra)
     print(json.dumps(line), flush=True)

@@ -645,8 +645,7 @@ def bench_migrate_column_1000_s(*, env: dict[str, str], emit) -> None:
             f"migrate_column_{FLEET}_s",
             round(killed_after + resumed, 1),
             "s",
-            0,
-            better="lower",
+            None,  # no goal: the figure is reported, resuming is what is checked
             killed_after_s=round(killed_after, 1),
             done_at_kill=done_at_kill,
             recorded_before_kill=before_kill,
