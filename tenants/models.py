@@ -95,6 +95,8 @@ class Structure(TenantMixin):
     class Meta:
         ordering = ["name"]
         verbose_name = _("structure")
+        # The console's list reads one page in name order among a thousand structures.
+        indexes = [models.Index(fields=["name", "id"], name="tenants_structure_name_idx")]
 
     def __str__(self) -> str:
         return self.name

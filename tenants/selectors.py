@@ -66,7 +66,8 @@ def structures_for_console(*, query: str = "", state: str = ""):
             | Q(email__icontains=query)
             | Q(city__icontains=query)
         )
-    return qs.prefetch_related("domains").select_related("contract")
+    # A stable order for the pages (two structures may share a name): the (name, id) index.
+    return qs.order_by("name", "pk").prefetch_related("domains").select_related("contract")
 
 
 # --- Platform console (EG-3) ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,10 @@ from tenants.forms_console import (
 )
 from tenants.models import StructureState
 
+# One page of the structures list: the console lists a thousand structures and more, it
+# reads one page of them (docs/adr/0022, deploy/SCALING.md "Mille structures").
+STRUCTURES_PAGE_SIZE = 50
+
 
 @operator_view
 def structures(request):
@@ -31,17 +36,22 @@ def structures(request):
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         state = form.cleaned_data["state"]
-    signups = structure_rows = None
+    signups = page = None
     if state == SIGNUP_IN_PROGRESS:
         signups = selectors.signup_drafts_in_progress(query=query)
     else:
-        structure_rows = list(selectors.structures_for_console(query=query, state=state))
+        page = Paginator(
+            selectors.structures_for_console(query=query, state=state), STRUCTURES_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
     return render(
         request,
         "tenants/console/structures.html",
         {
             "form": form,
-            "structures": structure_rows,
+            "structures": list(page) if page is not None else None,
+            "page": page,
+            "query": query,
+            "state": state,
             "signups": signups,
             "signups_count": selectors.signup_drafts_in_progress_count(),
             "module_requests": _module_request_rows(),

@@ -35,7 +35,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def emit(bench: str, value: float, unit: str, goal: float, better: str = "lower", **extra) -> None:
+def emit(
+    bench: str, value: float, unit: str, goal: float | None, better: str = "lower", **extra
+) -> None:
     line = {"bench": bench, "value": value, "unit": unit, "goal": goal, "better": better}
     line.update(extra)
     print(json.dumps(line), flush=True)
@@ -364,6 +366,15 @@ def _structure_move() -> None:
     bench_structure_move(env=bench_env_current(), emit=emit)
 
 
+def _scale(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import scale
+
+        getattr(scale, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "structure_create_s": bench_structure_create_s,
     "dashboard_p95_ms": bench_dashboard_p95_ms,
@@ -397,6 +408,13 @@ BENCHES: dict[str, Callable[[], None]] = {
     "ffvoile_race_calls": _ffvoile("ffvoile_race_calls"),
     "ffvoile_licences_per_s": _ffvoile("ffvoile_licences_per_s"),  # + ffvoile_sale_ms
     "structure_export_100k_s": _structure_move,  # prints structure_import_100k_s too
+    # A thousand structures: their database <BENCH_DB>_1000 is built once and kept.
+    "structure_create_1000th_s": _scale("structure_create_1000th_s"),
+    "migrate_noop_1000_s": _scale("migrate_noop_1000_s"),
+    "request_p95_ratio_1000": _scale("request_p95_ratio_1000"),
+    "console_list_1000_ms": _scale("console_list_1000_ms"),
+    # Adds a column to every structure, kills the migrate half-way, resumes it, then reverts.
+    "migrate_column_1000_s": _scale("migrate_column_1000_s"),
 }
 
 

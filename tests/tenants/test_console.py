@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from ponton.accounts.models import Role, User
 from ponton.catalogue.models import Site
-from tenants import urls_console
+from tenants import urls_console, views_console
 from tenants.models import (
     ActivationKey,
     ContractSignature,
@@ -232,6 +232,48 @@ def test_list_search_and_filter_structures_by_state(make_structure, console):
     assert "Étape 1 sur 12" in html
     assert "Fini" not in html
     assert _rows(console.get("/console/", {"state": "signup", "q": "mer"})) == [f"draft-{draft.pk}"]
+
+
+def test_structures_list_is_paginated_and_search_finds_by_name_or_slug(
+    platform, console, monkeypatch, django_assert_max_num_queries
+):
+    """EG-3 (issue 17, a thousand structures): the console reads one page of structures in
+    name order, with a stable order across pages; a search by name or slug finds among all
+    of them, and its pages keep the search. Rows only: the list never opens a schema."""
+    monkeypatch.setattr(views_console, "STRUCTURES_PAGE_SIZE", 10)
+    Structure.objects.bulk_create(
+        Structure(
+            schema_name=f"s_liste{i:02d}",
+            slug=f"liste{i:02d}",
+            # Two by two the same name: the pages still cut at the same places.
+            name=f"Club nautique {i // 2:02d}",
+            city="Lorient" if i == 17 else "",
+        )
+        for i in range(30)
+    )
+    seen = []
+    for number in (1, 2, 3):
+        with django_assert_max_num_queries(12):
+            page = console.get("/console/", {"page": number})
+        assert page.status_code == 200
+        rows = _rows(page)
+        assert len(rows) == 10
+        assert f"Page {number} sur 3 (30 structures)" in page.content.decode()
+        seen += rows
+    assert seen == [f"liste{i:02d}" for i in range(30)]  # every structure once, in order
+    html = console.get("/console/", {"page": 2}).content.decode()
+    assert "?q=&amp;state=&amp;page=1" in html and "?q=&amp;state=&amp;page=3" in html
+    # Out of range: the last page, not an error.
+    assert _rows(console.get("/console/", {"page": 99})) == seen[20:]
+
+    assert _rows(console.get("/console/", {"q": "liste07"})) == ["liste07"]
+    assert _rows(console.get("/console/", {"q": "NAUTIQUE 04"})) == ["liste08", "liste09"]
+    assert _rows(console.get("/console/", {"q": "lorient"})) == ["liste17"]
+    found = console.get("/console/", {"q": "club"})
+    assert _rows(found) == seen[:10]
+    assert "?q=club&amp;state=&amp;page=2" in found.content.decode()
+    assert _rows(console.get("/console/", {"q": "club", "page": 3})) == seen[20:]
+    assert "data-pagination" not in console.get("/console/", {"q": "liste1"}).content.decode()
 
 
 def test_unknown_state_filter_is_refused_with_a_message(make_structure, console):
