@@ -6,20 +6,16 @@ Gérer > FFVoile > "Appel FF Voile"."""
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 from django_tenants.utils import schema_context
 
-from modules.ffvoile import services
 from modules.ffvoile.models import Licence
-from ponton.catalogue.models import Product
-from ponton.customers.services import AddressData, customer_create
 from ponton.sales.services import LineRequest, order_create
-from tenants.services import module_set_enabled
 from tests.e2e.manager_pages import log_in
 from tests.support import ffvoile_emulator
-from tests.support.sales import STAFF, published
+from tests.support.ffvoile import licence_club
+from tests.support.sales import STAFF
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,28 +37,8 @@ def test_licence_delivered_then_refused_with_red_marker_and_log(
     settings.FFVOILE_BASE_URL = emulator.base_url
     try:
         structure, owner = make_structure(name="Club de voile de l'Aber")
-        module_set_enabled(structure=structure, label="ffvoile", enabled=True)
+        licence, anne = licence_club(structure)
         with schema_context(structure.schema_name):
-            services.account_update(
-                club_number=ffvoile_emulator.CLUB_NUMBER,
-                login=ffvoile_emulator.LOGIN,
-                password=ffvoile_emulator.PASSWORD,
-            )
-            licence = published(
-                Product.Kind.MEMBERSHIP,
-                name="Licence club FFVoile adulte",
-                price=Decimal("62.00"),
-                consumer_required=True,
-            )
-            services.licence_product_set(product=licence, kind="licence_club_adulte")
-            anne = customer_create(
-                first_name="Anne",
-                last_name="Quéméner",
-                email="anne@exemple.fr",
-                birth_date=dt.date(1990, 5, 17),
-                address=AddressData(line1="12 rue de Siam", postal_code="29200", city="Brest"),
-            )
-            services.identity_set(customer=anne, sex="F")
             orders = [
                 order_create(
                     payer=anne,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,9 +11,9 @@ from modules.ffvoile.models import LicenceKind
 from ponton import selling
 from ponton.catalogue.models import Product
 from ponton.customers.models import Customer
-from ponton.customers.services import AddressData, customer_create
-from tenants.services import module_set_enabled
+from ponton.customers.services import customer_create
 from tests.support import ffvoile_emulator
+from tests.support.ffvoile import licence_club
 from tests.support.sales import STAFF, published
 
 
@@ -54,31 +53,11 @@ def club(structure_a, emulator, settings):
     settings.FFVOILE_BASE_URL = emulator.base_url
     settings.FFVOILE_READ_TIMEOUT = 0.5
     structure, owner = structure_a
-    module_set_enabled(structure=structure, label="ffvoile", enabled=True)
+    licence, anne = licence_club(structure)
     with schema_context(structure.schema_name):
-        services.account_update(
-            club_number=ffvoile_emulator.CLUB_NUMBER,
-            login=ffvoile_emulator.LOGIN,
-            password=ffvoile_emulator.PASSWORD,
-        )
-        licence = published(
-            Product.Kind.MEMBERSHIP,
-            name="Licence club FFVoile adulte",
-            price=Decimal("62.00"),
-            consumer_required=True,
-        )
-        services.licence_product_set(product=licence, kind=LicenceKind.ADULT)
         passport = published(
             Product.Kind.MEMBERSHIP, name="Passeport voile", price=Decimal("11.50")
         )
         services.licence_product_set(product=passport, kind=LicenceKind.PASSPORT)
-        anne = customer_create(
-            first_name="Anne",
-            last_name="Quéméner",
-            email="anne@exemple.fr",
-            birth_date=dt.date(1990, 5, 17),
-            address=AddressData(line1="12 rue de Siam", postal_code="29200", city="Brest"),
-        )
-        services.identity_set(customer=anne, sex="F")
         paul = customer_create(first_name="Paul", last_name="Riou", email="paul@exemple.fr")
     return Club(structure, owner, emulator, licence, passport, anne, paul)
