@@ -341,7 +341,7 @@ class LinesDocumentDraft:
     order_lines: list[OrderLine]
     actor: Actor
     note: str
-    structure: object = None
+    structure: object
 
 
 def lines_document_draft(
@@ -386,8 +386,7 @@ def lines_document_save(draft: LinesDocumentDraft, *, number: str) -> Document:
         note=draft.note,
         data={"document": document.number},
     )
-    if draft.structure is not None:
-        _tell_modules(structure=draft.structure, order=document.order, lines=draft.order_lines)
+    _tell_modules(structure=draft.structure, order=document.order, lines=draft.order_lines)
     return document
 
 
