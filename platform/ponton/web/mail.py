@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
@@ -71,7 +72,8 @@ def deliver(
 
 
 class OutboxBackend(BaseEmailBackend):
-    """Embedded default: print the email on the console and keep it for the outbox page."""
+    """Embedded default: keep the email for the outbox page and print it on the console (unless
+    OUTBOX_ECHO is off: `make run` seeds the demo's emails silently)."""
 
     def send_messages(self, email_messages):
         from django_tenants.utils import schema_context
@@ -92,6 +94,8 @@ class OutboxBackend(BaseEmailBackend):
                     body=message.body,
                     html=html,
                 )
+            if not settings.OUTBOX_ECHO:
+                continue
             sys.stdout.write(
                 f"\n--- email to {', '.join(message.to)}: {message.subject}\n{message.body}\n---\n"
             )

@@ -320,6 +320,8 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 
 SERVE_MEDIA = False
 SHOW_OUTBOX = False
+# The outbox backend also prints each email on the console (off while `make run` seeds the demo).
+OUTBOX_ECHO = os.environ.get("OUTBOX_ECHO", "1") == "1"
 # Click & Pay without Stripe keys: the clearly marked test gateway (embedded default,
 # development, tests). Production turns it off (prod.py): no online payment until the
 # structure enters its keys.
