@@ -38,17 +38,17 @@ from modules.pos.services import session_close, ticket_record
 from ponton.catalogue.models import Product
 from ponton.ledger.archives import archive_verify
 from ponton.planning.models import GenerationJob, Session
-from ponton.sales.models import Basket, Order
+from ponton.sales.models import Basket, BasketLine, Order
 from tenants.services import module_grant
 from tests.conftest import SMTPServer, _Collector, free_port
 from tests.support.celery_beat import CeleryBeat, celery_beat_for
 from tests.support.celery_worker import CeleryWorker, celery_worker_for
 from tests.support.files import forget_media_root
 from tests.support.pos import line, open_counter, pay
-from tests.support.sales import STAFF
+from tests.support.sales import STAFF, make_shop
 from tests.support.shop import add, checkout_post, open_shop, token_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SCHEDULE = {"release-expired-holds": 1.0, "till-archives": 1.0}
 HOLDS_TASK = "ponton.selling.tasks.release_expired_holds_task"
@@ -69,7 +69,7 @@ class Background:
         """The results the worker logged for `task` since `mark()` ("Task <name>[id] succeeded
         in 0.01s: <result>")."""
         text = self.worker.log.read_text()[since:]
-        return re.findall(rf"Task {re.escape(task)}\[[\w-]+\] succeeded in [\d.]+s: (.*)", text)
+        return re.findall(rf"Task {re.escape(task)}\[[\w-]+\] succeeded in [\d.e+-]+s: (.*)", text)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 60.0, what: str = "") -> object:
@@ -179,8 +179,6 @@ def test_po7_beat_archives_the_till_month_that_ended(bg, make_structure):
     module_grant(structure=structure, label="pos")  # its first till is made after commit
     when = _last_month_noon()
     with schema_context(structure.schema_name):
-        from tests.support.sales import make_shop
-
         shop = make_shop(capacity=3, stock=5)
         counter = open_counter(till=Till.objects.get())
         payload, sig = counter.ticket([line(shop.shirt)], [pay("cash", "20.00")], total=Decimal(20))
@@ -231,8 +229,6 @@ def test_mp2_the_order_email_is_queued_after_commit_and_sent_by_the_worker(
     customer = client_for(structure)
     add(customer, shop, quantity=1)
     with schema_context(structure.schema_name):
-        from ponton.sales.models import BasketLine
-
         basket_lines = list(BasketLine.objects.select_related("product").order_by("id"))
     response = checkout_post(customer, basket_lines, email="marin@exemple.fr")
     token = token_of(response)

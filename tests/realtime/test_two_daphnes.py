@@ -29,7 +29,7 @@ from tests.support.daphnes import Daphne, daphnes_for
 from tests.support.files import forget_media_root
 from tests.support.shop import open_shop
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 20  # seconds for an event to cross processes on a loaded machine
 
