@@ -297,3 +297,13 @@ def test_pl1_a_long_ajouter_des_dates_is_generated_by_the_worker(
     )
     page = manager.get(f"/manager/planning/generations/{job.pk}/").content.decode()
     assert "12 séances ajoutées." in page
+
+
+def test_a_beat_schedule_entry_that_production_does_not_have_is_refused():
+    """The helper runs production's entries only: a renamed or removed entry fails the test
+    before any process starts, instead of a beat that never sends it."""
+    with (
+        pytest.raises(KeyError, match="not in the beat schedule: release-holds"),
+        celery_beat_for(schedule={"release-holds": 1.0}, name="refused"),
+    ):
+        pass  # pragma: no cover - never reached
