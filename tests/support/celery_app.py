@@ -1,7 +1,8 @@
-"""The Celery app as a test worker process runs it (`celery -A tests.support.celery_app worker`):
-Ponton's own app, with eager mode off and the broker named by the environment
-(CELERY_BROKER_URL, set by tests/support/celery_worker.py). The test settings keep eager mode on
-for every other test; only this process and the tests that start a worker turn it off."""
+"""The Celery app as a test worker or beat process runs it (`celery -A tests.support.celery_app
+worker|beat`): Ponton's own app, with eager mode off and the broker named by the environment
+(CELERY_BROKER_URL, set by tests/support/celery_worker.py and celery_beat.py). The test settings
+keep eager mode on for every other test; only these processes and the tests that start them
+turn it off."""
 
 import os
 
