@@ -7,6 +7,7 @@ Usage::
     with pgbouncer(mode="session", pool_size=5) as pgb:
         pgb.port                       # a free loopback port
         pgb.dsn("ponton_test")         # postgres://postgres@127.0.0.1:<port>/ponton_test
+        pgb.stats("ponton_test")       # the admin console's SHOW STATS row of that database
 
 The process gets a generated ini and userlist in a temporary directory, listens on 127.0.0.1
 only (no Unix socket), forwards every database name to the same name on the upstream server
@@ -64,6 +65,21 @@ class PgBouncer:
     def pid(self) -> int:
         return self.proc.pid
 
+    def show(self, what: str) -> list[dict]:
+        """Rows of the admin console's `SHOW <what>` (POOLS, STATS, SERVERS, CLIENTS...)."""
+        import psycopg
+
+        if not what.replace("_", "").isalpha():
+            raise ValueError(what)
+        with psycopg.connect(self.dsn("pgbouncer"), autocommit=True) as admin:
+            cursor = admin.execute(f"SHOW {what}")
+            names = [column.name for column in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def stats(self, dbname: str) -> dict:
+        """SHOW STATS for one database (an empty dict before its first client)."""
+        return next((row for row in self.show("STATS") if row["database"] == dbname), {})
+
 
 def _upstream() -> tuple[str, int, str]:
     """(host, port, user) of the PostgreSQL server Django's test connection uses."""
@@ -80,7 +96,14 @@ def _free_port() -> int:
 
 
 def _ini(
-    *, port: int, mode: str, pool_size: int, max_client_conn: int, host: str, pg_port: int
+    *,
+    port: int,
+    mode: str,
+    pool_size: int,
+    max_client_conn: int,
+    host: str,
+    pg_port: int,
+    user: str,
 ) -> str:
     return "\n".join(
         [
@@ -93,6 +116,7 @@ def _ini(
             "unix_socket_dir =",
             "auth_type = trust",
             "auth_file = userlist.txt",
+            f"admin_users = {user}",
             f"pool_mode = {mode}",
             f"default_pool_size = {pool_size}",
             "min_pool_size = 0",
@@ -101,6 +125,7 @@ def _ini(
             # Session mode: a server connection given back is reset (search_path included).
             "server_reset_query = DISCARD ALL",
             "ignore_startup_parameters = extra_float_digits",
+            "stats_period = 1",  # SHOW STATS totals refreshed every second
             "log_connections = 0",
             "log_disconnections = 0",
             "",
@@ -138,6 +163,7 @@ def pgbouncer(
                 max_client_conn=max_client_conn,
                 host=host,
                 pg_port=pg_port,
+                user=user,
             )
         )
         (conf_dir / "userlist.txt").write_text(f'"{user}" ""\n')
