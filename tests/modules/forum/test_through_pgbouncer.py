@@ -45,7 +45,7 @@ POOL_MODE = "session"
 POOL_SIZE = 1
 CSRF = "c" * 32
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @dataclass
