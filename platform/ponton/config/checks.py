@@ -1,5 +1,6 @@
-"""System checks of the deployment (run by `manage.py check --database default` and by
-`migrate`, which the release runs through the same DATABASE_URL as the web processes)."""
+"""System checks of the deployment that need the database: `manage.py check --database default`
+runs them (the release's migrate job does, deploy/k8s/migrate-job.yaml, through the same
+DATABASE_URL as the web processes)."""
 
 from __future__ import annotations
 
