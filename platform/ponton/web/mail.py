@@ -108,7 +108,7 @@ def _delivery_claim(*, key: str, to: list[str], subject: str) -> bool:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {EmailDelivery._meta.db_table} (key, \"to\", subject, sent_at) "  # noqa: S608 - the table name is ours
+            f'INSERT INTO {EmailDelivery._meta.db_table} (key, "to", subject, sent_at) '  # noqa: S608 - the table name is ours
             "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
             [key, ", ".join(to), subject[:300], timezone.now()],
         )
