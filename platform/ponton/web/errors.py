@@ -64,3 +64,30 @@ def server_error(request):
             "dans un instant."
         ),
     )
+
+
+class DiskFullMiddleware:
+    """A full disk met by a page that has no form to say it on (a custom field's file in a
+    basket, the signup's last step, an upload's temporary file): a French page (507), never a
+    traceback. The upload forms say it themselves (ponton.web.storage.DiskFullError)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from ponton.web.storage import DiskFullError, disk_full
+
+        if not disk_full(exception):
+            return None
+        message = (
+            exception.message
+            if isinstance(exception, DiskFullError)
+            else _(
+                "Le disque du serveur est plein : le fichier n'a pas été enregistré et rien "
+                "n'a été modifié. Réessayez plus tard ou prévenez l'équipe Ponton."
+            )
+        )
+        return standalone_error(status=507, title=_("Disque plein"), message=message)

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A full disk met by a page without a form to say it on: a French page (web/errors.py).
+    "ponton.web.errors.DiskFullMiddleware",
     # A NUL character or non-Unicode text in a query parameter: a French 400 (web/text_guard.py).
     "ponton.web.text_guard.QueryStringGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,9 +178,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+# The uploads' disk (PONTON_MEDIA_ROOT: a volume of its own in production, a tmpfs in a test).
+MEDIA_ROOT = Path(os.environ.get("PONTON_MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "default": {"BACKEND": "ponton.web.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
