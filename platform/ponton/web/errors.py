@@ -78,16 +78,8 @@ class DiskFullMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from ponton.web.storage import DiskFullError, disk_full
+        from ponton.web.storage import disk_full, disk_full_message
 
         if not disk_full(exception):
             return None
-        message = (
-            exception.message
-            if isinstance(exception, DiskFullError)
-            else _(
-                "Le disque du serveur est plein : le fichier n'a pas été enregistré et rien "
-                "n'a été modifié. Réessayez plus tard ou prévenez l'équipe Ponton."
-            )
-        )
-        return standalone_error(status=507, title=_("Disque plein"), message=message)
+        return standalone_error(status=507, title=_("Disque plein"), message=disk_full_message())

@@ -21,6 +21,13 @@ logger = logging.getLogger("ponton.files")
 FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
+def disk_full_message() -> str:
+    return _(
+        "Le disque du serveur est plein : le fichier n'a pas été enregistré et rien n'a "
+        "été modifié. Réessayez plus tard ou prévenez l'équipe Ponton."
+    )
+
+
 class DiskFullError(OSError):
     """The server's disk (or the structure's quota) is full: nothing of the file was kept."""
 
@@ -30,10 +37,7 @@ class DiskFullError(OSError):
 
     @property
     def message(self) -> str:
-        return _(
-            "Le disque du serveur est plein : le fichier n'a pas été enregistré et rien n'a "
-            "été modifié. Réessayez plus tard ou prévenez l'équipe Ponton."
-        )
+        return disk_full_message()
 
     def __str__(self) -> str:
         return self.message
