@@ -75,6 +75,8 @@ def deliver(
     for the first transaction) sends nothing and returns False. What remains (ADR 0027): a
     crash between the server's "250 OK" and that commit sends the email again."""
     headers = {STRUCTURE_HEADER: str(structure_id)} if structure_id is not None else {}
+    if key:  # the same Message-ID on a resend in the window: mail clients show one message
+        headers["Message-ID"] = f"<{key}@{_message_id_domain()}>"
     message = EmailMultiAlternatives(subject=subject, body=body, to=to, headers=headers)
     if html:
         message.attach_alternative(html, "text/html")
@@ -98,6 +100,14 @@ def deliver(
     finally:
         backend.close()
     return True
+
+
+def _message_id_domain() -> str:
+    from email.utils import parseaddr
+
+    from django.conf import settings
+
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "ponton.invalid"
 
 
 def _delivery_claim(*, key: str, to: list[str], subject: str) -> bool:

@@ -26,7 +26,10 @@ def test_a_task_run_twice_sends_its_email_once(smtp_server):
     second = send_email_task.apply(kwargs=kwargs, task_id="task-1").get()
     other = send_email_task.apply(kwargs=kwargs, task_id="task-2").get()
     assert (first, second, other) == (True, False, True)
-    assert len(smtp_server.messages) == 2
+    assert [m["Message-ID"] for m in smtp_server.messages] == [
+        "<task-1@ponton.test>",
+        "<task-2@ponton.test>",
+    ]
     assert sorted(EmailDelivery.objects.values_list("key", flat=True)) == ["task-1", "task-2"]
     row = EmailDelivery.objects.get(key="task-1")
     assert (row.to, row.subject) == ("payeur@client.test", "Votre lien")
