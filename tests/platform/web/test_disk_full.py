@@ -10,6 +10,7 @@ CI) is the MEDIA_ROOT of a real daphne process; a filler file leaves it 8 KiB fr
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import random
@@ -19,19 +20,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.test import Client
+from django.test import Client, RequestFactory
 from django_tenants.utils import schema_context
 from PIL import Image
 
 from ponton.catalogue.models import ProductPhoto
 from ponton.launcher import daphne_args
+from ponton.web.errors import DiskFullMiddleware
 from tenants.models import Structure
 from tests.conftest import free_port, host_of
 from tests.support.files import forget_media_root, pdf_bytes
 from tests.support.sales import make_shop
 from tests.support.servers import ROOT, database_env, serving
-
-pytestmark = pytest.mark.django_db(transaction=True)
 
 FULL_MESSAGE = "Le disque du serveur est plein : le fichier n&#x27;a pas été enregistré"
 FREE_LEFT = 8 * 1024
@@ -103,6 +103,7 @@ class Manager:
         )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_uploads_on_a_full_disk_say_so_and_keep_nothing(small_disk, make_structure):
     structure, owner = make_structure(name="Musée du disque")
     schema = structure.schema_name
@@ -165,3 +166,16 @@ def test_uploads_on_a_full_disk_say_so_and_keep_nothing(small_disk, make_structu
             saved = ProductPhoto.objects.get(product=product)
         assert (small_disk / schema / saved.image.name).read_bytes() == photo
         assert (small_disk / schema / saved.thumbnail.name).is_file()
+
+
+def test_a_full_disk_met_by_a_page_without_a_form_is_a_french_page():
+    """The fallback for the pages that have no form to say it on (a basket's custom-field file,
+    an upload's temporary file): a French 507 page, no traceback; other errors go on."""
+    middleware = DiskFullMiddleware(lambda request: None)
+    request = RequestFactory().post("/panier/")
+    response = middleware.process_exception(request, OSError(errno.ENOSPC, "No space left"))
+    assert response.status_code == 507
+    page = response.content.decode()
+    assert FULL_MESSAGE in page and "Traceback" not in page
+    assert middleware.process_exception(request, OSError(errno.EACCES, "Denied")) is None
+    assert middleware.process_exception(request, ValueError("autre")) is None
