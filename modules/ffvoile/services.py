@@ -264,13 +264,18 @@ def licence_retry(*, structure, licence: Licence, by: str) -> None:
     _schedule(structure=structure, licence_id=licence.pk, by=by)
 
 
-def licence_claim(*, licence_id: int) -> bool:
+def licence_claim(*, licence_id: int, attempt: int | None = None) -> bool:
     """Take the licence for one call: a conditional UPDATE, so that of two workers running
-    the same task only one calls the federation."""
+    the same task only one calls the federation. `attempt`: the number of calls made when the
+    retry was scheduled; a copy of that retry arriving after another copy called (Redis hands
+    a waiting retry's message out again past its visibility timeout, ADR 0027) finds more
+    calls made and does nothing."""
     now = timezone.now()
     claimable = Q(state__in=[Licence.State.PENDING, Licence.State.RETRY]) | Q(
         state=Licence.State.CALLING, claimed_at__lt=now - STALE_CLAIM
     )
+    if attempt is not None:
+        claimable &= Q(attempts=attempt)
     return bool(
         Licence.objects.filter(claimable, pk=licence_id).update(
             state=Licence.State.CALLING, claimed_at=now, attempts=F("attempts") + 1
@@ -285,10 +290,13 @@ class Outcome:
     reason: str = ""
 
 
-def licence_call(*, structure, licence_id: int, by: str = "Ponton") -> Outcome:
-    """Call the federation for one licence, once per claim; the answer, the licence's new
-    state and the log line are written together. No transaction is open during the call."""
-    if not licence_claim(licence_id=licence_id):
+def licence_call(
+    *, structure, licence_id: int, by: str = "Ponton", attempt: int | None = None
+) -> Outcome:
+    """Call the federation for one licence, once per claim (`attempt`: see `licence_claim`);
+    the answer, the licence's new state and the log line are written together. No transaction
+    is open during the call."""
+    if not licence_claim(licence_id=licence_id, attempt=attempt):
         return Outcome("skipped")
     licence = Licence.objects.select_related("customer", "order_line__order__payer").get(
         pk=licence_id

@@ -19,9 +19,12 @@ def retry_countdown(retries: int) -> int:
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
-def licence_request_task(self, *, schema_name: str, licence_id: int, by: str = "Ponton") -> str:
+def licence_request_task(
+    self, *, schema_name: str, licence_id: int, by: str = "Ponton", attempt: int | None = None
+) -> str:
     """Ask the federation for one licence; `by` is who the log names (the team member who
-    pressed "Réessayer", else Ponton)."""
+    pressed "Réessayer", else Ponton). A retry carries `attempt`, the calls made when it was
+    scheduled: a second copy of its message (handed out again while it waited) does nothing."""
     from modules.ffvoile import services
     from tenants.models import Structure
     from tenants.selectors import enabled_module_labels
@@ -30,7 +33,9 @@ def licence_request_task(self, *, schema_name: str, licence_id: int, by: str = "
     if "ffvoile" not in enabled_module_labels(structure=structure):
         return "off"  # a module that is off does nothing; its licences stay as they are
     with schema_context(schema_name):
-        outcome = services.licence_call(structure=structure, licence_id=licence_id, by=by)
+        outcome = services.licence_call(
+            structure=structure, licence_id=licence_id, by=by, attempt=attempt
+        )
         if not outcome.retry:
             return outcome.state
         if self.request.is_eager:
@@ -42,7 +47,13 @@ def licence_request_task(self, *, schema_name: str, licence_id: int, by: str = "
                 structure=structure, licence_id=licence_id, reason=outcome.reason
             )
             return outcome.state
-    raise self.retry(countdown=retry_countdown(self.request.retries))
+        from modules.ffvoile.models import Licence
+
+        made = Licence.objects.filter(pk=licence_id).values_list("attempts", flat=True).get()
+    raise self.retry(
+        countdown=retry_countdown(self.request.retries),
+        kwargs={**self.request.kwargs, "attempt": made},
+    )
 
 
 @shared_task

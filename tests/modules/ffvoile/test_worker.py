@@ -79,3 +79,28 @@ def test_two_workers_racing_for_a_line_call_the_federation_once(transactional_db
     with schema_context(club.structure.schema_name):
         assert Call.objects.filter(result="delivered").count() == 1
         assert Licence.objects.get(pk=licence.pk).attempts == 2
+
+
+def test_a_second_copy_of_a_scheduled_retry_calls_nothing(transactional_db, club):
+    """FF-1 + ADR 0027: Redis hands a retry's message out again while it waits past the
+    visibility timeout, so two copies of one retry can run one after the other. The retry
+    carries the number of calls made when it was scheduled: the first copy calls (and, the
+    federation still down, schedules the next retry), the late copy finds one more call made
+    and does nothing: no extra call, no second chain of retries."""
+    club.emulator.faults = ["500", "500"]
+    sale = club.sell(club.anne)  # in-process task: the first outage leaves it "à réessayer"
+    with schema_context(club.structure.schema_name):
+        licence = Licence.objects.get(order_line__order=sale.order)
+        assert (licence.state, licence.attempts) == ("retry", 1)
+        first = services.licence_call(structure=club.structure, licence_id=licence.pk, attempt=1)
+        late = services.licence_call(structure=club.structure, licence_id=licence.pk, attempt=1)
+        assert (first.state, first.retry) == ("retry", True)
+        assert late.state == "skipped"
+        licence.refresh_from_db()
+        assert (licence.state, licence.attempts) == ("retry", 2)
+        # The next scheduled retry (two calls made) is the one that may call again.
+        assert (
+            services.licence_call(structure=club.structure, licence_id=licence.pk, attempt=2).state
+            == "delivered"
+        )
+    assert len(club.emulator.requests) == 3
