@@ -142,6 +142,11 @@ if int(os.environ.get("DB_POOL_MAX_SIZE", "0") or 0) > 0:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = database_pool(
         int(os.environ["DB_POOL_MAX_SIZE"])
     )
+# A connection kept between requests (CONN_MAX_AGE) or taken from the pool is checked before
+# the request uses it (one round trip: Django's `SELECT 1`, the pool's empty query): after the
+# database restarted, stale connections are replaced instead of failing a request each
+# (docs/adr/0026).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # django-tenants sets the search_path once per connection and schema, not before every query.
 TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
