@@ -194,11 +194,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Pages work while Redis is down: the cache then falls back to the process's memory
+    # (ponton/config/cache.py, docs/adr/0026); a Redis that hangs is given up after 2 s.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ponton.config.cache.RedisOrLocalCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ponton",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     CHANNEL_LAYERS = {
@@ -210,6 +213,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Each open websocket checks its channel layer this often; one that stopped carrying messages
+# (Redis down) is closed so that the page reconnects and catches up (realtime/consumers.py).
+REALTIME_HEARTBEAT_SECONDS = float(os.environ.get("REALTIME_HEARTBEAT_SECONDS", "10"))
 
 # Celery: a Redis broker when REDIS_URL is set, else tasks run in-process (embedded default).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
