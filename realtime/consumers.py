@@ -3,13 +3,22 @@ schema, joins the groups the subclass names and forwards `ponton.event` messages
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from realtime.groups import access_group
+
+log = logging.getLogger("ponton.realtime")
+# Close code of a socket whose channel layer stopped answering: the page's script reconnects
+# (with backoff) and catches up over HTTP, like after any dropped socket.
+LAYER_LOST = 4503
 
 
 def _header(scope, name: bytes) -> str:
@@ -28,7 +37,62 @@ def same_origin(scope) -> bool:
     return urlsplit(origin).netloc.lower() == host.lower()
 
 
-class StructureConsumer(AsyncJsonWebsocketConsumer):
+class LayerWatchMixin:
+    """Close the socket when the channel layer stops carrying messages (Redis stopped), so
+    that the client reconnects and catches up over HTTP (docs/adr/0026).
+
+    An open socket would otherwise stay open and deaf: channels-redis resubscribes once Redis
+    is back, but whatever was published meanwhile is lost, and the page, whose socket never
+    closed, would not ask for it. Every REALTIME_HEARTBEAT_SECONDS the consumer sends a
+    message to its own channel through the layer; if the send fails or the message has not
+    come back within as many seconds, the socket is closed with LAYER_LOST. An outage shorter
+    than that interval can pass unseen (its events are shown at the next catch-up)."""
+
+    channel_layer: object
+    channel_name: str
+    _watch: asyncio.Task | None = None
+    _echo: asyncio.Event | None = None
+
+    def watch_layer(self) -> None:
+        if self.channel_layer is not None:
+            self._watch = asyncio.ensure_future(self._watch_layer())
+
+    def unwatch_layer(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    async def _watch_layer(self) -> None:
+        interval = settings.REALTIME_HEARTBEAT_SECONDS
+        while True:
+            await asyncio.sleep(interval)
+            self._echo = asyncio.Event()
+            try:
+                await self.channel_layer.send(  # type: ignore[attr-defined]
+                    self.channel_name, {"type": "ponton.heartbeat"}
+                )
+                await asyncio.wait_for(self._echo.wait(), timeout=interval)
+            except Exception as exc:  # noqa: BLE001 - whatever failed, the layer is not usable
+                log.warning("channel layer lost (%r): closing socket %s", exc, self.channel_name)
+                self._watch = None
+                await self.close(code=LAYER_LOST)  # type: ignore[attr-defined]
+                return
+
+    async def ponton_heartbeat(self, message) -> None:
+        if self._echo is not None:
+            self._echo.set()
+
+    async def leave_groups(self, groups: list[str]) -> None:
+        """Leave the groups; with the layer down there is nothing to leave (no error)."""
+        self.unwatch_layer()
+        for group in groups:
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(  # type: ignore[attr-defined]
+                    group, self.channel_name
+                )
+
+
+class StructureConsumer(LayerWatchMixin, AsyncJsonWebsocketConsumer):
     """Subclasses implement `authorize()` (sync, runs in the structure's schema; returns the list
     of groups to join, or None to refuse)."""
 
@@ -53,10 +117,10 @@ class StructureConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
         await self.accept()
+        self.watch_layer()
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_groups(getattr(self, "groups_joined", []))
 
     async def in_structure(self, func, *args, **kwargs):
         """Run a sync function with the database on this socket's structure."""
@@ -102,7 +166,7 @@ class NotificationConsumer(StructureConsumer):
         return None
 
 
-class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
+class AvailabilityConsumer(LayerWatchMixin, AsyncJsonWebsocketConsumer):
     """`ws/disponibilites/`: free seats for the structure's open shop pages (MP-1), anonymous
     and read-only.
 
@@ -129,10 +193,10 @@ class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
         self.group = availability_group(structure.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.watch_layer()
 
     async def disconnect(self, code):
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_groups([self.group] if self.group is not None else [])
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """Read-only: a client that sends anything is closed (4400), nothing is read."""

@@ -8,17 +8,21 @@ from django.http import HttpResponseNotFound
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_tenant_domain_model
+from psycopg.errors import TooManyConnections
+from psycopg_pool import PoolTimeout
 
+from ponton.web.errors import database_unavailable, unavailable
 from tenants.models import StructureState
 
 logger = logging.getLogger("ponton.database")
-RETRY_AFTER_SECONDS = 5
 
 
 class DatabaseBusyMiddleware:
     """Take the request's database connection first: when none can be had (the pool stayed
     full for DB_POOL_TIMEOUT seconds, or the database refuses more clients), answer 503 with
-    Retry-After and a French page, never a 500 (docs/adr/0010)."""
+    Retry-After and a French page (JSON under /api/), never a 500 (docs/adr/0010). A
+    connection lost later in the request is answered the same way by the 500 handler
+    (`ponton.web.errors.server_error`, docs/adr/0026)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,25 +32,35 @@ class DatabaseBusyMiddleware:
             connection.ensure_connection()
         except OperationalError as exc:
             logger.warning("no database connection for %s: %s", request.path, exc)
-            return database_busy()
+            if _pool_full(exc):
+                return database_busy(request)
+            return database_unavailable(request)
         return self.get_response(request)
 
 
-def database_busy():
+def _pool_full(exc: OperationalError) -> bool:
+    """Whether the connection could not be had because there were too many (every pooled one
+    busy, or the database's limit reached), not because none can be opened (the database is
+    down or restarting)."""
+    if isinstance(exc.__cause__, TooManyConnections):
+        return True
+    if not isinstance(exc.__cause__, PoolTimeout):
+        return False
+    pool = connection.pool  # type: ignore[attr-defined]  # the PostgreSQL backend's
+    return pool is not None and pool.get_stats().get("pool_size", 0) >= pool.max_size
+
+
+def database_busy(request):
     from django.utils.translation import gettext as _
 
-    from ponton.web.errors import standalone_error
-
-    response = standalone_error(
-        status=503,
+    return unavailable(
+        request,
         title=_("Service très demandé"),
         message=_(
             "Trop de demandes arrivent en même temps : réessayez dans quelques secondes, "
             "rien n'a été enregistré."
         ),
     )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
 
 
 class StructureMiddleware(TenantMainMiddleware):

@@ -8,10 +8,20 @@ the templates and the static URL.
 
 from __future__ import annotations
 
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger("ponton.database")
+RETRY_AFTER_SECONDS = 5
+# What a lost or refused database connection raises (Django wraps psycopg's errors): the
+# database restarting, a connection cut mid-request, a pool that found none to give.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 # When even the standalone template fails (a broken installation), this still answers French.
 LAST_RESORT = (
@@ -29,6 +39,33 @@ def standalone_error(*, status: int, title: str, message: str) -> HttpResponse:
     except Exception:  # noqa: BLE001 - an error page must answer whatever else is broken
         body = LAST_RESORT
     return HttpResponse(body, status=status)
+
+
+def unavailable(request, *, title: str, message: str) -> HttpResponse:
+    """A 503 with Retry-After: JSON `{"detail": …}` under /api/ (as every API error), else the
+    standalone French page."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": f"{title} : {message}"},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = standalone_error(status=503, title=title, message=message)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def database_unavailable(request) -> HttpResponse:
+    return unavailable(
+        request,
+        title=_("Service momentanément indisponible"),
+        message=_(
+            "Le serveur ne joint pas sa base de données pour l'instant : réessayez dans "
+            "quelques secondes. Si vous enregistriez quelque chose, vérifiez ensuite qu'il "
+            "l'a bien été avant de recommencer."
+        ),
+    )
 
 
 def bad_request(request, exception=None):
@@ -56,6 +93,14 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """The 500 page; but an error of the database connection (lost mid-request, refused while
+    the database restarts) is no bug of the page: a 503 that says to retry (issue 17). Django
+    calls this view while handling the exception, so `sys.exc_info()` holds it, whether it
+    came from a view, DRF, a middleware or a template."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("database unavailable for %s: %s", request.path, exc)
+        return database_unavailable(request)
     return standalone_error(
         status=500,
         title=_("Une erreur est survenue"),

@@ -144,6 +144,11 @@ if int(os.environ.get("DB_POOL_MAX_SIZE", "0") or 0) > 0:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = database_pool(
         int(os.environ["DB_POOL_MAX_SIZE"])
     )
+# A connection kept between requests (CONN_MAX_AGE) or taken from the pool is checked before
+# the request uses it (one round trip: Django's `SELECT 1`, the pool's empty query): after the
+# database restarted, stale connections are replaced instead of failing a request each
+# (docs/adr/0026).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # django-tenants sets the search_path once per connection and schema, not before every query.
 TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -192,11 +197,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Pages work while Redis is down: the cache then falls back to the process's memory
+    # (ponton/config/cache.py, docs/adr/0026); a Redis that hangs is given up after 2 s.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ponton.config.cache.RedisOrLocalCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ponton",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     CHANNEL_LAYERS = {
@@ -208,6 +216,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Each open websocket checks its channel layer this often; one that stopped carrying messages
+# (Redis down) is closed so that the page reconnects and catches up (realtime/consumers.py).
+REALTIME_HEARTBEAT_SECONDS = float(os.environ.get("REALTIME_HEARTBEAT_SECONDS", "10"))
 
 # Celery: a Redis broker when REDIS_URL is set, else tasks run in-process (embedded default).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
