@@ -88,3 +88,50 @@ def test_a_task_of_a_deleted_or_suspended_structure_does_nothing_and_says_so(
     with schema_context(structure.schema_name):
         skipped = note_add_task.apply(kwargs={"schema_name": structure.schema_name, "text": "non"})
         assert skipped.get() == SKIPPED and Note.objects.count() == 1
+
+
+def test_a_task_asked_for_while_redis_is_down_runs_in_the_process_and_is_not_lost(
+    structure_a, settings, caplog, django_capture_on_commit_callbacks
+):
+    """ADR 0026: the broker (Redis) cannot be reached when a committed action asks for its
+    task (here an email after commit, and a structure's task): each runs in the asking process
+    instead, so the email is sent and the request does not fail after its data was saved; a
+    delayed task (a retry) is not run early."""
+    from kombu.exceptions import OperationalError
+
+    from ponton.config.celery import app
+    from ponton.web.mail import email_send
+    from ponton.web.models import OutboxEmail
+    from tests.conftest import free_port
+    from tests.support.celery_worker import _forget_connections
+
+    structure, owner = structure_a
+    settings.EMAIL_BACKEND = "ponton.web.mail.OutboxBackend"
+    settings.OUTBOX_ECHO = False
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    _forget_connections(app)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        with caplog.at_level(logging.ERROR, logger="ponton.tasks"):
+            with schema_context(structure.schema_name):
+                with django_capture_on_commit_callbacks(execute=True):
+                    email_send(
+                        to=["marin@a.test"],
+                        subject="Votre réservation",
+                        template="accounts/email/invitation",
+                        context={"user": owner, "structure": structure, "link": "http://x"},
+                    )
+                note_add_task.delay(schema_name=structure.schema_name, text="sans courtier")
+                assert list(Note.objects.values_list("text", flat=True)) == ["sans courtier"]
+                with pytest.raises(OperationalError):
+                    note_add_task.apply_async(
+                        kwargs={"schema_name": structure.schema_name, "text": "plus tard"},
+                        countdown=30,
+                    )
+                assert Note.objects.count() == 1
+        assert OutboxEmail.objects.filter(to="marin@a.test", subject="Votre réservation").exists()
+        assert "Courtier des tâches injoignable" in caplog.text
+    finally:
+        app.conf.update(saved)
+        _forget_connections(app)

@@ -8,6 +8,7 @@ only logs) or in a structure that must not act any more (suspended)."""
 import logging
 import os
 
+from kombu.exceptions import OperationalError as BrokerOperationalError
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 from tenant_schemas_celery.app import get_schema_name_from_task
 from tenant_schemas_celery.task import TenantTask
@@ -16,6 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponton.config.settings.dev")
 
 logger = logging.getLogger("ponton.tasks")
 SKIPPED = "ignorée"
+# What sending a task raises when Redis cannot be reached (kombu wraps the client's errors).
+BROKER_ERRORS = (BrokerOperationalError, ConnectionError, TimeoutError)
 
 # The options of a task whose effect must survive a worker killed mid-task (ADR 0027): its
 # message is acknowledged only after it ran (acks_late), and handed back at once when the pool
@@ -42,7 +45,39 @@ def structure_unavailable(schema_name: str) -> str:
 
 
 class StructureTask(TenantTask):
+    """Ponton's tasks. A task asked for while the broker cannot be reached (Redis down) runs
+    in the asking process instead, as in the embedded default, so that its effect is not lost
+    and the request that committed its data does not fail after the fact (docs/adr/0026). A
+    delayed task (countdown, eta: a retry) is not run early: the broker's error is raised."""
+
     abstract = True
+
+    def apply_async(
+        self,
+        args=None,
+        kwargs=None,
+        task_id=None,
+        producer=None,
+        link=None,
+        link_error=None,
+        shadow=None,
+        **options,
+    ):
+        try:
+            return super().apply_async(
+                args, kwargs, task_id, producer, link, link_error, shadow, **options
+            )
+        except BROKER_ERRORS as exc:
+            if options.get("countdown") or options.get("eta"):
+                raise
+            logger.error(
+                "Courtier des tâches injoignable (%s) : tâche %s exécutée sur place.",
+                exc,
+                self.name,
+            )
+            return self.apply(
+                args, kwargs, task_id=task_id, link=link, link_error=link_error, **options
+            )
 
     def __call__(self, *args, **kwargs):
         reason = structure_unavailable(get_schema_name_from_task(self, kwargs) or "")
