@@ -6,8 +6,10 @@ same French messages. Everything needs the "sales.manage" permission."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +25,7 @@ from ponton.catalogue.selectors import products_for_basket
 from ponton.customers.models import Customer
 from ponton.planning.models import Session
 from ponton.sales import selectors
+from ponton.sales import services_keys as keys
 from ponton.sales.models import Order, OrderEvent, OrderLine
 from ponton.sales.services import API, Actor, LineRequest, SaleError
 from ponton.web.api import (
@@ -484,36 +487,80 @@ class PaymentListView(SalesView):
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
+class _KeyTakenError(Exception):
+    """Another request with the same Idempotency-Key committed its sale first."""
+
+
 class SaleView(SalesView):
     """POST a complete sale: {"payer", "lines": [...], "payments": [{"method", "amount"}]}
-    -> the order, its invoice and its payments, written together or not at all."""
+    -> the order, its invoice and its payments, written together or not at all. With an
+    `Idempotency-Key` header, the same request sent again gets the first answer back (201,
+    `Idempotent-Replayed: true`) instead of a second sale (docs/api.md)."""
 
     serializer_class = SaleOutSerializer
+    extra_refusals = ("422",)
 
-    @extend_schema(request=SaleInSerializer, responses={201: SaleOutSerializer})
+    @extend_schema(
+        request=SaleInSerializer,
+        responses={201: SaleOutSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Une clé par vente (1 à 200 caractères) : la même requête renvoyée "
+                "avec la même clé rend la première réponse au lieu d'une seconde vente.",
+            )
+        ],
+    )
     def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        try:
+            key = keys.sale_key_check(key) if key is not None else None
+            fingerprint = keys.request_fingerprint(request.data) if key else ""
+            answer = keys.sale_key_answer(key=key, fingerprint=fingerprint) if key else None
+        except keys.SaleKeyError as exc:
+            return Response({"detail": str(exc)}, status=exc.status)
+        if answer is not None:
+            return _replayed(answer)
         body = SaleInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            sale = selling.sale_complete(
-                structure=request.tenant,
-                payer=data["payer"],
-                lines=_lines(data["lines"]),
-                payments=[PaymentData(**p) for p in data["payments"]],
-                actor=actor_of(request),
-                note=data["note"],
-                channel=API,
-            )
+            # One transaction for the key and the sale (without a key, the sale's own).
+            with transaction.atomic() if key else contextlib.nullcontext():
+                taken = keys.sale_key_take(key=key, fingerprint=fingerprint) if key else None
+                if key and taken is None:
+                    raise _KeyTakenError
+                sale = selling.sale_complete(
+                    structure=request.tenant,
+                    payer=data["payer"],
+                    lines=_lines(data["lines"]),
+                    payments=[PaymentData(**p) for p in data["payments"]],
+                    actor=actor_of(request),
+                    note=data["note"],
+                    channel=API,
+                )
+                answer = {
+                    "order": OrderSerializer(sale.order).data,
+                    "invoice": DocumentSerializer(
+                        sale.invoice, context={"balances": {sale.invoice.pk: sale.balance}}
+                    ).data,
+                    "payments": PaymentSerializer(sale.payments, many=True).data,
+                }
+                if taken is not None:
+                    keys.sale_key_keep(row=taken, order=sale.order, answer=answer)
+        except _KeyTakenError:
+            try:
+                answer = keys.sale_key_answer(key=key, fingerprint=fingerprint)
+            except keys.SaleKeyError as exc:
+                return Response({"detail": str(exc)}, status=exc.status)
+            assert answer is not None  # the other request committed it
+            return _replayed(answer)
         except (SaleError, BillingError) as exc:
             raise _refused(exc) from exc
-        return Response(
-            {
-                "order": OrderSerializer(sale.order).data,
-                "invoice": DocumentSerializer(
-                    sale.invoice, context={"balances": {sale.invoice.pk: sale.balance}}
-                ).data,
-                "payments": PaymentSerializer(sale.payments, many=True).data,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+def _replayed(answer: dict) -> Response:
+    return Response(answer, status=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"})

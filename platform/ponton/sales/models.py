@@ -6,6 +6,7 @@ first history event are written in one transaction (`services.order_create`). A 
 an order, which checks availability again. Line states follow the seed's words: commandé,
 facturé, annulé. Invoices and credit notes live in `ponton.billing`."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -187,3 +188,19 @@ class BasketLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.basket} · {self.product_id}"
+
+
+class SaleKey(models.Model):
+    """An `Idempotency-Key` of `POST /api/v1/sales/` (docs/api.md): taken in the sale's own
+    transaction, before the sale, with the answer the client got. A client that lost the
+    answer (a cut connection, a killed server) sends the same request with the same key again
+    and gets that answer back instead of a second sale; a refused sale keeps no key."""
+
+    key = models.CharField(max_length=200, unique=True)
+    fingerprint = models.CharField(max_length=64)  # sha256 of the request's body
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="+")
+    answer = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

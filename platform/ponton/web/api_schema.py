@@ -6,7 +6,9 @@ it may answer, so that a client (and the schema fuzzing of the tests) knows ever
 - 401 and 403: no valid token, or no permission on this structure, where the operation needs one;
 - 404: an id of the path unknown to this structure (or an id of the input that a view names in
   `not_found_from_input`);
-- 429: too many attempts, where the operation is throttled.
+- 429: too many attempts, where the operation is throttled;
+- 422: a key already used for another request, where the view names it in `extra_refusals`
+  (the complete sale's `Idempotency-Key`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ REFUSALS = {
     "403": _("Pas de droit sur cette structure pour cette opération."),
     "404": _("Inconnu de cette structure."),
     "429": _("Trop de tentatives : réessayez plus tard."),
+    "422": _("Clé Idempotency-Key déjà utilisée pour une autre requête."),
 }
 
 
@@ -40,6 +43,7 @@ class ApiAutoSchema(AutoSchema):
             codes.append("404")
         if self.view.get_throttles():
             codes.append("429")
+        codes += [code for code in getattr(self.view, "extra_refusals", ()) if code in REFUSALS]
         return codes
 
     def _get_response_bodies(self, direction="response"):
