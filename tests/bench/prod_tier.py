@@ -127,7 +127,8 @@ def bench_prod_crash(*, env: dict[str, str], emit) -> None:
         f"{len(result.unanswered)} requests unanswered ({result.refused} refused while "
         f"gunicorn restarted, {committed_unanswered} committed), other answers "
         f"{result.other[:3]}; workers killed "
-        f"{result.workers_killed}, gunicorn restarted {result.web_restarts}×; database: "
+        f"{result.workers_killed} ({result.killed_in_transaction} inside a transaction), "
+        f"gunicorn restarted {result.web_restarts}×; database: "
         f"{checked.orders} orders, lost {lost[:5]}, half-written {checked.half_written[:5]}, "
         f"gaps {gaps[:5]}, ledger {checked.ledger_problem or 'ok'}, "
         f"transactions left open {left_open}, orders from nowhere {unknown[:5]}"
@@ -144,6 +145,7 @@ def bench_prod_crash(*, env: dict[str, str], emit) -> None:
         refused=result.refused,
         committed_unanswered=committed_unanswered,
         workers_killed=len(result.workers_killed),
+        killed_in_transaction=result.killed_in_transaction,
         web_restarts=result.web_restarts,
         seconds=round(result.seconds, 1),
     )

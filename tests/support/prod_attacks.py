@@ -183,6 +183,7 @@ class CrashResult:
     refused: int = 0  # of those, connections refused (no gunicorn listening: it restarts)
     other: list[tuple[str, int, str]] = field(default_factory=list)  # (note, status, body)
     workers_killed: list[int] = field(default_factory=list)
+    killed_in_transaction: int = 0  # kills of a worker seen inside a transaction just before
     web_restarts: int = 0
     seconds: float = 0.0
 
@@ -245,8 +246,9 @@ def crash(
     worker_kills: int,
     sales_between: int,
 ) -> CrashResult:
-    """Clients sell without pause; `worker_kills` times a worker that is serving is SIGKILLed
-    (its master starts another), `sales_between` sales acknowledged after each; then the
+    """Clients sell without pause; `worker_kills` times a worker is SIGKILLed while its
+    database transaction is open (else one that is serving; its master starts another),
+    `sales_between` sales acknowledged after each; then the
     master and all its workers are SIGKILLed and gunicorn is started again, and the clients
     go on until `sales_between` more sales are acknowledged."""
     sellers = _Clients(tier, host=host, token=token, shop=shop, count=clients)
@@ -256,10 +258,14 @@ def crash(
     try:
         sellers.wait_for_more(sales_between)
         for _ in range(worker_kills):
-            serving = tier.serving_workers()
-            if not serving:
+            victim = tier.worker_in_transaction()
+            if victim is not None:
+                sellers.result.killed_in_transaction += 1
+            else:
+                victim = next(iter(tier.serving_workers()), None)
+            if victim is None:
                 raise RuntimeError("no worker holds a database connection")
-            sellers.result.workers_killed.append(tier.kill_worker(serving[-1]))
+            sellers.result.workers_killed.append(tier.kill_worker(victim))
             sellers.wait_for_more(sales_between)
         tier.crash_web()
         tier.start_web()

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import psutil
 import yaml
 
-from tests.support.pgbouncer import pgbouncer
+from tests.support.pgbouncer import PgBouncer, pgbouncer
 from tests.support.servers import ROOT
 
 MANIFESTS = ROOT / "deploy" / "k8s"
@@ -163,7 +163,8 @@ class ProductionTier:
     web_args: list[str]
     web_env: dict[str, str]
     workers: int
-    pooler_port: int
+    pooler: PgBouncer
+    database_url: str  # straight to PostgreSQL, for watching it
     log_dir: Path
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     web_starts: int = 0
@@ -221,9 +222,48 @@ class ProductionTier:
         for pid in self.worker_pids():
             with contextlib.suppress(psutil.NoSuchProcess):
                 remote = [c.raddr for c in psutil.Process(pid).net_connections("tcp") if c.raddr]
-                if any(address.port == self.pooler_port for address in remote):
+                if any(address.port == self.pooler.port for address in remote):
                     serving.append(pid)
         return serving
+
+    def worker_in_transaction(self, *, timeout: float = 10) -> int | None:
+        """A worker whose database session is inside a transaction at this moment, found from
+        PostgreSQL's side: a backend of the tier's database with a transaction open
+        (pg_stat_activity), the PgBouncer server connection of that backend (SHOW SERVERS'
+        remote_pid), the client linked to it (SHOW CLIENTS), the worker whose socket is that
+        client. None when no such worker was seen within `timeout` seconds."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.database_url, autocommit=True) as watcher:
+            while time.monotonic() < deadline:
+                backends = {
+                    row[0]
+                    for row in watcher.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND xact_start IS NOT NULL AND pid <> pg_backend_pid()"
+                    ).fetchall()
+                }
+                if backends:
+                    links = {
+                        row["link"]
+                        for row in self.pooler.show("SERVERS")
+                        if row.get("remote_pid") in backends and row.get("link")
+                    }
+                    ports = {
+                        row["port"] for row in self.pooler.show("CLIENTS") if row["ptr"] in links
+                    }
+                    for pid in self.worker_pids():
+                        with contextlib.suppress(psutil.NoSuchProcess):
+                            local = {
+                                c.laddr.port
+                                for c in psutil.Process(pid).net_connections("tcp")
+                                if c.raddr and c.raddr.port == self.pooler.port
+                            }
+                            if local & ports:
+                                return pid
+                time.sleep(0.005)
+        return None
 
     def kill_worker(self, pid: int | None = None) -> int:
         """SIGKILL one of this master's workers (the first by default); its pid."""
@@ -298,7 +338,8 @@ def production_tier(
             web_args=web_args,
             web_env=web_env,
             workers=int(web_env.get("WEB_CONCURRENCY", "1")),
-            pooler_port=pooler.port,
+            pooler=pooler,
+            database_url=database_url,
             log_dir=log_dir,
         )
         try:
