@@ -9,8 +9,9 @@
 
 The commands and the environment are read from the manifest (the `web` and `realtime`
 containers' args and env, the ConfigMap's settings module and connection age): only the
-addresses (0.0.0.0:8000 -> 127.0.0.1:<free port>) and the secrets and hosts (test values) are
-changed. Both servers reach PostgreSQL through a real PgBouncer in session mode
+addresses (0.0.0.0:8000 -> 127.0.0.1:<free port>), the secrets and hosts (test values), the
+data directory (static files collected there as the image's build does) and the SMTP host
+(loopback) are changed. Both servers reach PostgreSQL through a real PgBouncer in session mode
 (tests/support/pgbouncer.py) and share Redis (cache, channel layer). Every process is started
 in a session of its own and only those are killed. Logs: .data/prod-<name>-*.log.
 """
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit
 import psutil
 import yaml
 
+from tests.conftest import free_port
 from tests.support.pgbouncer import PgBouncer, pgbouncer
 from tests.support.servers import ROOT
 
@@ -99,12 +101,6 @@ def manifest_commands() -> dict[str, tuple[list[str], dict[str, str]]]:
         env.update({item["name"]: str(item["value"]) for item in container.get("env", [])})
         found[name] = (list(container.get("command", [])) + list(container["args"]), env)
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_listening(port: int, proc: subprocess.Popen, log: Path) -> None:
