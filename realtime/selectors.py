@@ -163,7 +163,8 @@ class SeatCount(TypedDict):
 
 
 def session_seats(*, session_ids: Iterable[int]) -> dict[int, SeatCount | None]:
-    """Free seats of the given sessions, one query, in the schema the connection is on.
+    """Free seats of the given sessions, in the schema the connection is on: two queries (three
+    when some take equipment per participant, which may leave fewer seats, RE-1).
 
     A session the shop shows (its product published, not counter-only) has its count; one whose
     product is a draft, archived or counter-only is left out (nothing about it is public); an
@@ -173,11 +174,24 @@ def session_seats(*, session_ids: Iterable[int]) -> dict[int, SeatCount | None]:
     rows = Session.objects.filter(pk__in=ids).values_list(
         "pk", "capacity", "sold", "product__status", "product__counter_only"
     )
+    shown = {}
     for pk, capacity, sold, status, counter_only in rows:
         if status == Product.Status.PUBLISHED and not counter_only:
-            found[pk] = {"free": capacity - sold, "capacity": capacity}
+            shown[pk] = (capacity, sold)
         else:
             del found[pk]
+    # RE-1: fewer seats when the equipment per participant runs out first (planning imports
+    # this module's callers: imported here).
+    from ponton.planning.selectors_resources import equipment_seats_left
+
+    equipment = (
+        equipment_seats_left(sold={pk: sold for pk, (_c, sold) in shown.items()}) if shown else {}
+    )
+    for pk, (capacity, sold) in shown.items():
+        free = capacity - sold
+        if pk in equipment:
+            free = min(free, equipment[pk])
+        found[pk] = {"free": free, "capacity": capacity}
     return found
 
 

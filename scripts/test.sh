@@ -14,6 +14,12 @@ if ! command -v msgfmt >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get 
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null) \
     || echo "gettext n'a pas pu être installé."
 fi
+if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null && [ "$(id -u)" = "0" ] \
+  && command -v apt-get >/dev/null; then
+  echo "Installation de PgBouncer (tests à travers le pooler de connexions)…"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null) \
+    || echo "PgBouncer n'a pas pu être installé."
+fi
 DJANGO_SETTINGS_MODULE=ponton.config.settings.test $PY manage.py makemigrations --check --dry-run
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -278,10 +278,17 @@ def structure_suspend(*, structure: Structure, reason: str) -> Structure:
 
 @transaction.atomic
 def structure_update(*, structure: Structure, fields: dict) -> Structure:
-    """EG-4: save the structure's settings (only the named fields)."""
+    """EG-4: save the structure's settings (only the named fields). When the save fails (a
+    file on a full disk: DiskFullError) the structure keeps its saved values, in the database
+    and in memory."""
     for name, value in fields.items():
         setattr(structure, name, value)
-    structure.save(update_fields=list(fields))
+    try:
+        with transaction.atomic():  # a savepoint: the refresh below may still query
+            structure.save(update_fields=list(fields))
+    except Exception:
+        structure.refresh_from_db(fields=list(fields))
+        raise
     return structure
 
 

@@ -98,13 +98,22 @@ def signup_files_store(*, draft: SignupDraft, uploads: dict) -> SignupDraft:
         return draft
     files = dict(draft.files)
     replaced = []
-    for name, upload in uploads.items():
-        path = default_storage.save(f"signup/{draft.pk}/{name}{_extension(name, upload)}", upload)
-        if name in files:
-            replaced.append(files[name]["path"])
-        files[name] = {"path": path, "name": posixpath.basename(upload.name or path)}
-    draft.files = files
-    draft.save(update_fields=["files", "updated_at"])
+    stored: list[str] = []
+    try:
+        for name, upload in uploads.items():
+            path = default_storage.save(
+                f"signup/{draft.pk}/{name}{_extension(name, upload)}", upload
+            )
+            stored.append(path)
+            if name in files:
+                replaced.append(files[name]["path"])
+            files[name] = {"path": path, "name": posixpath.basename(upload.name or path)}
+        draft.files = files
+        draft.save(update_fields=["files", "updated_at"])
+    except Exception:  # a full disk on the second file: the first one goes too, the draft unchanged
+        for path in stored:
+            default_storage.delete(path)
+        raise
     for path in replaced:
         default_storage.delete(path)
     return draft

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from ponton.accounts.access import staff_view
 from ponton.accounts.permissions import role_has
 from ponton.catalogue.selectors import site_list
+from ponton.web.storage import DiskFullError
 from tenants import forms_manager, services
 from tenants.models import ContactRole
 from tenants.selectors import module_news_recipients, structure_module_rows
@@ -76,13 +77,17 @@ def _section(request, *, section: str, form_class):
         structure=structure,
     )
     if bound and form.is_valid():
-        services.structure_update(structure=structure, fields=form.fields_to_save())
-        messages.success(
-            request,
-            _("« %(section)s » : modifications enregistrées.")
-            % {"section": SECTION_TITLES[section]},
-        )
-        return redirect("manager:structure_settings")
+        try:
+            services.structure_update(structure=structure, fields=form.fields_to_save())
+        except DiskFullError as exc:  # a logo or CGV on a full disk: nothing changed
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("« %(section)s » : modifications enregistrées.")
+                % {"section": SECTION_TITLES[section]},
+            )
+            return redirect("manager:structure_settings")
     return render(
         request,
         "tenants/manager/structure_form.html",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ponton.accounts import ratelimit
 from ponton.accounts.access import public_view
+from ponton.web.storage import DiskFullError
 from tenants import selectors_signup, services_signup
 from tenants.forms_signup import (
     STEP_FORMS,
@@ -181,7 +182,11 @@ def _step_with_files(request, number: int, draft: SignupDraft | None, form_class
             draft = services_signup.signup_draft_create()
             _remember(request, draft)
         # Checked files are kept at once, even when another field of the page is refused.
-        services_signup.signup_files_store(draft=draft, uploads=uploads)
+        try:
+            services_signup.signup_files_store(draft=draft, uploads=uploads)
+        except DiskFullError as exc:
+            form.add_error(None, exc.message)
+            valid = False
     if not valid:
         # The page again, with what was typed and the files now stored.
         form.show_stored(draft.files if draft else {})

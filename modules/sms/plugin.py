@@ -60,8 +60,9 @@ def ponton_participants_actions(structure, session, user) -> list[MenuItem]:
 
 
 @hookimpl
-def ponton_send_sms(structure, to: str, body: str) -> bool:
-    """Click & Pay by SMS: the same path as every SMS (mobile, quota, delivery task)."""
+def ponton_send_sms(structure, to: str, body: str, key: str = "") -> bool:
+    """Click & Pay by SMS: the same path as every SMS (mobile, quota, delivery task); `key`
+    (the task's id) keeps a task that runs again to the one message."""
     from modules.sms import services
     from modules.sms.models import SmsMessage
 
@@ -72,6 +73,7 @@ def ponton_send_sms(structure, to: str, body: str) -> bool:
             body=body,
             source=SmsMessage.Source.CLICK_AND_PAY,
             by="Click & Pay",
+            key=key,
         )
     except services.SmsError as exc:
         logger.warning("Click & Pay SMS for %s refused: %s", structure.schema_name, exc)
@@ -81,6 +83,7 @@ def ponton_send_sms(structure, to: str, body: str) -> bool:
             source=SmsMessage.Source.CLICK_AND_PAY,
             reason=str(exc),
             by="Click & Pay",
+            key=key,
         )
         return False
     return True

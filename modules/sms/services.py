@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +40,12 @@ class SendReport:
     refused: list[str] = field(default_factory=list)  # one French line per recipient left out
     waits_until: dt.datetime | None = None  # promotional SMS held until the allowed hours
     balance: int = 0
+
+
+def message_key(key: str) -> uuid.UUID:
+    """The message's idempotency key for a caller's key (a task id): the same key, the same
+    message, whatever the number of runs."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"ponton:sms:{key}")
 
 
 # --- the account and its quota ----------------------------------------------------------------
@@ -145,10 +152,56 @@ def sms_send(
     by: str = "",
     promotional: bool = False,
     now: dt.datetime | None = None,
+    key: str = "",
 ) -> SendReport:
     """Send one SMS to each recipient: mobiles only, promotional SMS only to those who
     consented and did not opt out, the quota taken at once for all of them (or nothing is
-    sent), then one delivery task per message after commit."""
+    sent), then one delivery task per message after commit.
+
+    `key` (one recipient only; a task's id): a second send with the same key takes no quota
+    and makes no message; the report holds the first one (the message row's unique
+    idempotency key settles two runs at once)."""
+    if key:
+        if len(recipients) != 1:
+            raise ValueError("a keyed send has one recipient")
+        earlier = SmsMessage.objects.filter(idempotency_key=message_key(key)).first()
+        if earlier is not None:
+            return SendReport(messages=[earlier])
+        try:
+            return _sms_send(
+                structure=structure,
+                recipients=recipients,
+                body=body,
+                source=source,
+                by=by,
+                promotional=promotional,
+                now=now,
+                key=key,
+            )
+        except IntegrityError:  # the same key's other run committed first
+            return SendReport(messages=[SmsMessage.objects.get(idempotency_key=message_key(key))])
+    return _sms_send(
+        structure=structure,
+        recipients=recipients,
+        body=body,
+        source=source,
+        by=by,
+        promotional=promotional,
+        now=now,
+    )
+
+
+def _sms_send(
+    *,
+    structure,
+    recipients: list[Recipient],
+    body: str,
+    source: str,
+    by: str,
+    promotional: bool,
+    now: dt.datetime | None,
+    key: str = "",
+) -> SendReport:
     account = account_get()
     text = message_text(body=body, promotional=promotional, account=account)
     count = count_segments(text)
@@ -214,6 +267,7 @@ def sms_send(
                 sender=account.sender,
                 not_before=not_before,
                 created_by=by,
+                **({"idempotency_key": message_key(key)} if key else {}),
             )
             report.messages.append(message)
         running = balance + needed  # the balance after each message, in order
@@ -231,21 +285,29 @@ def sms_send(
     return report
 
 
-def refusal_record(*, to: str, body: str, source: str, reason: str, by: str = "") -> SmsMessage:
+def refusal_record(
+    *, to: str, body: str, source: str, reason: str, by: str = "", key: str = ""
+) -> SmsMessage:
     """Keep a refused send in the history ("Échec" with the reason) when nobody saw the
     refusal on a page (Click & Pay by SMS runs in a background task): nothing is sent and no
-    SMS is taken."""
+    SMS is taken. With `key`, one record per key."""
     count = count_segments((body or "").replace("\r\n", "\n").strip())
-    return SmsMessage.objects.create(
-        to=to[:20],
-        body=body,
-        encoding=count.encoding,
-        segments=count.segments,
-        source=source,
-        state=SmsMessage.State.FAILED,
-        error=reason[:1000],
-        created_by=by,
-    )
+    values = {
+        "to": to[:20],
+        "body": body,
+        "encoding": count.encoding,
+        "segments": count.segments,
+        "source": source,
+        "state": SmsMessage.State.FAILED,
+        "error": reason[:1000],
+        "created_by": by,
+    }
+    if key:
+        message, _created = SmsMessage.objects.get_or_create(
+            idempotency_key=message_key(key), defaults=values
+        )
+        return message
+    return SmsMessage.objects.create(**values)
 
 
 def _deliver_after_commit(*, structure, messages: list[SmsMessage]) -> None:
@@ -255,9 +317,15 @@ def _deliver_after_commit(*, structure, messages: list[SmsMessage]) -> None:
     def _enqueue() -> None:
         from modules.sms.tasks import sms_deliver_task
 
+        # The broker holds a message with an ETA unacknowledged, and Redis hands it again each
+        # visibility timeout (ADR 0027): a wait longer than that is left to the periodic
+        # sms_send_due_task (every minute), like every wait when tasks run in-process.
+        horizon = timezone.now() + dt.timedelta(seconds=settings.TASK_VISIBILITY_TIMEOUT)
         for pk, not_before in items:
-            if not_before is not None and settings.CELERY_TASK_ALWAYS_EAGER:
-                continue  # in-process tasks cannot wait: the periodic sms_send_due_task sends it
+            if not_before is not None and (
+                settings.CELERY_TASK_ALWAYS_EAGER or not_before > horizon
+            ):
+                continue
             sms_deliver_task.apply_async(
                 kwargs={"schema_name": schema_name, "message_id": pk}, eta=not_before
             )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from modules.sms.providers import ProviderUnavailableError
+from ponton.config.celery import ONCE_OPTIONS
 
 
 @shared_task(
@@ -16,6 +17,7 @@ from modules.sms.providers import ProviderUnavailableError
     retry_backoff_max=3600,
     retry_jitter=False,
     max_retries=None,  # never lost: an outage is retried until the provider answers
+    **ONCE_OPTIONS,  # a worker killed mid-call: handed again; message_deliver sends once
 )
 def sms_deliver_task(self, *, schema_name: str, message_id: int) -> str:
     from modules.sms import services

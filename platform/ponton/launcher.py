@@ -80,7 +80,8 @@ def main() -> int:
     try:
         emulator = _ffvoile_emulator(env)
         _run(["migrate", "--noinput", "-v", "0"], env)
-        _run(["seed_demo"], env)
+        # The demo's emails go to the outbox page, not between the startup lines.
+        _run(["seed_demo"], dict(env, OUTBOX_ECHO="0"))
         # Expired online baskets give their seats back every minute (Celery beat's job in
         # production; here a small loop beside the server). Its own session: Ctrl-C reaches
         # this launcher, which stops it before PostgreSQL; one connection, no pool.

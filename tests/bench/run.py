@@ -255,10 +255,13 @@ def _ledger() -> None:
     bench_verify_ledger_100k_s(env=bench_env_current(), emit=emit)
 
 
-def _sales() -> None:
-    from tests.bench.sales import bench_sales
+def _sales(*, through_pgbouncer: bool = False) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench.sales import bench_sales
 
-    bench_sales(env=bench_env_current(), emit=emit)
+        bench_sales(env=bench_env_current(), emit=emit, through_pgbouncer=through_pgbouncer)
+
+    return run
 
 
 def _availability() -> None:
@@ -396,7 +399,9 @@ BENCHES: dict[str, Callable[[], None]] = {
     "resource_check_p95_ms": _resources("resource_check_p95_ms"),
     "recurrence_with_resources_1000_s": _resources("recurrence_with_resources_1000_s"),
     "verify_ledger_100k_s": _ledger,
-    "sales_per_s": _sales,
+    "sales_per_s": _sales(),
+    # The same through a real PgBouncer in session mode (docs/adr/0024).
+    "sales_per_s_pgbouncer": _sales(through_pgbouncer=True),
     "buyers_200_last_10_s": _races("buyers_200_last_10_s"),
     "invoices_20_parallel_s": _races("invoices_20_parallel_s"),
     "invoice_pdf_ms": _invoice_pdf,

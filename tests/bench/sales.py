@@ -10,12 +10,17 @@ BENCH_SALES_CALLS=3 makes each sale the three calls of the Club Manager's flow i
 sales3_per_s. BENCH_SALES_SERVER=daphne
 measures daphne processes (the ASGI server of `make run`) instead of gunicorn.
 
+sales_per_s_pgbouncer / sale_p95_ms_pgbouncer: the same, with the servers' DATABASE_URL on a
+real PgBouncer in session mode (docs/adr/0024) in front of the bench database, as in
+production: one server connection per connection the tier holds (tests/support/pgbouncer.py).
+
 Every answer must be a 201; afterwards `verify_ledger` must pass and the database must hold
 exactly as many orders, invoices and payments as sales were made. Goal: 100 sales/s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import json
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +48,7 @@ DURATION_S = int(os.environ.get("BENCH_SALES_SECONDS", "60"))
 ONE_CALL = os.environ.get("BENCH_SALES_CALLS", "1") != "3"
 SERVER = os.environ.get("BENCH_SALES_SERVER", "gunicorn")
 GOAL = 100
+DAPHNE_POOL = 4  # the psycopg pool of each daphne process (DB_POOL_MAX_SIZE)
 
 
 def log(message: str) -> None:
@@ -94,7 +101,7 @@ def _start_servers(env: dict[str, str]) -> tuple[list[subprocess.Popen], list[in
         commands = [
             ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", "ponton.config.asgi:application"]
         ] * PROCESSES
-        server_env["DB_POOL_MAX_SIZE"] = "4"
+        server_env["DB_POOL_MAX_SIZE"] = str(DAPHNE_POOL)
     procs, ports = [], []
     for command in commands:
         port = _free_port()
@@ -227,29 +234,56 @@ def cpu_calibration_s() -> float:
     return round(best, 2)
 
 
-def bench_sales(*, env: dict[str, str], emit) -> None:
-    from django.core.management import call_command
+def server_connections() -> int:
+    """The database connections the HTTP tier holds at most: one per gunicorn worker
+    (persistent, one thread each), or each daphne process's pool."""
+    return PROCESSES if SERVER == "gunicorn" else PROCESSES * DAPHNE_POOL
+
+
+@contextlib.contextmanager
+def _database_of_servers(env: dict[str, str], through_pgbouncer: bool) -> Iterator[tuple]:
+    """(the servers' environment, the pgbouncer or None): with `through_pgbouncer`, a session
+    pooler in front of the bench database with a server connection for each the tier holds
+    (in session mode a client keeps its server connection: fewer would make sales wait)."""
+    if not through_pgbouncer:
+        yield env, None
+        return
     from django.db import connection
-    from django.test import override_settings
-    from django_tenants.utils import schema_context
 
-    from ponton.accounts.services import api_token_issue
-    from ponton.billing.models import Document, Payment
-    from ponton.sales.models import Order
-    from tenants.services import StructureData, structure_create
+    from tests.support.pgbouncer import pgbouncer
 
-    stamp = int(time.time())
-    structure, owner = structure_create(
-        data=StructureData(
-            name="Club des ventes", slug=f"ventes{stamp}", owner_email=f"owner@ventes{stamp}.test"
-        )
-    )
-    catalogue = _catalogue(structure)
-    connection.set_schema_to_public()
-    token = api_token_issue(user=owner)
-    host = structure.get_primary_domain().domain
+    with pgbouncer(mode="session", pool_size=server_connections(), name="bench-sales") as pgb:
+        yield dict(env, DATABASE_URL=pgb.dsn(connection.settings_dict["NAME"])), pgb
+
+
+def _pooled_transactions(pooler, made: int) -> dict:
+    """The pooler's counters for the bench database; every sale's transaction went through it."""
+    from django.db import connection
+
+    dbname = connection.settings_dict["NAME"]
+    deadline = time.monotonic() + 10  # counters are refreshed every second
+    while True:
+        stats = pooler.stats(dbname)
+        transactions = int(stats.get("total_xact_count", 0))
+        if transactions >= made or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if transactions < made:
+        raise RuntimeError(f"{made} sales but {transactions} transactions through pgbouncer")
+    servers = [row for row in pooler.show("SERVERS") if row["database"] == dbname]
+    return {
+        "pool_mode": pooler.mode,
+        "pool_size": pooler.pool_size,
+        "server_connections": len(servers),
+    }
+
+
+def _sell(
+    env: dict[str, str], *, host: str, token: str, catalogue: dict
+) -> tuple[list[float], list[int], list[str]]:
+    """Start the servers, sell from CLIENTS threads for WARMUP_S + DURATION_S, stop them ->
+    (the measured sales' times in ms, [sales made in all], errors)."""
     procs, ports = _start_servers(env)
-    connection.close()
     counted: list[float] = []
     made = [0]
     errors: list[str] = []
@@ -290,6 +324,34 @@ def bench_sales(*, env: dict[str, str], emit) -> None:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    return counted, made, errors
+
+
+def bench_sales(*, env: dict[str, str], emit, through_pgbouncer: bool = False) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+    from django_tenants.utils import schema_context
+
+    from ponton.accounts.services import api_token_issue
+    from ponton.billing.models import Document, Payment
+    from ponton.sales.models import Order
+    from tenants.services import StructureData, structure_create
+
+    stamp = int(time.time())
+    structure, owner = structure_create(
+        data=StructureData(
+            name="Club des ventes", slug=f"ventes{stamp}", owner_email=f"owner@ventes{stamp}.test"
+        )
+    )
+    catalogue = _catalogue(structure)
+    connection.set_schema_to_public()
+    token = api_token_issue(user=owner)
+    host = structure.get_primary_domain().domain
+    connection.close()
+    with _database_of_servers(env, through_pgbouncer) as (server_env, pooler):
+        counted, made, errors = _sell(server_env, host=host, token=token, catalogue=catalogue)
+        pooled = _pooled_transactions(pooler, made[0]) if pooler is not None else {}
     if errors:
         raise RuntimeError(f"{len(errors)} failed sales, first: {errors[0]}")
     with schema_context(structure.schema_name):
@@ -314,8 +376,9 @@ def bench_sales(*, env: dict[str, str], emit) -> None:
         f"{statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms ({orders} in all with warm-up)"
     )
     suffix = "" if ONE_CALL else "3"
+    via = "_pgbouncer" if through_pgbouncer else ""
     emit(
-        f"sales{suffix}_per_s",
+        f"sales{suffix}_per_s{via}",
         round(rate, 1),
         "1/s",
         GOAL,
@@ -327,9 +390,10 @@ def bench_sales(*, env: dict[str, str], emit) -> None:
         duration_s=DURATION_S,
         errors=0,
         cpu_calibration_s=cpu_calibration_s(),
+        **pooled,
     )
     emit(
-        f"sale{suffix}_p95_ms",
+        f"sale{suffix}_p95_ms{via}",
         round(p95, 1),
         "ms",
         1000,

@@ -45,70 +45,68 @@ def broker_url(db: int = DEFAULT_DB) -> str:
     return os.environ.get("CELERY_TEST_BROKER_URL") or f"redis://127.0.0.1:6379/{db}"
 
 
-class CeleryWorker:
-    """One worker process at a time (`--pool=solo`: a single task runs at once, so a kill
-    interrupts exactly one task); start/kill/stop as a test needs."""
+class CeleryProcess:
+    """A Celery command (worker, beat) as a child process: start/kill/stop as a test needs.
+    Subclasses give its command-line arguments and the log line that says it is ready."""
 
-    def __init__(
-        self, *, url: str, queues: Sequence[str], log: Path, env: dict[str, str], name: str
-    ) -> None:
+    kind = "process"
+    ready_line = re.compile(r" ready\.")
+
+    def __init__(self, *, url: str, log: Path, env: dict[str, str], name: str) -> None:
         self.url = url
-        self.queues = list(queues)
         self.log = log
         self.env = env
         self.name = name
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self._mark = ""
 
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
+    def arguments(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def start(self, timeout: float = 60.0) -> None:
-        """Start a worker process and wait until it says it is ready."""
+        """Start the process and wait until it says it is ready."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting (start several, then `wait_ready` each: their
+        start-ups overlap)."""
         if self.proc is not None and self.proc.poll() is None:
-            raise RuntimeError("the worker is already running")
+            raise RuntimeError(f"the Celery {self.kind} is already running")
         self.starts += 1
         self.log.parent.mkdir(exist_ok=True)
-        mark = f"--- start {self.starts} ---\n"
+        self._mark = f"--- start {self.starts} ---\n"
         with open(self.log, "a") as out:
-            out.write(mark)
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tests.support.celery_app",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            ",".join(self.queues),
-            "-n",
-            f"{self.name}-{self.starts}@%h",
-        ]
+            out.write(self._mark)
+        args = [sys.executable, "-m", "celery", "-A", "tests.support.celery_app", *self.arguments()]
         out = open(self.log, "a")  # noqa: SIM115 - closed when the process ends (kill/stop)
         self.proc = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=out, stderr=out)
         out.close()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until the launched process says it is ready (killed if it does not)."""
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while True:
             text = self.log.read_text()
-            if re.search(r" ready\.", text[text.rfind(mark) :]):
+            if self.ready_line.search(text[text.rfind(self._mark) :]):
                 return
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self._terminate(signal.SIGKILL)
-                raise RuntimeError(f"the Celery worker did not start:\n{text[-4000:]}")
+                raise RuntimeError(f"the Celery {self.kind} did not start:\n{text[-4000:]}")
             time.sleep(0.1)
 
     def kill(self) -> None:
-        """SIGKILL the worker, as a crash or an OOM kill would: no cleanup, no ack."""
+        """SIGKILL the process, as a crash or an OOM kill would: no cleanup, no ack."""
         self._terminate(signal.SIGKILL)
 
     def stop(self) -> None:
-        """Stop the worker (warm shutdown, then SIGKILL if it hangs)."""
+        """Stop the process (warm shutdown, then SIGKILL if it hangs)."""
         self._terminate(signal.SIGTERM)
 
     def _terminate(self, sig: int) -> None:
@@ -122,6 +120,33 @@ class CeleryWorker:
                 self.proc.kill()
                 self.proc.wait(timeout=15)
         self.proc = None
+
+
+class CeleryWorker(CeleryProcess):
+    """One worker process at a time (`--pool=solo`: a single task runs at once, so a kill
+    interrupts exactly one task)."""
+
+    kind = "worker"
+
+    def __init__(
+        self, *, url: str, queues: Sequence[str], log: Path, env: dict[str, str], name: str
+    ) -> None:
+        super().__init__(url=url, log=log, env=env, name=name)
+        self.queues = list(queues)
+
+    def arguments(self) -> list[str]:
+        return [
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            ",".join(self.queues),
+            "-n",
+            f"{self.name}-{self.starts}@%h",
+        ]
 
     def purge(self) -> int:
         """Drop every message waiting in the worker's queues (and their unacked copies)."""

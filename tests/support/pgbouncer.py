@@ -15,9 +15,11 @@ only (no Unix socket), forwards every database name to the same name on the upst
 waited for until it accepts connections and stopped when the block ends (SIGKILL if SIGTERM
 hangs). `mode` is PgBouncer's pool_mode: "session", "transaction" or "statement".
 
-Debian's package is /usr/sbin/pgbouncer (scripts/test.sh installs it where it can); tests skip
-when it is absent. PgBouncer refuses to run as root: as root it is started with `-u postgres`
-(its files are made readable to that user; the log is this process's redirected stderr).
+Clients and PgBouncer authenticate with `trust` (the test server trusts loopback too).
+Debian's package is /usr/sbin/pgbouncer (scripts/test.sh installs it where it can); the tests
+that need it fail with a clear message when it is absent, as for Chromium. PgBouncer refuses
+to run as root: as root it is started with `-u postgres` (its files are made readable to that
+user; the log is this process's redirected stderr).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from ponton.catalogue.forms_products import (
 )
 from ponton.catalogue.models import Product
 from ponton.plugins.manager import hooks_for
+from ponton.web.storage import DiskFullError
 
 PAGE_SIZE = 50
 
@@ -210,6 +211,8 @@ def _save_part(request, product, *, form, name: str, save, done: str):
             save(form.cleaned_data)
         except ValidationError as e:
             form.add_error(None, e)
+        except DiskFullError as e:  # a photo on a full disk: said on the form, nothing kept
+            form.add_error(None, e.message)
         except services.ProductError as e:
             messages.error(request, str(e))
             return redirect("manager:product_edit", product_id=product.pk)

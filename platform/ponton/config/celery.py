@@ -17,6 +17,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponton.config.settings.dev")
 logger = logging.getLogger("ponton.tasks")
 SKIPPED = "ignorée"
 
+# The options of a task whose effect must survive a worker killed mid-task (ADR 0027): its
+# message is acknowledged only after it ran (acks_late), and handed back at once when the pool
+# process running it dies (reject_on_worker_lost); a whole worker killed leaves it unacknowledged
+# and Redis gives it to another worker after TASK_VISIBILITY_TIMEOUT. Such a task runs again:
+# its effect must be guarded (a key, a row claimed in the same transaction as the effect).
+ONCE_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+
 
 def structure_unavailable(schema_name: str) -> str:
     """Why a task of this schema must not run ("" when it may)."""

@@ -4,8 +4,10 @@ resources, and the "free resources" search for a time slot."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +22,7 @@ from ponton.planning.models import (
     SessionResource,
 )
 from ponton.planning.services_resources import (
+    Held,
     Timeline,
     Want,
     booking_rows,
@@ -120,3 +123,50 @@ def free_resources(*, starts_at: dt.datetime, ends_at: dt.datetime) -> list[Free
         reason = _("Pris par %(session)s") % {"session": holder} if taken else ""
         result.append(FreeResource(resource, free, reason))
     return result
+
+
+def equipment_seats_left(*, sold: Mapping[int, int]) -> dict[int, int]:
+    """RE-1: the seats the equipment per participant still allows, for those of these sessions
+    (id -> seats sold) that take some: the fewest over their per-participant bookings, after
+    what overlapping sessions hold at their peak. Other sessions are left out (their seats are
+    their capacity's). One query when no session takes equipment, two otherwise.
+
+    A session's own booking covers its whole interval, so what the others hold at the peak is
+    the peak of all the bookings minus its own."""
+    bookings = list(
+        SessionResource.objects.filter(
+            session_id__in=list(sold), per_participant__gt=0
+        ).values_list(
+            "session_id",
+            "resource_id",
+            "starts_at",
+            "ends_at",
+            "quantity",
+            "per_participant",
+            "resource__quantity",
+        )
+    )
+    if not bookings:
+        return {}
+    start = min(b[2] for b in bookings)
+    end = max(b[3] for b in bookings)
+    timelines: dict[int, list[Held]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT resource_id, starts_at, ends_at, quantity FROM planning_sessionresource "
+            "WHERE resource_id = ANY(%s) "
+            "AND tstzrange(starts_at, ends_at, '[)') && tstzrange(%s, %s, '[)')",
+            [sorted({b[1] for b in bookings}), start, end],
+        )
+        for resource_id, starts_at, ends_at, quantity in cursor.fetchall():
+            timelines.setdefault(resource_id, []).append(Held(starts_at, ends_at, quantity, ""))
+    built = {pk: Timeline(rows) for pk, rows in timelines.items()}
+    left: dict[int, int] = {}
+    for session_id, resource_id, starts_at, ends_at, own, per_participant, units in bookings:
+        peak, _holder = (
+            built[resource_id].peak(starts_at, ends_at) if resource_id in built else (0, "")
+        )
+        others = max(peak - own, 0)
+        seats = max((units - others) // per_participant - sold[session_id], 0)
+        left[session_id] = min(seats, left.get(session_id, seats))
+    return left

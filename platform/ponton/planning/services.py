@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ponton.catalogue.models import Product, Site
-from ponton.planning.models import Session
+from ponton.planning.models import ResourceNeed, Session
 from ponton.planning.selectors_holidays import public_holidays
 from ponton.web.bounds import CAPACITY_MAX, date_refusal
 from realtime.services import availability_changed
@@ -328,10 +328,11 @@ def activity_duplicate(
     *, product: Product, name: str, new_start: dt.date | None, with_planning: bool
 ) -> Product:
     """CA-5: a new draft activity with the product's fields, seasons, rates, promotions, custom
-    fields, associated products and stock (a dedicated stock gets its own new stock of the same
-    quantity, a shared one stays shared). With its planning: every session copied in one bulk
-    insert, shifted by whole days so the first session falls on `new_start`, local times and
-    capacities kept, no seat sold. Every refusal comes before any write."""
+    fields, associated products, stock (a dedicated stock gets its own new stock of the same
+    quantity, a shared one stays shared) and resource needs (RE-1). With its planning: every
+    session copied in one bulk insert, shifted by whole days so the first session falls on
+    `new_start`, local times and capacities kept, no seat sold, their resources booked (a busy
+    one refuses the whole copy, naming each date). Every refusal rolls back the whole copy."""
     from ponton.catalogue.models import (
         CustomField,
         ProductAssociation,
@@ -424,12 +425,23 @@ def activity_duplicate(
         for field_id in source.custom_fields.values_list("pk", flat=True)
     )
 
+    # RE-1: what each session needs (instructors, boats, rooms) comes along.
+    ResourceNeed.objects.bulk_create(
+        ResourceNeed(
+            product=copy,
+            resource_id=need.resource_id,
+            quantity=need.quantity,
+            per_participant=need.per_participant,
+        )
+        for need in source.resource_needs.all()
+    )
+
     if sessions:
         zone = timezone.get_current_timezone()
         first_day = timezone.localtime(sessions[0].starts_at, zone).date()
         assert new_start is not None  # required above when the planning is copied
         days = (new_start - first_day).days
-        Session.objects.bulk_create(
+        created = Session.objects.bulk_create(
             (
                 Session(
                     product=copy,
@@ -443,4 +455,6 @@ def activity_duplicate(
             ),
             batch_size=1000,
         )
+        # Their resources are booked like any planning: a busy one refuses the copy (per date).
+        _resources().sessions_book_needs(sessions=created)
     return copy

@@ -38,6 +38,7 @@ from ponton.planning.models import (
     SessionResource,
 )
 from ponton.planning.services import PlanningError
+from realtime.services import availability_changed
 
 
 class ResourceError(PlanningError):
@@ -540,7 +541,8 @@ def resources_follow_seats(*, session_ids: Iterable[int], check: bool) -> None:
     """RE-1: the seats of these sessions just changed (in this transaction): what they hold per
     participant follows, and with `check` a seat that would take equipment beyond its count on
     overlapping sessions is refused (`ResourceError`, "Plus assez de Laser …"). Called by the
-    one seat-taking path of every channel (`sales.services.seats_take` / `seats_release`)."""
+    one seat-taking path of every channel (`sales.services.seats_take` / `seats_release`).
+    The sessions sharing the equipment then have their live availability sent too."""
     bookings = list(
         SessionResource.objects.filter(session_id__in=list(session_ids), per_participant__gt=0)
         .select_related("session", "resource")
@@ -574,3 +576,12 @@ def resources_follow_seats(*, session_ids: Iterable[int], check: bool) -> None:
                     )
                 )
         SessionResource.objects.filter(pk=booking.pk).update(quantity=quantity)
+    # The sessions sharing this equipment over these hours have more or fewer seats left too.
+    ids = {b.session_id for b in bookings}
+    sharing = SessionResource.objects.filter(
+        resource_id__in=list(resources),
+        per_participant__gt=0,
+        starts_at__lt=max(b.ends_at for b in bookings),
+        ends_at__gt=min(b.starts_at for b in bookings),
+    ).exclude(session_id__in=ids)
+    availability_changed(session_ids=sharing.values_list("session_id", flat=True))

@@ -79,10 +79,12 @@ def ponton_customer_space_links(structure: Any, user: Any) -> list[MenuItem]:  #
 
 
 @hookspec
-def ponton_send_sms(structure: Any, to: str, body: str) -> bool:  # type: ignore[empty-body]
+def ponton_send_sms(structure: Any, to: str, body: str, key: str) -> bool:  # type: ignore[empty-body]
     """Send one SMS for the structure (the SMS module, with its quota): `to` is the mobile
-    number as typed on the customer card, `body` the French text. Core uses it for Click & Pay
-    requests by SMS and refuses them when no module that is on implements it."""
+    number as typed on the customer card, `body` the French text, `key` the sending task's id:
+    a second call with the same key sends nothing more (the task ran again after a crash).
+    Core uses it for Click & Pay requests by SMS and refuses them when no module that is on
+    implements it."""
 
 
 @hookspec

@@ -10,10 +10,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from ponton.config.celery import ONCE_OPTIONS
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, **ONCE_OPTIONS)
 def order_confirmation_email_task(self, *, schema_name: str, checkout_id: int) -> None:
-    """The online order's confirmation to its payer, the invoice PDF (Factur-X) attached."""
+    """The online order's confirmation to its payer, the invoice PDF (Factur-X) attached; sent
+    once per task id, even when a killed worker's task runs again (ADR 0027)."""
     from ponton.accounts.models import User
     from ponton.accounts.services import password_set_path
     from ponton.billing import pdf
@@ -66,6 +69,7 @@ def order_confirmation_email_task(self, *, schema_name: str, checkout_id: int) -
         body=body,
         structure_id=structure.pk,
         attachments=[(attachment[0], attachment[1], "application/pdf")],
+        key=self.request.id,
     )
 
 

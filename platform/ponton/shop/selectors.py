@@ -31,6 +31,7 @@ from ponton.catalogue.models import (
     Site,
 )
 from ponton.planning.models import Session
+from ponton.planning.selectors_resources import equipment_seats_left
 from tenants.models import Structure, StructureState
 
 SHOP_WEEKS = 4
@@ -257,9 +258,14 @@ class SessionWeeks:
     next_monday: dt.date | None
 
 
-def session_state(*, product: Product, session: Session, now: dt.datetime) -> ShopSession:
-    """Whether a customer may book `session` online now, and if not yet, from when."""
+def session_state(
+    *, product: Product, session: Session, now: dt.datetime, equipment_left: int | None = None
+) -> ShopSession:
+    """Whether a customer may book `session` online now, and if not yet, from when.
+    `equipment_left`: the seats its equipment per participant still allows (RE-1), if any."""
     free = max(session.capacity - session.sold, 0)
+    if equipment_left is not None:
+        free = min(free, equipment_left)
     state = ShopSession(session=session, free=free, bookable=False)
     if session.starts_at <= now:
         state.closed = True
@@ -299,13 +305,14 @@ def activity_weeks(
     now: dt.datetime | None = None,
 ) -> SessionWeeks:
     """An activity's upcoming sessions over `weeks` weeks from `from_monday` (this week by
-    default; never before it), by week, Monday first: two queries (the sessions, and whether
+    default; never before it), by week, Monday first: three queries (the sessions, the
+    equipment their seats take (RE-1; a fourth when some take any), and whether
     any comes later for the "Semaines suivantes" link), whatever their number."""
     now = now or timezone.now()
     this_monday = _monday(timezone.localtime(now).date())
     first = max(_monday(from_monday), this_monday) if from_monday else this_monday
     end = first + dt.timedelta(weeks=weeks)
-    sessions = (
+    sessions = list(
         Session.objects.filter(
             product=product,
             starts_at__gte=max(now, _local_midnight(first)),
@@ -314,10 +321,15 @@ def activity_weeks(
         .select_related("site")
         .order_by("starts_at", "pk")
     )
+    equipment = equipment_seats_left(sold={s.pk: s.sold for s in sessions}) if sessions else {}
     by_week = [ShopWeek(monday=first + dt.timedelta(weeks=i)) for i in range(weeks)]
     for session in sessions:
         index = (timezone.localtime(session.starts_at).date() - first).days // 7
-        by_week[index].sessions.append(session_state(product=product, session=session, now=now))
+        by_week[index].sessions.append(
+            session_state(
+                product=product, session=session, now=now, equipment_left=equipment.get(session.pk)
+            )
+        )
     later = Session.objects.filter(product=product, starts_at__gte=_local_midnight(end)).exists()
     previous = max(first - dt.timedelta(weeks=weeks), this_monday) if first > this_monday else None
     return SessionWeeks(

@@ -6,3 +6,6 @@ class WebConfig(AppConfig):
     label = "web"
     verbose_name = "Interface"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ponton.config import checks  # noqa: F401 - registers the deployment's checks

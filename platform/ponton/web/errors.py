@@ -64,3 +64,22 @@ def server_error(request):
             "dans un instant."
         ),
     )
+
+
+class DiskFullMiddleware:
+    """A full disk met by a page that has no form to say it on (a custom field's file in a
+    basket, the signup's last step, an upload's temporary file): a French page (507), never a
+    traceback. The upload forms say it themselves (ponton.web.storage.DiskFullError)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from ponton.web.storage import disk_full, disk_full_message
+
+        if not disk_full(exception):
+            return None
+        return standalone_error(status=507, title=_("Disque plein"), message=disk_full_message())

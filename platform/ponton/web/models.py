@@ -16,3 +16,19 @@ class OutboxEmail(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
+
+
+class EmailDelivery(models.Model):
+    """An email handed to the mail server by a task, under the task's id (`mail.deliver`).
+
+    The row is written in the same transaction as the send and committed right after the
+    server's "250 OK": a task that runs again (its worker killed after the send, before the
+    broker heard of it) finds its key and sends nothing (ADR 0027)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    to = models.TextField()
+    subject = models.CharField(max_length=300)
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at"]

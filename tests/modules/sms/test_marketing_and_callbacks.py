@@ -120,6 +120,8 @@ def test_promotional_outside_the_hours_waits_and_says_so(
         lambda kwargs, eta: enqueued.append((kwargs["message_id"], eta)),
     )
     monkeypatch.setattr("django.conf.settings.CELERY_TASK_ALWAYS_EAGER", False)
+    # A broker that keeps a message unacknowledged a day (ADR 0027): the wait goes as an ETA.
+    monkeypatch.setattr("django.conf.settings.TASK_VISIBILITY_TIMEOUT", 24 * 3600)
     client = client_for(structure, owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -144,6 +146,19 @@ def test_promotional_outside_the_hours_waits_and_says_so(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/manager/m/sms/client/{customer.pk}/", {"body": "Séance annulée."})
     assert enqueued[-1][1] is None  # transactional: at once
+    # The default visibility timeout (10 min) is shorter than the wait: no ETA (Redis would
+    # hand the message again every 10 min); beat's sms_send_due_task sends it at 08:00.
+    monkeypatch.setattr("django.conf.settings.TASK_VISIBILITY_TIMEOUT", 600)
+    count = len(enqueued)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/manager/m/sms/client/{customer.pk}/",
+            {"body": "Portes ouvertes mardi !", "promotional": "on"},
+        )
+    assert len(enqueued) == count
+    with schema_context(structure.schema_name):
+        waiting = SmsMessage.objects.get(body__contains="mardi")
+        assert waiting.state == "queued" and waiting.not_before == paris(2026, 12, 7, 8, 0)
 
 
 def test_sender_longer_than_11_is_refused(sms_club, client_for):

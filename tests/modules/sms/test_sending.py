@@ -242,3 +242,23 @@ def test_participants_two_selected_get_one_sms_each(
             "+33622222222",
         ]
         assert balance() == 18
+
+
+def test_a_keyed_send_run_twice_makes_one_message_and_takes_the_quota_once(sms_club):
+    """ADR 0027: Click & Pay's SMS task run again (its worker killed before the ack) calls the
+    hook with the same key: one message, one SMS taken; another key is another message."""
+    from modules.sms import services
+    from modules.sms.plugin import ponton_send_sms
+
+    structure, _owner = sms_club
+    with schema_context(structure.schema_name):
+        start = balance()
+        for key in ("task-1", "task-1", "task-2"):
+            assert ponton_send_sms(structure, "0612345678", "Payez ici.", key=key) is True
+        messages = list(SmsMessage.objects.order_by("pk").values_list("idempotency_key", "source"))
+        assert messages == [
+            (services.message_key("task-1"), "click_pay"),
+            (services.message_key("task-2"), "click_pay"),
+        ]
+        assert balance() == start - 2
+        assert QuotaMovement.objects.filter(reason=QuotaMovement.Reason.SEND).count() == 2

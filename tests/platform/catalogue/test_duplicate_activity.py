@@ -417,3 +417,45 @@ def test_duplicate_page_without_planning(tenant, client_for):
     copy = Product.objects.get(name="Color Run 2028")
     assert response["Location"] == f"/manager/offre/{copy.pk}/?depuis={old.pk}"
     assert copy.sessions.count() == 0
+
+
+def test_duplicate_copies_resource_needs_and_books_the_copied_sessions(tenant):
+    """RE-1 + CA-5: the copy needs what the activity needs (an instructor, Lasers per
+    participant); its copied sessions book them like any planning, and a copy onto dates where
+    the instructor is busy is refused whole, naming the date, with nothing created."""
+    from ponton.planning import services_resources_settings as rs
+    from ponton.planning.models import SessionResource
+
+    old = services.product_create(
+        kind=Product.Kind.ACTIVITY, data=ProductData(name="Stage Laser", price=Decimal("90"))
+    )
+    marie = rs.resource_create(data=rs.ResourceData(kind="person", name="Marie"))
+    lasers = rs.resource_create(data=rs.ResourceData(kind="equipment", name="Laser", quantity=6))
+    rs.need_set(product=old, resource=marie, quantity=1, per_participant=False)
+    rs.need_set(product=old, resource=lasers, quantity=1, per_participant=True)
+    Session.objects.create(
+        product=old,
+        starts_at=at("2027-07-05", "09:00"),
+        ends_at=at("2027-07-05", "12:00"),
+        capacity=6,
+    )
+
+    copy = activity_duplicate(
+        product=old, name="Stage Laser 2028", new_start=dt.date(2028, 7, 3), with_planning=True
+    )
+    needs = sorted(copy.resource_needs.values_list("resource__name", "quantity", "per_participant"))
+    assert needs == [("Laser", 1, True), ("Marie", 1, False)]
+    booked = sorted(
+        SessionResource.objects.filter(session__product=copy).values_list(
+            "resource__name", "quantity", "per_participant"
+        )
+    )
+    assert booked == [("Laser", 0, 1), ("Marie", 1, 0)]
+
+    # Marie already teaches on 3 July 2028 in the morning: a second copy onto that date is refused.
+    with pytest.raises(PlanningError) as refused:
+        activity_duplicate(
+            product=old, name="Stage Laser bis", new_start=dt.date(2028, 7, 3), with_planning=True
+        )
+    assert "Marie est déjà sur Stage Laser 2028 du 03/07" in str(refused.value)
+    assert not Product.objects.filter(name="Stage Laser bis").exists()

@@ -192,7 +192,10 @@ def test_a_plugin_that_is_not_a_module_on_is_never_called(club, client_for):
     try:
         fresh = Structure.objects.get(pk=structure.pk)
         assert hooks_for(fresh).implemented("ponton_send_sms") is False
-        assert hooks_for(fresh).ponton_send_sms(structure=fresh, to="0612345678", body="x") == []
+        assert (
+            hooks_for(fresh).ponton_send_sms(structure=fresh, to="0612345678", body="x", key="")
+            == []
+        )
         assert SMS_BUTTON not in invoice_page(client_for(structure, owner), bill)
     finally:
         pm.unregister(name="stray-sms")

@@ -157,3 +157,50 @@ def test_race_twenty_buyers_on_two_sessions_sharing_six_lasers(make_structure):
         sold = sum(Session.objects.filter(product=shop.activity).values_list("sold", flat=True))
         assert sold == 6
         assert sum(SessionResource.objects.values_list("quantity", flat=True)) == 6
+
+
+def test_the_shop_and_its_live_counts_show_the_seats_the_lasers_still_allow(
+    structure_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """RE-1: seats left by the capacity are not all sellable when the equipment per participant
+    runs out first: the shop's session list and its live counts show what the Lasers allow, and
+    a sale on one session sends the new count of the session sharing its Lasers too."""
+    from ponton.shop.selectors import activity_weeks
+    from realtime import services as live
+    from realtime.selectors import session_seats
+
+    sent: list[dict] = []
+    monkeypatch.setattr(live, "publish", lambda **kwargs: sent.append(kwargs["payload"]))
+    structure, _owner = structure_a
+    with schema_context(structure.schema_name):
+        shop = make_shop(capacity=6)
+        _laser, overlapping = _lasers(shop, 6)
+        _buy(shop, shop.session, 3)
+        with django_capture_on_commit_callbacks(execute=True):
+            _buy(shop, overlapping, 1)
+        # 3 + 1 of 6 Lasers taken: the first session may add 2 (not its 3 free seats), the
+        # overlapping one 2 (not its 5).
+        assert sent[-1]["sessions"] == {
+            str(shop.session.pk): {"free": 2, "capacity": 6},
+            str(overlapping.pk): {"free": 2, "capacity": 6},
+        }
+        seats = session_seats(session_ids=[shop.session.pk, overlapping.pk])
+        assert seats == {
+            shop.session.pk: {"free": 2, "capacity": 6},
+            overlapping.pk: {"free": 2, "capacity": 6},
+        }
+        listed = {
+            state.pk: state.free
+            for week in activity_weeks(product=shop.activity).weeks
+            for state in week.sessions
+        }
+        assert listed[shop.session.pk] == 2
+        assert listed[overlapping.pk] == 2
+        _buy(shop, overlapping, 2)
+        listed = {
+            state.pk: (state.free, state.bookable)
+            for week in activity_weeks(product=shop.activity).weeks
+            for state in week.sessions
+        }
+        assert listed[shop.session.pk] == (0, False)
+        assert listed[overlapping.pk] == (0, False)

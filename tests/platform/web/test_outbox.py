@@ -88,3 +88,17 @@ def test_other_structures_and_plain_staff_see_nothing(mails, structure_a, make_m
     response = client_for(a, staff).get("/manager/emails/")
     assert response.status_code == 403
     assert "nouveau@a.test" not in response.content.decode()
+
+
+@pytest.mark.parametrize("echo", [True, False])
+def test_the_console_copy_can_be_turned_off_the_outbox_keeps_the_email(settings, capsys, db, echo):
+    """`make run` seeds the demo with OUTBOX_ECHO off: its emails go to the outbox page only,
+    not between the startup lines on the console."""
+    from ponton.web.mail import deliver
+
+    settings.EMAIL_BACKEND = "ponton.web.mail.OutboxBackend"
+    settings.OUTBOX_ECHO = echo
+    deliver(to=["marin@a.test"], subject="Votre facture", body="Bonjour")
+    assert OutboxEmail.objects.filter(to="marin@a.test", subject="Votre facture").count() == 1
+    printed = capsys.readouterr().out
+    assert ("--- email to marin@a.test: Votre facture" in printed) is echo

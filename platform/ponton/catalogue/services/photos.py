@@ -47,10 +47,12 @@ def photo_add(*, product: Product, upload) -> ProductPhoto:
     photo = ProductPhoto(product=product, position=0 if last is None else last + 1)
     stem = f"{product.pk}-{uuid.uuid4().hex[:12]}"
     extension = Path(upload.name or "").suffix.lower()[:5] or ".img"
-    photo.image.save(f"{stem}{extension}", upload, save=False)
-    photo.thumbnail.save(f"{stem}.jpg", thumbnail, save=False)
-    names = [photo.image.name, photo.thumbnail.name]
-    try:
+    names: list[str] = []
+    try:  # a full disk (DiskFullError) on either file: no file kept, no row (the transaction)
+        photo.image.save(f"{stem}{extension}", upload, save=False)
+        names.append(photo.image.name)
+        photo.thumbnail.save(f"{stem}.jpg", thumbnail, save=False)
+        names.append(photo.thumbnail.name)
         photo.save()
     except Exception:
         for name in names:

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A full disk met by a page without a form to say it on: a French page (web/errors.py).
+    "ponton.web.errors.DiskFullMiddleware",
     # A NUL character or non-Unicode text in a query parameter: a French 400 (web/text_guard.py).
     "ponton.web.text_guard.QueryStringGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,9 +178,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+# The uploads' disk (PONTON_MEDIA_ROOT: a volume of its own in production, a tmpfs in a test).
+MEDIA_ROOT = Path(os.environ.get("PONTON_MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "default": {"BACKEND": "ponton.web.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
@@ -211,6 +214,18 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A worker killed mid-task (ADR 0027): the tasks whose effect must happen once are acknowledged
+# after they ran (`ponton.config.celery.ONCE_OPTIONS`), so their message stays with Redis, which
+# hands it to a worker again once it has been unacknowledged for TASK_VISIBILITY_TIMEOUT seconds
+# (kombu's default, one hour, is not "runs again"). Keep it above the longest task and the
+# longest countdown a task waits for: such a message is handed again meanwhile (the guarded
+# tasks do nothing twice; long SMS waits are left to beat). Workers look for such messages
+# when they start and about every minute (6 s × kombu's throttle of 10).
+TASK_VISIBILITY_TIMEOUT = int(os.environ.get("TASK_VISIBILITY_TIMEOUT", "600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 6,
+}
 # Beat (production): expired online basket holds are given back every minute (issue 12).
 CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {
@@ -221,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     # skips structures without the till).
     "till-archives": {"task": "modules.pos.tasks.till_archives_task", "schedule": 6 * 3600.0},
     # FF-1: licences whose task was lost or whose worker died mid-call are asked again.
+    # The keys of the emails sent (ADR 0027) are kept 30 days.
+    "email-deliveries-purge": {
+        "task": "ponton.web.tasks.email_deliveries_purge_task",
+        "schedule": 24 * 3600.0,
+    },
     "ffvoile-licences-due": {
         "task": "modules.ffvoile.tasks.licences_due_task",
         "schedule": 600.0,
@@ -241,6 +261,8 @@ EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "ponton.web.mail.OutboxBackend"
 )
+# Seconds the SMTP connection may hang: a send holds its key's transaction open (ADR 0027).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ponton <ne-pas-repondre@ponton.test>")
 
 REST_FRAMEWORK = {
@@ -320,6 +342,8 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 
 SERVE_MEDIA = False
 SHOW_OUTBOX = False
+# The outbox backend also prints each email on the console (off while `make run` seeds the demo).
+OUTBOX_ECHO = os.environ.get("OUTBOX_ECHO", "1") == "1"
 # Click & Pay without Stripe keys: the clearly marked test gateway (embedded default,
 # development, tests). Production turns it off (prod.py): no online payment until the
 # structure enters its keys.
