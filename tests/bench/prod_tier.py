@@ -6,15 +6,17 @@ production settings for HTTP, daphne with its connection pool for websockets, Re
 prod_race_sold: 200 complete sales (`POST /api/v1/sales/`) released together for the last 10
 seats. Figures: prod_race_sold (goal 10), prod_race_complet (190 « Complet », 400),
 prod_race_503 (answers "busy, nothing sold", 0 expected), prod_race_5xx (goal 0, 503 included),
-prod_race_dropped (connections without an answer, goal 0), prod_race_s (release to the last
-answer). Fails if a sale is half-written, a number missing or the ledger does not verify.
+prod_race_dropped (connections without an answer, goal 0), prod_race_last_push_free (the free
+seats in the last availability event an open shop page received, goal 0), prod_race_s (release
+to the last answer). Fails if a sale is half-written, a number missing or the ledger does not
+verify.
 
-prod_crash_lost_sales: 8 clients sell without pause; a gunicorn worker that serves is SIGKILLed
-5 times (the master starts another), then the master and its workers at once, and gunicorn is
-started again. Figures: prod_crash_lost_sales (sales acknowledged by a 201 and not in the
-database, goal 0), prod_crash_half_written (goal 0), prod_crash_gaps (missing invoice or order
-numbers, goal 0), prod_crash_ledger_ok (1); with how many requests got no answer and how many
-of those were nevertheless committed (whole).
+prod_crash_lost_sales: 8 clients sell without pause; a gunicorn worker is SIGKILLed 5 times
+while its database transaction is open (the master starts another), then the master and its
+workers at once, and gunicorn is started again. Figures: prod_crash_lost_sales (sales
+acknowledged by a 201 and not in the database, goal 0), prod_crash_half_written (goal 0),
+prod_crash_gaps (missing invoice or order numbers, goal 0), prod_crash_ledger_ok (1); with how
+many requests got no answer and how many of those were nevertheless committed (whole).
 """
 
 from __future__ import annotations
@@ -90,6 +92,14 @@ def bench_prod_race(*, env: dict[str, str], emit) -> None:
     emit("prod_race_503", result.busy_unsold, "answers", 0)
     emit("prod_race_5xx", result.server_errors, "answers", 0)
     emit("prod_race_dropped", result.dropped, "connections", 0)
+    # What an open shop page shows once the pushes stop: the last event it received.
+    emit(
+        "prod_race_last_push_free",
+        result.seats_seen[-1]["free"] if result.seats_seen else -1,
+        "seats",
+        0,
+        events=len(result.seats_seen),
+    )
     emit(
         "prod_race_s",
         round(result.seconds, 3),
