@@ -53,6 +53,16 @@ class RaceResult:
     answers: list[tuple[int, dict[str, str], bytes]]
     seconds: float  # from the release to the last answer
     seats_seen: list[dict]  # the session's seats in each availability event, in order
+    versions: list[list[int]]  # each event's reading version, in the same order
+
+    @property
+    def page_shows(self) -> dict | None:
+        """What a shop page shows once the events stop: the reading with the greatest version
+        (platform/ponton/shop/static/shop/availability.js)."""
+        if not self.seats_seen:
+            return None
+        newest = max(range(len(self.versions)), key=lambda i: self.versions[i])
+        return self.seats_seen[newest]
 
     @property
     def statuses(self) -> Counter:
@@ -90,6 +100,7 @@ class SeatWatcher:
     def __init__(self, *, port: int, host: str, session_id: int) -> None:
         self.port, self.host, self.key = port, host, str(session_id)
         self.seats: list[dict] = []
+        self.versions: list[list[int]] = []
         self.connected = threading.Event()
         self.failure: BaseException | None = None
         self._stop = threading.Event()
@@ -141,6 +152,7 @@ class SeatWatcher:
                 if message.get("type") == "availability.changed":
                     seats = message["payload"]["sessions"].get(self.key)
                     if seats is not None:
+                        self.versions.append(message["payload"]["version"])
                         self.seats.append(seats)
 
 
@@ -170,7 +182,9 @@ def race(tier: ProductionTier, *, host: str, token: str, shop, buyers: int) -> R
         watcher.wait_for_free(0, timeout=20)
     if None in answers:
         raise RuntimeError("a buyer's thread did not finish")
-    return RaceResult(answers, max(finished) - released, list(watcher.seats))
+    return RaceResult(
+        answers, max(finished) - released, list(watcher.seats), list(watcher.versions)
+    )
 
 
 # --- the crash --------------------------------------------------------------------------------
