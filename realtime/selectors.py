@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypedDict
 
+from django.db import transaction
 from django.http import Http404
 from django_tenants.utils import schema_context
 
@@ -195,8 +196,40 @@ def session_seats(*, session_ids: Iterable[int]) -> dict[int, SeatCount | None]:
     return found
 
 
-def public_session_seats(*, session_ids: Iterable[int]) -> dict[int, SeatCount]:
+def _snapshot_version(connection) -> list[int]:
+    """The order of the database snapshot the connection reads in: [xmax, -transactions in
+    progress]. A later snapshot has a greater or equal xmax (one past the latest transaction
+    completed), and with the same xmax only fewer transactions in progress (no new one can be
+    below it); the same version means the same committed rows. So of two readings, the one with
+    the greater version (compared as a list) saw everything the other saw."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_snapshot_xmax(s)::text::bigint, "
+            "(SELECT count(*) FROM pg_snapshot_xip(s)) FROM pg_current_snapshot() AS s"
+        )
+        xmax, running = cursor.fetchone()
+    return [int(xmax), -int(running)]
+
+
+def seats_reading(*, session_ids: Iterable[int]) -> tuple[dict[int, SeatCount | None], list[int]]:
+    """`session_seats` read in one snapshot (a REPEATABLE READ transaction), with that
+    snapshot's version (`_snapshot_version`). Events read after two commits can reach a page in
+    either order: the page keeps, for each session, the reading with the greatest version.
+    Inside a transaction already (tests), the version is that of its first statement."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        version = _snapshot_version(connection)
+        return session_seats(session_ids=session_ids), version
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        version = _snapshot_version(connection)
+        return session_seats(session_ids=session_ids), version
+
+
+def public_seats_reading(*, session_ids: Iterable[int]) -> tuple[dict[int, SeatCount], list[int]]:
     """The shop's catch-up: free seats of those of `session_ids` that the shop shows, in the
-    schema the connection is on; every other id (another structure's, a draft's, a deleted
-    session's) is left out."""
-    return {pk: seats for pk, seats in session_seats(session_ids=session_ids).items() if seats}
+    schema the connection is on, and the reading's version (`seats_reading`); every other id
+    (another structure's, a draft's, a deleted session's) is left out."""
+    seats, version = seats_reading(session_ids=session_ids)
+    return {pk: count for pk, count in seats.items() if count}, version

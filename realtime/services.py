@@ -17,7 +17,7 @@ from ponton.accounts.models import Membership
 from realtime.events import Event, publish, publish_many, register_event
 from realtime.groups import availability_group, user_group
 from realtime.models import Notification
-from realtime.selectors import notification_data, session_seats, unread_counts
+from realtime.selectors import notification_data, seats_reading, unread_counts
 from realtime.selectors import unread_count as unread_count  # kept importable from here
 
 log = logging.getLogger("ponton.realtime")
@@ -34,7 +34,7 @@ register_event(
 )
 register_event(
     "availability.changed",
-    {"sessions"},
+    {"sessions", "version"},
     "Seats were taken or given back, or a session's capacity changed, moved or was deleted.",
 )
 
@@ -211,18 +211,18 @@ def _structure_id(connection) -> int | None:
 def _availability_send(*, schema_name: str, session_ids: set[int]) -> None:
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.schema_name == schema_name:  # type: ignore[attr-defined]
-        seats = session_seats(session_ids=session_ids)
+        seats, version = seats_reading(session_ids=session_ids)
         structure_id = _structure_id(connection)
     else:
         with schema_context(schema_name):
-            seats = session_seats(session_ids=session_ids)
+            seats, version = seats_reading(session_ids=session_ids)
             structure_id = _structure_id(connection)
     if structure_id is None or not seats:
         return
     publish(
         groups=[availability_group(structure_id)],
         event="availability.changed",
-        payload={"sessions": {str(pk): seats[pk] for pk in sorted(seats)}},
+        payload={"sessions": {str(pk): seats[pk] for pk in sorted(seats)}, "version": version},
     )
 
 

@@ -369,6 +369,15 @@ def _structure_move() -> None:
     bench_structure_move(env=bench_env_current(), emit=emit)
 
 
+def _prod_tier(name: str) -> Callable[[], None]:
+    def run() -> None:
+        from tests.bench import prod_tier
+
+        getattr(prod_tier, f"bench_{name}")(env=bench_env_current(), emit=emit)
+
+    return run
+
+
 def _scale(name: str) -> Callable[[], None]:
     def run() -> None:
         from tests.bench import scale
@@ -420,6 +429,9 @@ BENCHES: dict[str, Callable[[], None]] = {
     "console_list_1000_ms": _scale("console_list_1000_ms"),
     # Adds a column to every structure, kills the migrate half-way, resumes it, then reverts.
     "migrate_column_1000_s": _scale("migrate_column_1000_s"),
+    # The production tier (gunicorn, daphne, PgBouncer, Redis) under the race and the crash.
+    "prod_race_sold": _prod_tier("prod_race"),  # + prod_race_complet/_503/_5xx/_dropped/_s
+    "prod_crash_lost_sales": _prod_tier("prod_crash"),  # + _half_written, _gaps, _ledger_ok
 }
 
 

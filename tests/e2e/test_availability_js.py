@@ -68,10 +68,11 @@ class Server:
         else:
             route.fulfill(status=404, body="")
 
-    def push(self, sessions: dict) -> None:
-        self.sockets[-1].send(
-            json.dumps({"type": "availability.changed", "payload": {"sessions": sessions}})
-        )
+    def push(self, sessions: dict, version: list[int] | None = None) -> None:
+        payload: dict = {"sessions": sessions}
+        if version is not None:
+            payload["version"] = version
+        self.sockets[-1].send(json.dumps({"type": "availability.changed", "payload": payload}))
 
 
 def texts(page) -> list[str]:
@@ -145,3 +146,39 @@ def test_a_refused_socket_is_not_retried(new_page):
     assert page.get_attribute("html", "data-availability") == "off"
     assert server.catch_ups == []
     assert texts(page)[0] == "4 places libres"
+
+
+def test_an_older_reading_never_replaces_a_newer_one(new_page):
+    """MP-1 with several web processes: events can arrive in the other order than their
+    readings (issue 17 §5). The page keeps, per session, the reading with the greatest
+    `version` ([xmax, -in progress], compared first element first): a late « 3 free » read
+    before the « Complet » is ignored, as is an older catch-up after a reconnection; a newer
+    reading shows."""
+    page = new_page()
+    server = Server(page)
+    server.answer = {"sessions": {"11": {"free": 2, "capacity": 4}}, "version": [90, 0]}
+    page.goto(f"{ORIGIN}/essai/")
+    page.get_by_text("2 places libres").first.wait_for()
+
+    server.push({"11": {"free": 0, "capacity": 4}}, version=[100, -1])
+    page.locator('[data-session-seats="11"].is-full').first.wait_for()
+    server.push({"11": {"free": 3, "capacity": 4}}, version=[99, 0])  # read earlier
+    server.push({"11": {"free": 1, "capacity": 4}}, version=[100, -2])  # same xmax, earlier
+    server.push({"12": {"free": 4, "capacity": 5}}, version=[99, 0])  # another session: shown
+    page.get_by_text("4 places libres").wait_for()
+    assert texts(page)[:2] == ["Complet", "Complet"]
+
+    # Reconnected, the catch-up answers an older reading for 11 (ignored) and a newer one for
+    # 13 than the first catch-up's (shown).
+    server.answer = {
+        "sessions": {"11": {"free": 3, "capacity": 4}, "13": {"free": 2, "capacity": 2}},
+        "version": [95, 0],
+    }
+    server.sockets[-1].close(code=1011)
+    page.locator('[data-session-seats="13"]', has_text="2 places libres").wait_for()
+    assert len(server.catch_ups) == 2
+    assert texts(page)[:2] == ["Complet", "Complet"]
+
+    server.push({"11": {"free": 1, "capacity": 4}}, version=[100, 0])  # fewer in progress
+    page.get_by_text("1 place libre").nth(1).wait_for()
+    assert texts(page) == ["1 place libre", "1 place libre", "4 places libres", "2 places libres"]

@@ -28,7 +28,7 @@ from realtime.events import EVENT_TYPES
 from realtime.services import availability_changed
 from tests.conftest import host_of
 from tests.realtime.test_events_documented import documented_events
-from tests.realtime.ws import db, db_elsewhere, open_socket, receive_event, run
+from tests.realtime.ws import ANY_VERSION, db, db_elsewhere, open_socket, receive_event, run
 from tests.support.sales import STAFF, make_shop, published
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,7 +65,10 @@ def sell(shop, *lines: tuple[Session, object]):
 def seats(*pairs: tuple[Session, int, int]) -> dict:
     return {
         "type": "availability.changed",
-        "payload": {"sessions": {str(s.pk): {"free": f, "capacity": c} for s, f, c in pairs}},
+        "payload": {
+            "sessions": {str(s.pk): {"free": f, "capacity": c} for s, f, c in pairs},
+            "version": ANY_VERSION,
+        },
     }
 
 
@@ -79,8 +82,8 @@ async def watch(shop):
 def test_the_event_is_registered_and_documented():
     """MP-1: `availability.changed` has one payload key, `sessions`, documented in
     docs/events.md (the generic test checks every event; this one names it)."""
-    assert EVENT_TYPES["availability.changed"].payload_keys == {"sessions"}
-    assert documented_events()["availability.changed"] == {"sessions"}
+    assert EVENT_TYPES["availability.changed"].payload_keys == {"sessions", "version"}
+    assert documented_events()["availability.changed"] == {"sessions", "version"}
 
 
 def test_an_order_sends_one_event_after_commit_with_the_exact_free_seats(shop):
@@ -168,7 +171,7 @@ def test_capacity_move_and_delete_are_sent(shop):
         await db(in_schema, shop, session_delete, session=shop.later_session)
         assert await receive_event(ws) == {
             "type": "availability.changed",
-            "payload": {"sessions": {str(gone): None}},
+            "payload": {"sessions": {str(gone): None}, "version": ANY_VERSION},
         }
         assert await ws.receive_nothing(timeout=0.3)
         await ws.disconnect()
@@ -316,3 +319,20 @@ def test_an_online_basket_hold_and_its_expiry_are_sent_live(shop):
         await ws.disconnect()
 
     run(scenario)
+
+
+def test_a_reading_after_a_sale_has_a_greater_version(shop):
+    """MP-1 with several web processes (issue 17 §5): each reading carries the version of its
+    database snapshot; one taken after a committed sale is greater than one taken before, and
+    shows the seat taken. A page keeps the reading with the greatest version."""
+    from realtime.selectors import seats_reading
+
+    pk = shop.session.pk
+    seats_before, before = in_schema(shop, seats_reading, session_ids=[pk])
+    in_schema(shop, sell, shop, (shop.session, shop.payer))
+    seats_after, after = in_schema(shop, seats_reading, session_ids=[pk])
+    assert after > before
+    assert (seats_before[pk], seats_after[pk]) == (
+        {"free": 10, "capacity": 10},
+        {"free": 9, "capacity": 10},
+    )

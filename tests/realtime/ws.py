@@ -99,3 +99,22 @@ async def connect_as(structure, user, *, path=NOTIFICATIONS) -> WebsocketCommuni
 
 async def receive_event(communicator: WebsocketCommunicator, timeout: float = 5) -> dict:
     return await communicator.receive_json_from(timeout=timeout)
+
+
+class _AnyVersion:
+    """Equal to a seats reading's version: two integers (realtime.selectors.seats_reading)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, list)
+            and len(other) == 2
+            and all(isinstance(part, int) and not isinstance(part, bool) for part in other)
+        )
+
+    def __repr__(self) -> str:
+        return "<a version [int, int]>"
+
+
+ANY_VERSION = _AnyVersion()

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ponton.accounts.access import public_view
-from realtime.selectors import AVAILABILITY_MAX_IDS, public_session_seats
+from realtime.selectors import AVAILABILITY_MAX_IDS, public_seats_reading
 
 ID_MAX = 2**63 - 1  # a session id is a bigint: a larger number names no session
 ID_DIGITS = len(str(ID_MAX))
@@ -36,13 +36,16 @@ def _session_ids(raw: str | None) -> set[int]:
 @require_GET
 @never_cache
 def availability(request):
-    """`GET /disponibilites/?seances=1,2,3`: `{"sessions": {"1": {"free": 3, "capacity": 10}}}`
-    for those of the sessions that the shop shows (published, not counter-only products);
-    others (unknown, another structure's, drafts, counter-only) are left out. At most 200 ids;
-    anything but comma-separated numbers is a 400 with a French message."""
+    """`GET /disponibilites/?seances=1,2,3`: `{"sessions": {"1": {"free": 3, "capacity": 10}},
+    "version": [xmax, -n]}` (the reading's order, as in `availability.changed`) for those of
+    the sessions that the shop shows (published, not counter-only products); others (unknown,
+    another structure's, drafts, counter-only) are left out. At most 200 ids; anything but
+    comma-separated numbers is a 400 with a French message."""
     try:
         ids = _session_ids(request.GET.get("seances"))
     except BadSessionIdsError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    seats = public_session_seats(session_ids=ids)
-    return JsonResponse({"sessions": {str(pk): seats[pk] for pk in sorted(seats)}})
+    seats, version = public_seats_reading(session_ids=ids)
+    return JsonResponse(
+        {"sessions": {str(pk): seats[pk] for pk in sorted(seats)}, "version": version}
+    )

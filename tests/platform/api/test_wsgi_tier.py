@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 
 import pytest
 from django_tenants.utils import schema_context
@@ -88,3 +90,31 @@ def test_behind_proxy_takes_the_address_the_proxy_appended():
     assert seen["addr"] == "203.0.113.9"
     wrapped({"REMOTE_ADDR": "10.0.0.2"}, None)
     assert seen["addr"] == "10.0.0.2"
+
+
+def test_a_worker_imports_the_views_before_its_first_request():
+    """Loading the WSGI application (what a gunicorn worker does before it accepts
+    connections) imports the URL configurations and, through them, the views and the API: a
+    worker started again after a crash answers its first request without that second of
+    imports (issue 17 §5)."""
+    probe = (
+        "import sys, ponton.config.wsgi; "
+        "print(all(m in sys.modules for m in "
+        "('ponton.config.urls_tenant', 'ponton.config.urls_public', 'ponton.sales.api')))"
+    )
+    env = database_env()
+    env.update(
+        DJANGO_SETTINGS_MODULE="ponton.config.settings.prod",
+        SECRET_KEY="test-only-key",  # noqa: S106
+        ALLOWED_HOSTS="localhost",
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "True", loaded.stderr[-2000:]

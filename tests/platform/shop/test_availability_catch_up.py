@@ -17,6 +17,7 @@ from ponton.catalogue.services import ProductData, product_archive, product_crea
 from ponton.planning.services import session_add
 from ponton.sales import services as sales
 from ponton.sales.services import LineRequest
+from tests.realtime.ws import ANY_VERSION
 from tests.support.sales import STAFF, make_shop, published
 
 URL = "/disponibilites/"
@@ -81,7 +82,8 @@ def test_the_catch_up_answers_the_exact_free_seats_to_anyone(a, anonymous):
         "sessions": {
             str(a.session.pk): {"free": 8, "capacity": 10},
             str(a.later_session.pk): {"free": 9, "capacity": 10},
-        }
+        },
+        "version": ANY_VERSION,
     }
 
 
@@ -95,7 +97,10 @@ def test_a_full_session_reads_zero(a, anonymous):
             actor=STAFF,
         )
     response = anonymous.get(URL, {"seances": str(full.pk)})
-    assert response.json() == {"sessions": {str(full.pk): {"free": 0, "capacity": 1}}}
+    assert response.json() == {
+        "sessions": {str(full.pk): {"free": 0, "capacity": 1}},
+        "version": ANY_VERSION,
+    }
 
 
 def test_drafts_archived_counter_only_unknown_and_other_structures_sessions_are_omitted(
@@ -118,7 +123,10 @@ def test_drafts_archived_counter_only_unknown_and_other_structures_sessions_are_
     ]
     response = anonymous.get(URL, {"seances": ",".join(map(str, asked))})
     assert response.status_code == 200
-    assert response.json() == {"sessions": {str(a.session.pk): {"free": 8, "capacity": 10}}}
+    assert response.json() == {
+        "sessions": {str(a.session.pk): {"free": 8, "capacity": 10}},
+        "version": ANY_VERSION,
+    }
 
 
 @pytest.mark.parametrize(

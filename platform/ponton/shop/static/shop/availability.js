@@ -7,7 +7,10 @@
  * those this script disabled: a button the page rendered disabled stays so).
  *
  * Opens ws(s)://<page host>/ws/disponibilites/ (anonymous, read-only; docs/events.md) and
- * listens to `availability.changed` {sessions: {"<id>": {free, capacity} | null}}. On every
+ * listens to `availability.changed` {sessions: {"<id>": {free, capacity} | null}, version}.
+ * Events read after two sales can arrive in either order: for each session the page keeps the
+ * reading with the greatest `version` ([a, b], compared a first) and ignores older ones; the
+ * catch-up's answer carries its version too. On every
  * (re)connection, the first one included, it catches up over HTTP:
  * GET /disponibilites/?seances=<ids on the page> (ids missing from the answer are gone). When
  * the socket closes it reconnects with backoff. <html> carries
@@ -41,6 +44,28 @@
   var root = document.documentElement;
 
   /* --- The page ------------------------------------------------------------------------- */
+
+  var versions = {}; // session id -> the version of the reading it shows
+
+  function isVersion(version) {
+    return (
+      Array.isArray(version) &&
+      version.length === 2 &&
+      typeof version[0] === "number" &&
+      typeof version[1] === "number"
+    );
+  }
+
+  /* Whether a reading of `version` is older than the one session `id` shows. */
+  function older(id, version) {
+    var shown = versions[id];
+    if (!isVersion(version) || !shown) return false;
+    return version[0] < shown[0] || (version[0] === shown[0] && version[1] < shown[1]);
+  }
+
+  function remember(id, version) {
+    if (isVersion(version)) versions[id] = version;
+  }
 
   function sessionIds() {
     var seen = {};
@@ -86,9 +111,12 @@
     });
   }
 
-  function showAll(sessions) {
+  function showAll(sessions, version) {
     Object.keys(sessions || {}).forEach(function (id) {
-      if (/^[0-9]+$/.test(id)) show(id, sessions[id]);
+      if (/^[0-9]+$/.test(id) && !older(id, version)) {
+        show(id, sessions[id]);
+        remember(id, version);
+      }
     });
   }
 
@@ -104,7 +132,9 @@
       .then(function (data) {
         var sessions = data.sessions || {};
         ids.forEach(function (id) {
+          if (older(id, data.version)) return;
           show(id, Object.prototype.hasOwnProperty.call(sessions, id) ? sessions[id] : null);
+          remember(id, data.version);
         });
       });
   }
@@ -140,7 +170,8 @@
   function handle(message) {
     if (!message || message.type !== "availability.changed") return;
     if (catchingUp) eventsDuringCatchUp = true;
-    showAll((message.payload || {}).sessions);
+    var payload = message.payload || {};
+    showAll(payload.sessions, payload.version);
   }
 
   function connect() {
