@@ -1,7 +1,9 @@
 """Issue 17 §3: the web process killed during four clients' complete sales (OR-1 + OR-3 + OR-6
 through `POST /api/v1/sales/`). Gunicorn (the production HTTP tier, docs/adr/0007: master and
 sync workers, persistent connections) is SIGKILLed twice mid-load and started again on the same
-port while the clients go on. Then: every sale a client saw succeed (201) is there, no order is
+port while the clients go on, each sending a request left unanswered again with its sale's
+`Idempotency-Key`. Then: every sale a client saw succeed (201) is there, exactly once (a sale
+whose answer a kill lost is answered to the retry, not made twice), no order is
 half-written (each has its line, its invoice with its line, its payment, the two ledger entries
 and its history), order and invoice numbers have no gap, the seats sold are the lines sold, and
 the ledger verifies."""
@@ -23,7 +25,7 @@ from ponton.billing.models import Counter, Document, DocumentLine, Payment
 from ponton.ledger.models import LedgerEntry
 from ponton.ledger.selectors import ledger_verify
 from ponton.planning.models import Session
-from ponton.sales.models import Order, OrderEvent, OrderLine
+from ponton.sales.models import Order, OrderEvent, OrderLine, SaleKey
 from tests.conftest import free_port, host_of
 from tests.support.faults import killable_server
 from tests.support.sales import make_shop
@@ -35,19 +37,26 @@ SALES_PER_ROUND = 8  # acknowledged sales before each kill, and after the last r
 
 
 class Clients:
-    """Four threads selling in a loop until stopped; they record what they were told."""
+    """Four threads selling in a loop until stopped; they record what they were told. Each
+    sale has its `Idempotency-Key`: a request left without an answer (refused, reset, cut) is
+    sent again with the same key until one comes, as a careful client does, and a client never
+    stops with such a sale pending. So every sale a client meant to make is answered once."""
 
     def __init__(self, port: int, host: str, token: str, body: dict) -> None:
         self.port, self.host, self.token, self.body = port, host, token, body
-        self.acknowledged: list[tuple[str, str]] = []  # (order number, invoice number)
+        self.acknowledged: dict[str, tuple[str, str]] = {}  # key -> (order, invoice number)
         self.statuses: Tally[int] = Tally()
         self.dropped = 0  # no answer (refused, reset, cut): outcome unknown to the client
         self.cut = 0  # of which requests sent and cut short by the kill
+        self.replayed = 0  # answers of a sale made by a request whose answer was lost
         self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self._sell, daemon=True) for _ in range(CLIENTS)]
+        self.threads = [
+            threading.Thread(target=self._sell, args=(index,), daemon=True)
+            for index in range(CLIENTS)
+        ]
 
-    def _post(self) -> tuple[int, bytes]:
+    def _post(self, key: str) -> tuple[int, bool, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             conn.request(
@@ -58,28 +67,40 @@ class Clients:
                     "Host": self.host,
                     "Content-Type": "application/json",
                     "Authorization": f"Token {self.token}",
+                    "Idempotency-Key": key,
                 },
             )
             response = conn.getresponse()
-            return response.status, response.read()
+            replayed = response.getheader("Idempotent-Replayed") == "true"
+            return response.status, replayed, response.read()
         finally:
             conn.close()
 
-    def _sell(self) -> None:
-        while not self.stopping.is_set():
+    def _sell(self, index: int) -> None:
+        sale = 0
+        pending = False  # the current key's request got no answer yet
+        while pending or not self.stopping.is_set():
+            key = f"client-{index}-sale-{sale}"
             try:
-                status, data = self._post()
+                status, replayed, data = self._post(key)
             except (OSError, http.client.HTTPException) as exc:
                 with self.lock:
                     self.dropped += 1
                     self.cut += not isinstance(exc, ConnectionRefusedError)
-                time.sleep(0.05)  # the server is down or restarting
+                pending = True
+                time.sleep(0.05)  # the server is down or restarting: the same key again
                 continue
+            pending = False
+            sale += 1
             with self.lock:
                 self.statuses[status] += 1
                 if status == 201:
-                    sale = json.loads(data)
-                    self.acknowledged.append((sale["order"]["number"], sale["invoice"]["number"]))
+                    answer = json.loads(data)
+                    self.acknowledged[key] = (
+                        answer["order"]["number"],
+                        answer["invoice"]["number"],
+                    )
+                    self.replayed += replayed
 
     def count(self) -> int:
         with self.lock:
@@ -171,7 +192,7 @@ def test_gunicorn_killed_mid_sales_loses_nothing_and_half_writes_nothing(
     # Only answers a client may get from a server that lives or dies: a sale, or no answer.
     assert set(clients.statuses) == {201}, clients.statuses
     assert clients.cut >= 1  # the kills did cut requests short (not only refuse new ones)
-    acknowledged = clients.acknowledged
+    acknowledged = list(clients.acknowledged.values())
     with schema_context(structure.schema_name):
         orders = dict(
             Document.objects.filter(kind=Document.Kind.INVOICE).values_list(
@@ -180,9 +201,11 @@ def test_gunicorn_killed_mid_sales_loses_nothing_and_half_writes_nothing(
         )
         # Every acknowledged sale is there, with the numbers the client was given.
         assert all(orders.get(order) == invoice for order, invoice in acknowledged)
-        # Sales committed just before a kill, whose answer was lost, may be there too.
+        # And nothing else: a sale committed just before a kill, whose answer was lost, was
+        # answered to its key's next request (replayed), not made a second time.
         count = len(orders)
-        assert len(acknowledged) <= count <= len(acknowledged) + clients.dropped
+        assert count == len(acknowledged) == len(set(acknowledged)), clients.replayed
+        assert SaleKey.objects.count() == count
         year = int(next(iter(orders.values())).split("-")[1])
         assert sorted(orders) == _numbers("CO", count, year)
         assert sorted(orders.values()) == _numbers("FA", count, year)
