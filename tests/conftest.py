@@ -32,6 +32,11 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def _schema_pool(django_db_setup, django_db_blocker):
+    """The pool of blank schemas, or None when the run made no test database (pytest-django
+    makes none when no collected test uses the database: a run of such files only)."""
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        yield None
+        return
     pool = SchemaPool()
     yield pool
     with django_db_blocker.unblock():
@@ -42,7 +47,7 @@ def _schema_pool(django_db_setup, django_db_blocker):
 def _blank_schemas(request, _schema_pool, django_db_blocker, monkeypatch):
     """New structures get a blank schema by a rename, not a copy (tests/support/schema_pool.py);
     marker `real_clone` for the tests of the copy itself."""
-    if request.node.get_closest_marker("real_clone"):
+    if _schema_pool is None or request.node.get_closest_marker("real_clone"):
         yield
         return
     if not connection.in_atomic_block:
