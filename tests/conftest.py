@@ -41,6 +41,25 @@ def _schema_pool(django_db_setup, django_db_blocker):
     yield pool
     with django_db_blocker.unblock():
         pool.drop()
+        _close_leftover_sessions()
+
+
+def _close_leftover_sessions() -> None:
+    """Sessions on the test database that a test left open (a thread's connection, a server
+    process that outlived its test) would stop pytest-django dropping it: say which, in a
+    warning, and end them."""
+    import warnings
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        leftovers = cur.fetchall()
+        for pid, *_rest in leftovers:
+            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+    if leftovers:
+        warnings.warn(f"sessions left open on the test database: {leftovers}", stacklevel=1)
 
 
 @pytest.fixture(autouse=True)
