@@ -537,19 +537,32 @@ def session_resources_capacity_check(*, session: Session, capacity: int) -> None
             raise ResourceError(refusal, "capacity")
 
 
+def _hold_equipment(session_ids: list[int]) -> bool:
+    """Whether any of these sessions holds equipment per participant: plain SQL, as every sale
+    asks (most sessions hold none, and the ORM's compilation cost more than the query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM planning_sessionresource "
+            "WHERE session_id = ANY(%s) AND per_participant > 0)",
+            [session_ids],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def resources_follow_seats(*, session_ids: Iterable[int], check: bool) -> None:
     """RE-1: the seats of these sessions just changed (in this transaction): what they hold per
     participant follows, and with `check` a seat that would take equipment beyond its count on
     overlapping sessions is refused (`ResourceError`, "Plus assez de Laser …"). Called by the
     one seat-taking path of every channel (`sales.services.seats_take` / `seats_release`).
     The sessions sharing the equipment then have their live availability sent too."""
+    ids = list(session_ids)
+    if not _hold_equipment(ids):
+        return
     bookings = list(
-        SessionResource.objects.filter(session_id__in=list(session_ids), per_participant__gt=0)
+        SessionResource.objects.filter(session_id__in=ids, per_participant__gt=0)
         .select_related("session", "resource")
         .order_by("resource_id", "session_id")
     )
-    if not bookings:
-        return
     resources = _lock(b.resource for b in bookings)
     for booking in bookings:
         resource = resources[booking.resource_id]
@@ -577,7 +590,6 @@ def resources_follow_seats(*, session_ids: Iterable[int], check: bool) -> None:
                 )
         SessionResource.objects.filter(pk=booking.pk).update(quantity=quantity)
     # The sessions sharing this equipment over these hours have more or fewer seats left too.
-    ids = {b.session_id for b in bookings}
     sharing = SessionResource.objects.filter(
         resource_id__in=list(resources),
         per_participant__gt=0,
