@@ -12,12 +12,14 @@ also the last one received, which with several workers can be older), prod_race_
 to the last answer). Fails if a sale is half-written, a number missing or the ledger does not
 verify.
 
-prod_crash_lost_sales: 8 clients sell without pause; a gunicorn worker is SIGKILLed 5 times
-while its database transaction is open (the master starts another), then the master and its
-workers at once, and gunicorn is started again. Figures: prod_crash_lost_sales (sales
-acknowledged by a 201 and not in the database, goal 0), prod_crash_half_written (goal 0),
-prod_crash_gaps (missing invoice or order numbers, goal 0), prod_crash_ledger_ok (1); with how
-many requests got no answer and how many of those were nevertheless committed (whole).
+prod_crash_lost_sales: 8 clients sell without pause, each sale with its Idempotency-Key, a
+request left unanswered sent again with it; a gunicorn worker is SIGKILLed 5 times while its
+database transaction is open (the master starts another), then the master and its workers at
+once, and gunicorn is started again. Figures: prod_crash_lost_sales (sales acknowledged by a
+201 and not in the database, goal 0), prod_crash_duplicate_sales (orders beyond one per sale
+meant, goal 0; with how many sales were committed without an answer and answered to their
+retry), prod_crash_half_written (goal 0), prod_crash_gaps (missing invoice or order numbers,
+goal 0), prod_crash_ledger_ok (1).
 """
 
 from __future__ import annotations
@@ -132,14 +134,16 @@ def bench_prod_crash(*, env: dict[str, str], emit) -> None:
     checked = audit(structure, shop.session.pk)
     acknowledged = set(result.acknowledged)
     lost = sorted(acknowledged - checked.notes)
-    committed_unanswered = len(checked.notes & set(result.unanswered))
-    unknown = sorted(checked.notes - acknowledged - set(result.unanswered))
+    committed_unanswered = len(set(result.replayed))
+    unknown = sorted(checked.notes - acknowledged)
+    duplicates = checked.orders - len(checked.notes)
     gaps = checked.invoice_gaps + checked.order_gaps
     left_open = idle_in_transaction(connection.settings_dict["NAME"])
     log(
         f"{len(acknowledged)} sales acknowledged in {result.seconds:.1f} s, "
         f"{len(result.unanswered)} requests unanswered ({result.refused} refused while "
-        f"gunicorn restarted, {committed_unanswered} committed), other answers "
+        f"gunicorn restarted; {committed_unanswered} had been committed and were answered "
+        f"to their retry, Idempotency-Key), other answers "
         f"{result.other[:3]}; workers killed "
         f"{result.workers_killed} ({result.killed_in_transaction} inside a transaction), "
         f"gunicorn restarted {result.web_restarts}×; database: "
@@ -147,7 +151,13 @@ def bench_prod_crash(*, env: dict[str, str], emit) -> None:
         f"gaps {gaps[:5]}, ledger {checked.ledger_problem or 'ok'}, "
         f"transactions left open {left_open}, orders from nowhere {unknown[:5]}"
     )
-    if unknown or left_open or result.other or checked.sold != checked.seats_in_orders:
+    if (
+        unknown
+        or duplicates
+        or left_open
+        or result.other
+        or checked.sold != checked.seats_in_orders
+    ):
         raise RuntimeError("the crash left the database inconsistent (see above)")
     emit(
         "prod_crash_lost_sales",
@@ -163,6 +173,7 @@ def bench_prod_crash(*, env: dict[str, str], emit) -> None:
         web_restarts=result.web_restarts,
         seconds=round(result.seconds, 1),
     )
+    emit("prod_crash_duplicate_sales", duplicates, "sales", 0, replayed=committed_unanswered)
     emit("prod_crash_half_written", len(checked.half_written), "orders", 0)
     emit("prod_crash_gaps", len(gaps), "numbers", 0, invoices=len(checked.invoice_numbers))
     emit("prod_crash_ledger_ok", int(checked.ledger_ok), "bool", 1, better="higher")

@@ -194,6 +194,9 @@ def race(tier: ProductionTier, *, host: str, token: str, shop, buyers: int) -> R
 class CrashResult:
     acknowledged: dict[str, dict] = field(default_factory=dict)  # note -> the 201's body
     unanswered: list[str] = field(default_factory=list)  # notes: connection dropped or refused
+    # Notes acknowledged by a replay: made by a request whose answer was lost, answered to the
+    # retry with the same Idempotency-Key (not made again).
+    replayed: list[str] = field(default_factory=list)
     refused: int = 0  # of those, connections refused (no gunicorn listening: it restarts)
     other: list[tuple[str, int, str]] = field(default_factory=list)  # (note, status, body)
     workers_killed: list[int] = field(default_factory=list)
@@ -203,7 +206,9 @@ class CrashResult:
 
 
 class _Clients:
-    """`count` threads selling without pause, each request on a new connection."""
+    """`count` threads selling without pause, each request on a new connection. Each sale has
+    its note as its `Idempotency-Key`: a request left without an answer is sent again, the same,
+    until one comes (a client never stops with a sale pending), as a careful till does."""
 
     def __init__(self, tier: ProductionTier, *, host: str, token: str, shop, count: int):
         self.tier, self.host, self.token, self.shop = tier, host, token, shop
@@ -214,10 +219,12 @@ class _Clients:
 
     def _sell(self, client: int) -> None:
         sequence = 0
-        while not self.stop.is_set():
-            sequence += 1
+        pending = False
+        while pending or not self.stop.is_set():
+            if not pending:
+                sequence += 1
             note = f"crash-{client}-{sequence}"
-            status, _headers, body = request(
+            status, headers, body = request(
                 self.tier.web_port,
                 "POST",
                 self.host,
@@ -225,10 +232,14 @@ class _Clients:
                 token=self.token,
                 body=sale_body(self.shop, note),
                 timeout=60,
+                extra_headers={"Idempotency-Key": note},
             )
+            pending = status == 0
             with self.lock:
                 if status == 201:
                     self.result.acknowledged[note] = json.loads(body)
+                    if headers.get("Idempotent-Replayed") == "true":
+                        self.result.replayed.append(note)
                 elif status == 0:
                     self.result.unanswered.append(note)
                     self.result.refused += body.startswith(b"ConnectionRefusedError")

@@ -368,10 +368,12 @@ def request(
     token: str | None,
     body: bytes | None = None,
     timeout: float = 120,
+    extra_headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request on its own connection, as the TLS proxy passes it on: (status, headers,
     body), or (0, {}, the error) when the connection dropped or was refused."""
     headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+    headers.update(extra_headers or {})
     if token:
         headers["Authorization"] = f"Token {token}"
     if body is not None:
