@@ -109,10 +109,11 @@ def export(structure, tmp_path) -> Path:
     return path
 
 
-def rows_of(schema: str) -> dict[str, list[str]]:
+def rows_of(schema: str, cursor=None) -> dict[str, list[str]]:
     """Every row of every table of `schema`, as JSON text, sorted (the entries' signatures
-    apart: the import signs them again under the new schema's key)."""
-    with connection.cursor() as cur:
+    apart: the import signs them again under the new schema's key); `cursor`: another
+    database's (psycopg), else the test database's."""
+    with cursor if cursor is not None else connection.cursor() as cur:
         cur.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
@@ -225,6 +226,69 @@ def test_round_trip_under_a_new_slug(club, tmp_path, media):
     call_command("verify_ledger", structure=new_slug, stdout=out)
     assert "chaîne intègre" in out.getvalue()
     assert schemas_like("import_%") == []
+
+
+def test_moved_to_another_database(club, tmp_path, media):
+    """Issue 17 §4: the archive restored on another database (made and migrated by the same
+    `migrate` as any deployment's, the import and the ledger check run there as an operator
+    would, by `manage.py`): same slug, every table's rows the same, its photo, and
+    `verify_ledger` passes there."""
+    import subprocess
+    import sys
+
+    import psycopg
+
+    from tests.support.servers import ROOT, database_env
+
+    structure, _made = club
+    path = export(structure, tmp_path)
+    other = f"{connection.settings_dict['NAME']}_other"
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{other}"
+    with connection.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {_q(other)}")
+        cur.execute(f"CREATE DATABASE {_q(other)}")
+    env = {
+        **database_env(PONTON_MEDIA_ROOT=str(tmp_path / "other-media")),
+        "DATABASE_URL": url,
+    }
+
+    def manage(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    try:
+        manage("migrate", "--noinput", "-v", "0")
+        assert f"{structure.slug} : structure créée" in manage("structure_import", str(path))
+        assert "chaîne intègre" in manage("verify_ledger", "--structure", structure.slug)
+        with psycopg.connect(url, autocommit=True) as there:
+            # The customer's account is another database's user row (made again by email):
+            # the link is compared by email, the rows without the account id.
+            email = there.execute(
+                f"SELECT u.email FROM {_q(structure.schema_name)}.customers_customer c "  # noqa: S608
+                "JOIN public.accounts_user u ON u.id = c.account_id"
+            ).fetchall()
+            assert email == [(f"claire@{structure.slug}.test",)]
+            there.execute(
+                f"UPDATE {_q(structure.schema_name)}.customers_customer SET account_id = NULL"  # noqa: S608
+            )
+            moved = rows_of(structure.schema_name, there.cursor())
+        with schema_context(structure.schema_name):
+            Customer.objects.update(account_id=None)
+        assert moved == rows_of(structure.schema_name)
+        photo = next((media / structure.schema_name).rglob("*.png")).relative_to(media)
+        assert (tmp_path / "other-media" / photo).read_bytes() == (media / photo).read_bytes()
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {_q(other)} WITH (FORCE)")
 
 
 def _latest_tenants_migration() -> list[str]:
