@@ -34,7 +34,9 @@ def free_port() -> int:
 def _schema_pool(django_db_setup, django_db_blocker):
     """The pool of blank schemas, or None when the run made no test database (pytest-django
     makes none when no collected test uses the database: a run of such files only)."""
-    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+
+    if not connection.settings_dict["NAME"].startswith(TEST_DATABASE_PREFIX):
         yield None
         return
     pool = SchemaPool()
