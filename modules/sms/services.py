@@ -316,6 +316,7 @@ def _deliver_after_commit(*, structure, messages: list[SmsMessage]) -> None:
 
     def _enqueue() -> None:
         from modules.sms.tasks import sms_deliver_task
+        from ponton.config.celery import BROKER_ERRORS
 
         # The broker holds a message with an ETA unacknowledged, and Redis hands it again each
         # visibility timeout (ADR 0027): a wait longer than that is left to the periodic
@@ -326,9 +327,14 @@ def _deliver_after_commit(*, structure, messages: list[SmsMessage]) -> None:
                 settings.CELERY_TASK_ALWAYS_EAGER or not_before > horizon
             ):
                 continue
-            sms_deliver_task.apply_async(
-                kwargs={"schema_name": schema_name, "message_id": pk}, eta=not_before
-            )
+            try:
+                sms_deliver_task.apply_async(
+                    kwargs={"schema_name": schema_name, "message_id": pk}, eta=not_before
+                )
+            except BROKER_ERRORS as exc:
+                # The broker is down (a task without a wait then runs in this process,
+                # ponton.config.celery): the message stays "en attente" for the sweep.
+                logger.warning("SMS %s laissé à la tâche périodique : %s", pk, exc)
 
     transaction.on_commit(_enqueue)
 

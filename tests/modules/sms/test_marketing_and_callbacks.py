@@ -311,3 +311,39 @@ def test_ovh_stop_reply_records_the_opt_out(sms_club, client_for):
         stopped = SmsConsent.objects.get(phone="+33611111111")
         kept = SmsConsent.objects.get(phone="+33622222222")
         assert stopped.opted_out_at is not None and kept.opted_out_at is None
+
+
+def test_a_waiting_sms_asked_for_while_the_broker_is_down_is_left_to_the_sweep(
+    sms_club, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    """ADR 0026: a promotional SMS that must wait (an ETA) cannot be queued while Redis is
+    down: the page still says it will leave at 08:00, the message stays "en attente", and
+    beat's every-minute sweep (sms_send_due_task) sends it when its time comes."""
+    from kombu.exceptions import OperationalError
+
+    from ponton.customers.services import customer_create
+
+    structure, owner = sms_club
+    with schema_context(structure.schema_name):
+        customer = customer_create(first_name="Anne", last_name="Marin", mobile="0611111111")
+        services.consent_record(phone="0611111111", source="test")
+    monday = paris(2026, 12, 7, 7, 55)  # five minutes before the allowed hours
+    monkeypatch.setattr("django.utils.timezone.now", lambda: monday.astimezone(dt.UTC))
+
+    def broker_down(**kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr("modules.sms.tasks.sms_deliver_task.apply_async", broker_down)
+    monkeypatch.setattr("django.conf.settings.CELERY_TASK_ALWAYS_EAGER", False)
+    client = client_for(structure, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/manager/m/sms/client/{customer.pk}/",
+            {"body": "Portes ouvertes ce matin !", "promotional": "on"},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "il partira le 07/12/2026 à 08:00" in str(list(response.context["messages"])[0])
+    with schema_context(structure.schema_name):
+        message = SmsMessage.objects.get()
+        assert message.state == "queued" and message.not_before == paris(2026, 12, 7, 8, 0)
