@@ -4,6 +4,7 @@ commit), delivery (one provider call per message, never twice), receipts and STO
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -161,26 +162,8 @@ def sms_send(
     `key` (one recipient only; a task's id): a second send with the same key takes no quota
     and makes no message; the report holds the first one (the message row's unique
     idempotency key settles two runs at once)."""
-    if key:
-        if len(recipients) != 1:
-            raise ValueError("a keyed send has one recipient")
-        earlier = SmsMessage.objects.filter(idempotency_key=message_key(key)).first()
-        if earlier is not None:
-            return SendReport(messages=[earlier])
-        try:
-            return _sms_send(
-                structure=structure,
-                recipients=recipients,
-                body=body,
-                source=source,
-                by=by,
-                promotional=promotional,
-                now=now,
-                key=key,
-            )
-        except IntegrityError:  # the same key's other run committed first
-            return SendReport(messages=[SmsMessage.objects.get(idempotency_key=message_key(key))])
-    return _sms_send(
+    send = functools.partial(
+        _sms_send,
         structure=structure,
         recipients=recipients,
         body=body,
@@ -189,6 +172,17 @@ def sms_send(
         promotional=promotional,
         now=now,
     )
+    if not key:
+        return send()
+    if len(recipients) != 1:
+        raise ValueError("a keyed send has one recipient")
+    earlier = SmsMessage.objects.filter(idempotency_key=message_key(key)).first()
+    if earlier is not None:
+        return SendReport(messages=[earlier])
+    try:
+        return send(key=key)
+    except IntegrityError:  # the same key's other run committed first
+        return SendReport(messages=[SmsMessage.objects.get(idempotency_key=message_key(key))])
 
 
 def _sms_send(
