@@ -9,7 +9,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,23 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import free_port
-from tests.support.servers import ROOT
+from tests.support.servers import ROOT, wait_listening
 
 PG_BIN = Path(os.environ.get("PONTON_PG_BIN", "/usr/lib/postgresql/15/bin"))
 LOGS = ROOT / ".data"
-
-
-def wait_listening(port: int, *, alive, what: str, timeout: float = 60) -> None:
-    """Poll until something accepts connections on 127.0.0.1:port; `alive()` False: give up."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if not alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"{what} is not listening on {port}") from None
-            time.sleep(0.1)
 
 
 class KillableServer:
@@ -60,7 +46,11 @@ class KillableServer:
             )
         proc = self.proc
         try:
-            wait_listening(self.port, alive=lambda: proc.poll() is None, what=str(self.args))
+            wait_listening(
+                self.port,
+                alive=lambda: proc.poll() is None,
+                why=lambda: f"{self.args} is not listening on {self.port}",
+            )
         except RuntimeError:
             self.kill()
             raise RuntimeError(self.log.read_text()[-4000:]) from None
@@ -152,7 +142,9 @@ class OwnPostgres:
                 **_as_postgres(),
             )
         proc = self.proc
-        wait_listening(self.port, alive=lambda: proc.poll() is None, what="postgres")
+        wait_listening(
+            self.port, alive=lambda: proc.poll() is None, why=lambda: "postgres did not start"
+        )
         deadline = time.monotonic() + 60
         while subprocess.run(  # noqa: S603 - our own binary and arguments
             [PG_BIN / "pg_isready", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
@@ -240,7 +232,11 @@ class OwnRedis:
                 start_new_session=True,
             )
         proc = self.proc
-        wait_listening(self.port, alive=lambda: proc.poll() is None, what="redis-server")
+        wait_listening(
+            self.port,
+            alive=lambda: proc.poll() is None,
+            why=lambda: "redis-server did not start",
+        )
 
     def kill(self) -> None:
         if self.proc is None:

@@ -32,12 +32,11 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.servers import ROOT
+from tests.support.servers import ROOT, wait_listening
 
 BINARY = os.environ.get("PGBOUNCER_BIN") or shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 MODES = ("session", "transaction", "statement")
@@ -180,7 +179,13 @@ def pgbouncer(
         with open(log, "w") as out:
             proc = subprocess.Popen(args, cwd=conf_dir, stdout=out, stderr=out)
         try:
-            _wait_ready(proc, port=port, log=log, timeout=timeout)
+            # On failure the `finally` below stops it.
+            wait_listening(
+                port,
+                alive=lambda: proc.poll() is None,
+                why=lambda: f"pgbouncer did not start:\n{log.read_text()[-4000:]}",
+                timeout=timeout,
+            )
             yield PgBouncer(
                 port=port, mode=mode, pool_size=pool_size, user=user, log=log, proc=proc
             )
@@ -192,18 +197,3 @@ def pgbouncer(
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=10)
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], *, port: int, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(timeout=10)
-                raise RuntimeError(f"pgbouncer did not start:\n{log.read_text()[-4000:]}") from None
-            time.sleep(0.1)

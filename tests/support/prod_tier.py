@@ -22,7 +22,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ import yaml
 
 from tests.conftest import free_port
 from tests.support.pgbouncer import PgBouncer, pgbouncer
-from tests.support.servers import ROOT
+from tests.support.servers import ROOT, wait_listening
 
 MANIFESTS = ROOT / "deploy" / "k8s"
 # Server connections PgBouncer opens to PostgreSQL for the tier's database: one per gunicorn
@@ -104,15 +103,12 @@ def manifest_commands() -> dict[str, tuple[list[str], dict[str, str]]]:
 
 
 def _wait_listening(port: int, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(log.read_text()[-4000:]) from None
-            time.sleep(0.1)
+    wait_listening(
+        port,
+        alive=lambda: proc.poll() is None,
+        why=lambda: log.read_text()[-4000:],
+        timeout=START_TIMEOUT_S,
+    )
 
 
 def _static_sources_fingerprint() -> str:

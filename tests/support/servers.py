@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.db import connection
@@ -30,6 +30,22 @@ def database_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def wait_listening(
+    port: int, *, alive: Callable[[], bool], why: Callable[[], str], timeout: float = 60
+) -> None:
+    """Poll until something accepts connections on 127.0.0.1:`port`. When `alive()` turns
+    False (the process died) or `timeout` seconds pass: RuntimeError(why()), e.g. its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if not alive() or time.monotonic() > deadline:
+                raise RuntimeError(why()) from None
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def serving(
     args: list[str], *, port: int, log: Path, env: dict[str, str] | None = None
@@ -39,15 +55,7 @@ def serving(
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=out, stderr=out)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log.read_text()) from None
-                    time.sleep(0.2)
+            wait_listening(port, alive=lambda: proc.poll() is None, why=log.read_text)
             yield port
         finally:
             proc.terminate()
