@@ -22,27 +22,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tests.support.prod_tier import ProductionTier, request
+from tests.support.sales import cash_sale
 
 SALES = "/api/v1/sales/"
 
 
 def sale_body(shop, note: str) -> bytes:
     """One seat of shop.session for the payer, paid in cash; `note` names the request."""
-    return json.dumps(
-        {
-            "payer": shop.payer.pk,
-            "lines": [
-                {
-                    "product": shop.activity.pk,
-                    "session": shop.session.pk,
-                    "rate": shop.adult.pk,
-                    "consumer": shop.payer.pk,
-                }
-            ],
-            "payments": [{"method": "cash", "amount": str(shop.adult.amount)}],
-            "note": note,
-        }
-    ).encode()
+    return json.dumps({**cash_sale(shop), "note": note}).encode()
 
 
 # --- the race ---------------------------------------------------------------------------------

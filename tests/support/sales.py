@@ -75,6 +75,23 @@ def make_shop(*, capacity: int = 10, stock: int = 5) -> Shop:
     return Shop(activity, adult, child, session, later_session, shirt, payer, child_customer)
 
 
+def cash_sale(shop: Shop) -> dict:
+    """The body of `POST /api/v1/sales/` for one adult seat of the shop's session, for the
+    payer, paid in cash."""
+    return {
+        "payer": shop.payer.pk,
+        "lines": [
+            {
+                "product": shop.activity.pk,
+                "session": shop.session.pk,
+                "rate": shop.adult.pk,
+                "consumer": shop.payer.pk,
+            }
+        ],
+        "payments": [{"method": "cash", "amount": str(shop.adult.amount)}],
+    }
+
+
 def text(response) -> str:
     """A page's HTML with its entities decoded (French quotes, apostrophes)."""
     return html.unescape(response.content.decode())

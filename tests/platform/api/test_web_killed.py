@@ -28,7 +28,7 @@ from ponton.planning.models import Session
 from ponton.sales.models import Order, OrderEvent, OrderLine, SaleKey
 from tests.conftest import free_port, host_of
 from tests.support.faults import killable_server
-from tests.support.sales import make_shop
+from tests.support.sales import cash_sale, make_shop
 from tests.support.servers import database_env
 
 CLIENTS = 4
@@ -157,18 +157,7 @@ def test_gunicorn_killed_mid_sales_loses_nothing_and_half_writes_nothing(
     structure, owner = make_structure(name="Club de la panne")
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=5000)
-    body = {
-        "payer": shop.payer.pk,
-        "lines": [
-            {
-                "product": shop.activity.pk,
-                "session": shop.session.pk,
-                "rate": shop.adult.pk,
-                "consumer": shop.payer.pk,
-            }
-        ],
-        "payments": [{"method": "cash", "amount": str(shop.adult.amount)}],
-    }
+    body = cash_sale(shop)
     port = free_port()
     args = ["-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     env = database_env(DB_CONN_MAX_AGE="60")

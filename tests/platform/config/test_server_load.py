@@ -27,7 +27,7 @@ from ponton.config.db import pool_reset
 from ponton.launcher import daphne_args
 from ponton.planning.models import Session
 from tests.conftest import free_port, host_of
-from tests.support.sales import make_shop, published
+from tests.support.sales import cash_sale, make_shop, published
 from tests.support.servers import ROOT, database_env, serving
 
 BUYERS = 150
@@ -85,18 +85,7 @@ def test_burst_of_sales_gets_answers_never_a_500(limited_role, platform, make_st
     with schema_context(structure.schema_name):
         shop = make_shop(capacity=10)
     token = api_token_issue(user=owner)
-    body = {
-        "payer": shop.payer.pk,
-        "lines": [
-            {
-                "product": shop.activity.pk,
-                "session": shop.session.pk,
-                "rate": shop.adult.pk,
-                "consumer": shop.payer.pk,
-            }
-        ],
-        "payments": [{"method": "cash", "amount": str(shop.adult.amount)}],
-    }
+    body = cash_sale(shop)
     port = free_port()
     env = database_env(DB_POOL_MAX_SIZE=str(POOL), DB_POOL_TIMEOUT="1")
     env["DATABASE_URL"] = _dsn(user=limited_role)
