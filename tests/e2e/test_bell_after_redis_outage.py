@@ -28,16 +28,6 @@ def test_the_bell_catches_up_after_redis_came_back(platform, make_structure, new
     site = Site(port, host)
     customer = session_key(structure, customer_user)
 
-    def customer_writes(text: str) -> None:
-        status, body = site.request(
-            "POST",
-            "/compte/discussions/",
-            session=customer,
-            form={"body": text},
-            Accept="application/json",
-        )
-        assert status == 201, body
-
     with (
         own_redis() as redis,
         killable_server(
@@ -62,13 +52,13 @@ def test_the_bell_catches_up_after_redis_came_back(platform, make_structure, new
         page.locator('#notification-bell[data-socket="open"]').wait_for(state="attached")
         items = page.locator("#notification-menu-list [data-notification-id]")
 
-        customer_writes("Avant la panne")
+        site.customer_writes(customer, "Avant la panne")
         page.locator('#notification-count[data-unread-count="1"]').wait_for(state="attached")
 
         redis.kill()
         # The socket is closed by the server (and retries fail while Redis is down).
         page.locator('#notification-bell:not([data-socket="open"])').wait_for(state="attached")
-        customer_writes("Pendant la panne")
+        site.customer_writes(customer, "Pendant la panne")
 
         redis.start()
         page.locator('#notification-bell[data-socket="open"]').wait_for(
@@ -77,7 +67,7 @@ def test_the_bell_catches_up_after_redis_came_back(platform, make_structure, new
         page.locator('#notification-count[data-unread-count="2"]').wait_for(state="attached")
         assert items.filter(has_text="Pendant la panne").count() == 1
 
-        customer_writes("Après la panne")
+        site.customer_writes(customer, "Après la panne")
         page.locator('#notification-count[data-unread-count="3"]').wait_for(state="attached")
         assert [
             text.strip().split("\n")[0] for text in items.locator(".notif-body").all_inner_texts()

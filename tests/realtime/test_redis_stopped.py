@@ -58,6 +58,17 @@ class Site:
         finally:
             conn.close()
 
+    def customer_writes(self, session: str, text: str) -> None:
+        """A customer's forum message (it notifies the structure's staff)."""
+        status, body = self.request(
+            "POST",
+            "/compte/discussions/",
+            session=session,
+            form={"body": text},
+            Accept="application/json",
+        )
+        assert status == 201, body
+
     def socket(self, session: str) -> ClientConnection:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
         return connect(
@@ -88,16 +99,6 @@ def test_redis_stopped_pages_work_notifications_kept_then_live_again(
     port = free_port()
     site = Site(port, host_of(structure))
 
-    def customer_writes(text: str) -> None:
-        status, body = site.request(
-            "POST",
-            "/compte/discussions/",
-            session=client,
-            form={"body": text},
-            Accept="application/json",
-        )
-        assert status == 201, body
-
     with (
         own_redis() as redis,
         killable_server(
@@ -108,7 +109,7 @@ def test_redis_stopped_pages_work_notifications_kept_then_live_again(
         ),
     ):
         old = site.socket(staff)
-        customer_writes("Avant la panne")
+        site.customer_writes(client, "Avant la panne")
         before = next_notification(old)
         assert (before["title"], before["body"]) == (
             "Nouveau message de Camille Leroy",
@@ -130,7 +131,7 @@ def test_redis_stopped_pages_work_notifications_kept_then_live_again(
         )
         assert status == 400, answer
         # A notification produced meanwhile is stored (its event could not be sent).
-        customer_writes("Pendant la panne")
+        site.customer_writes(client, "Pendant la panne")
         with schema_context(structure.schema_name):
             during = Notification.objects.get(user_id=owner.pk, body="Pendant la panne")
             assert during.read_at is None
@@ -161,7 +162,7 @@ def test_redis_stopped_pages_work_notifications_kept_then_live_again(
         ]
         assert caught_up["unread_count"] == 2
         # Live updates resume: a new event reaches the socket.
-        customer_writes("Après la panne")
+        site.customer_writes(client, "Après la panne")
         after = next_notification(new)
         assert (after["body"], after["unread_count"]) == ("Après la panne", 3)
         new.close()
